@@ -1,0 +1,180 @@
+//! Errors from the API layer and how TeamUp's error bodies are read.
+//!
+//! TeamUp documents the envelope `{code, message, type, field_errors}`; DRF layers may still answer
+//! `{detail}` or a bare `{field: [messages]}` (api-notes §1.9), so all three are understood.
+
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// The request never got an HTTP answer (offline, DNS, CORS refusal, connection reset).
+    Network(String),
+    /// No answer within the time limit; the request was aborted.
+    Timeout,
+    /// An HTTP error status with whatever the body said.
+    Http {
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+        field_errors: Vec<(String, Vec<String>)>,
+    },
+    /// A success status whose body is not what the API documents.
+    Malformed(String),
+}
+
+impl ApiError {
+    /// Reads an error response body leniently.
+    pub fn from_response(status: u16, body: &str) -> ApiError {
+        let mut code = None;
+        let mut message = None;
+        let mut field_errors = Vec::new();
+        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(body) {
+            code = obj.get("code").and_then(Value::as_str).map(str::to_owned);
+            message = obj
+                .get("message")
+                .or_else(|| obj.get("detail"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            match obj.get("field_errors") {
+                Some(Value::Object(fields)) => field_errors = collect_fields(fields),
+                // A bare DRF validation body: every key holding a list of strings is a field.
+                None if code.is_none() && message.is_none() => field_errors = collect_fields(&obj),
+                _ => {}
+            }
+        }
+        ApiError::Http { status, code, message, field_errors }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Messages the server attached to one request field.
+    pub fn field_messages(&self, field: &str) -> Vec<String> {
+        match self {
+            ApiError::Http { field_errors, .. } => field_errors
+                .iter()
+                .filter(|(name, _)| name == field)
+                .flat_map(|(_, msgs)| msgs.iter().cloned())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A plain sentence for the customer. Server wording is used where it is specific.
+    pub fn user_message(&self) -> String {
+        match self {
+            ApiError::Network(_) => {
+                "We couldn't reach the booking system. Check your connection and try again.".into()
+            }
+            ApiError::Timeout => "The booking system took too long to answer. Please try again.".into(),
+            ApiError::Malformed(_) => {
+                "The booking system sent an answer we couldn't read. Please try again in a moment.".into()
+            }
+            ApiError::Http { status, message, .. } => {
+                let generic = match status {
+                    401 => "Your sign-in has expired or isn't valid. Please sign in again.",
+                    403 => "You don't have permission to buy this membership here.",
+                    404 => "This membership is no longer available.",
+                    409 => "Something changed while you were choosing. Please check your choices and try again.",
+                    429 => "Too many requests just now. Please wait a moment and try again.",
+                    400..=499 => "The booking system couldn't accept this request.",
+                    _ => "The booking system had a problem. Please try again in a moment.",
+                };
+                match message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+                    // 5xx bodies are often stack traces or proxy pages: keep our own wording.
+                    Some(m) if *status < 500 && m.len() <= 300 && !is_generic(m) => m.to_string(),
+                    _ => generic.to_string(),
+                }
+            }
+        }
+    }
+
+    /// Worth offering "try again" for: the same request may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Network(_) | ApiError::Timeout | ApiError::Malformed(_) => true,
+            ApiError::Http { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+        }
+    }
+}
+
+/// The envelope's headline for validation errors says nothing the field messages don't.
+fn is_generic(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("request was invalid") || m == "invalid input."
+}
+
+fn collect_fields(obj: &Map<String, Value>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = obj
+        .iter()
+        .filter_map(|(k, v)| {
+            let msgs: Vec<String> = match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+                _ => return None,
+            };
+            (!msgs.is_empty()).then(|| (k.clone(), msgs))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Network(detail) => write!(f, "network error: {detail}"),
+            ApiError::Timeout => write!(f, "timed out"),
+            ApiError::Malformed(detail) => write!(f, "malformed response: {detail}"),
+            ApiError::Http { status, code, message, .. } => write!(
+                f,
+                "HTTP {status}{}{}",
+                code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+                message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_teamup_envelope() {
+        let body = r#"{"code":"parameter_invalid","field_errors":{"payment_plan":["This payment plan is not for sale."],
+            "non_field_errors":["Start date cannot come after end date"]},"message":"You request was invalid",
+            "type":"invalid_request_error"}"#;
+        let err = ApiError::from_response(400, body);
+        assert_eq!(err.field_messages("payment_plan"), vec!["This payment plan is not for sale."]);
+        assert_eq!(err.field_messages("non_field_errors"), vec!["Start date cannot come after end date"]);
+        assert!(err.field_messages("event").is_empty());
+        assert_eq!(err.user_message(), "The booking system couldn't accept this request.");
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn reads_drf_detail_and_bare_fields() {
+        let err = ApiError::from_response(401, r#"{"detail":"Invalid token."}"#);
+        assert_eq!(err.user_message(), "Invalid token.");
+        let err = ApiError::from_response(400, r#"{"event":["Invalid pk \"9\" - object does not exist."],"x":3}"#);
+        assert_eq!(err.field_messages("event"), vec!["Invalid pk \"9\" - object does not exist."]);
+        assert!(err.field_messages("x").is_empty());
+    }
+
+    #[test]
+    fn non_json_bodies_fall_back_to_plain_messages() {
+        let err = ApiError::from_response(502, "<html>Bad gateway</html>");
+        assert_eq!(err.user_message(), "The booking system had a problem. Please try again in a moment.");
+        assert!(err.is_retryable());
+        let err = ApiError::from_response(500, r#"{"code":"server_error","message":"Traceback (most recent call last)"}"#);
+        assert!(!err.user_message().contains("Traceback"));
+        assert_eq!(ApiError::from_response(404, "").user_message(), "This membership is no longer available.");
+        assert!(ApiError::Timeout.is_retryable());
+        assert!(ApiError::from_response(429, "").is_retryable());
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per vendor API; `http` is the shared fetch layer and `error` the shared error type.
+
+pub mod error;
+pub mod http;
+pub mod teamup;

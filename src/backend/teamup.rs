@@ -1,0 +1,386 @@
+//! TeamUp v2: request building (plain Rust, unit tested) and the calls the widget makes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+use super::error::ApiError;
+use super::http::{self, Method, Reply};
+use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Slot};
+use crate::settings::Settings;
+
+/// Reads are quick lists; the purchase may do more work on the vendor's side.
+const READ_TIMEOUT_MS: u32 = 15_000;
+const PURCHASE_TIMEOUT_MS: u32 = 30_000;
+/// A guard against a server whose `next` links loop or never end.
+const MAX_PAGES: usize = 100;
+/// The schedule offered next to a membership.
+pub const SCHEDULE_DAYS: f64 = 14.0;
+
+/// Everything initiate_purchase needs, already validated by the checkout state machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PurchaseRequest {
+    pub membership: u64,
+    pub customer: u64,
+    pub payment_plan: Option<u64>,
+    pub event: Option<u64>,
+    pub appointment_slot: Option<String>,
+    pub return_to: String,
+}
+
+impl PurchaseRequest {
+    /// The JSON body; absent optionals are left out rather than sent as null.
+    pub fn body(&self) -> String {
+        let mut body = Map::new();
+        body.insert("return_to".into(), json!(self.return_to));
+        body.insert("customer".into(), json!(self.customer));
+        if let Some(plan) = self.payment_plan {
+            body.insert("payment_plan".into(), json!(plan));
+        }
+        if let Some(event) = self.event {
+            body.insert("event".into(), json!(event));
+        }
+        if let Some(slot) = &self.appointment_slot {
+            body.insert("appointment_slot".into(), json!(slot));
+        }
+        Value::Object(body).to_string()
+    }
+}
+
+/// A configured TeamUp client: base URL, provider and credentials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamUp {
+    base: String,
+    provider_id: u64,
+    mode: &'static str,
+    authorization: String,
+}
+
+impl TeamUp {
+    pub fn new(settings: &Settings) -> Self {
+        TeamUp {
+            base: settings.api_base.trim_end_matches('/').to_string(),
+            provider_id: settings.provider_id,
+            mode: settings.request_mode.as_header(),
+            authorization: format!("{} {}", settings.auth_prefix, settings.token),
+        }
+    }
+
+    pub fn headers(&self, with_json_body: bool) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Accept", "application/json".to_string()),
+            ("Authorization", self.authorization.clone()),
+            ("Teamup-Request-Mode", self.mode.to_string()),
+            ("TeamUp-Provider-ID", self.provider_id.to_string()),
+        ];
+        if with_json_body {
+            headers.push(("Content-Type", "application/json".to_string()));
+        }
+        headers
+    }
+
+    pub fn profiles_url(&self) -> String {
+        format!("{}/auth/profiles?page_size=100", self.base)
+    }
+
+    pub fn memberships_url(&self) -> String {
+        format!("{}/memberships?for_sale=true&visible_to_customers=true&page_size=100", self.base)
+    }
+
+    pub fn permits_url(&self, event_id: u64) -> String {
+        format!(
+            "{}/memberships?for_sale=true&visible_to_customers=true&permits_registration_for_event={event_id}&fields=id&page_size=100",
+            self.base
+        )
+    }
+
+    /// The membership's own `plans` link when it has one, else the documented list filter.
+    pub fn plans_url(&self, membership: &Membership) -> String {
+        match membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)) {
+            Some(link) => with_query(link, "page_size=100"),
+            None => format!("{}/membership_payment_plans?membership={}&page_size=100", self.base, membership.id),
+        }
+    }
+
+    pub fn events_url(&self, from: &str, to: &str) -> String {
+        format!(
+            "{}/events?starts_at_gte={}&starts_at_lte={}&status=active&sort=start&page_size=250",
+            self.base,
+            encode(from),
+            encode(to)
+        )
+    }
+
+    pub fn slots_url(&self, from: &str, to: &str) -> String {
+        format!("{}/slots?starts_at_gte={}&starts_at_lte={}&page_size=100", self.base, encode(from), encode(to))
+    }
+
+    pub fn purchase_url(&self, membership: u64) -> String {
+        format!("{}/memberships/{membership}/initiate_purchase", self.base)
+    }
+
+    // ---- calls ----
+
+    async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
+        let reply = http::send(Method::Get, url, &self.headers(false), None, READ_TIMEOUT_MS).await?;
+        parse_json(&reply)
+    }
+
+    /// Follows `next` until the end (DRF pagination).
+    async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
+        let mut items = Vec::new();
+        let mut url = Some(first);
+        let mut seen = HashSet::new();
+        while let Some(current) = url.take() {
+            if !seen.insert(current.clone()) || seen.len() > MAX_PAGES {
+                return Err(ApiError::Malformed("pagination does not end".into()));
+            }
+            let page: Page<T> = self.get_page(&current).await?;
+            items.extend(page.results);
+            url = page.next.filter(|n| !n.is_empty());
+        }
+        Ok(items)
+    }
+
+    pub async fn customer_id(&self) -> Result<u64, ApiError> {
+        let profiles: Vec<Profile> = self.get_all(self.profiles_url()).await?;
+        customer_id_for(&profiles, self.provider_id).ok_or_else(|| ApiError::Http {
+            status: 403,
+            code: Some("no_customer_profile".into()),
+            message: Some("You don't have a customer profile at this studio yet.".into()),
+            field_errors: vec![],
+        })
+    }
+
+    pub async fn memberships(&self) -> Result<Vec<Membership>, ApiError> {
+        let all: Vec<Membership> = self.get_all(self.memberships_url()).await?;
+        Ok(all.into_iter().filter(Membership::is_purchasable).collect())
+    }
+
+    pub async fn plans(&self, membership: &Membership) -> Result<Vec<PaymentPlan>, ApiError> {
+        let all: Vec<PaymentPlan> = self.get_all(self.plans_url(membership)).await?;
+        Ok(all.into_iter().filter(PaymentPlan::is_for_sale).collect())
+    }
+
+    /// Upcoming bookable events and which memberships may book them.
+    pub async fn schedule(&self, now_ms: f64) -> Result<Schedule, ApiError> {
+        let (from, to) = window(now_ms);
+        let events: Vec<Event> = self.get_all(self.events_url(&from, &to)).await?;
+        let events: Vec<Event> = events.into_iter().filter(|e| e.is_bookable(now_ms)).collect();
+        let lookups = representatives(&events).into_iter().map(|(group, event_id)| async move {
+            #[derive(serde::Deserialize)]
+            struct Id {
+                id: u64,
+            }
+            let permitted: Vec<Id> = self.get_all(self.permits_url(event_id)).await?;
+            Ok::<_, ApiError>((group, permitted.into_iter().map(|m| m.id).collect::<HashSet<u64>>()))
+        });
+        let mut permitted = HashMap::new();
+        for result in futures::future::join_all(lookups).await {
+            let (group, ids) = result?;
+            permitted.insert(group, ids);
+        }
+        Ok(Schedule { events, permitted })
+    }
+
+    pub async fn slots(&self, now_ms: f64) -> Result<Vec<Slot>, ApiError> {
+        let (from, to) = window(now_ms);
+        let slots: Vec<Slot> = self.get_all(self.slots_url(&from, &to)).await?;
+        Ok(slots.into_iter().filter(|s| s.is_bookable(now_ms)).collect())
+    }
+
+    /// Sends initiate_purchase once. Returns the offer and the server's clock (`Date`) if given.
+    pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
+        let reply = http::send(
+            Method::Post,
+            &self.purchase_url(request.membership),
+            &self.headers(true),
+            Some(request.body()),
+            PURCHASE_TIMEOUT_MS,
+        )
+        .await?;
+        let offer: Offer = parse_json(&reply)?;
+        validate_offer(&offer)?;
+        Ok((offer, reply.server_date_ms))
+    }
+}
+
+/// Bookable events plus, per permission group, the memberships allowed to book them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schedule {
+    pub events: Vec<Event>,
+    pub permitted: HashMap<PermissionGroup, HashSet<u64>>,
+}
+
+impl Schedule {
+    pub fn events_for(&self, membership: u64) -> Vec<Event> {
+        self.events
+            .iter()
+            .filter(|e| self.permitted.get(&e.permission_group()).is_some_and(|ids| ids.contains(&membership)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// One event per permission group: the one whose permitted memberships are looked up.
+pub fn representatives(events: &[Event]) -> BTreeMap<PermissionGroup, u64> {
+    let mut reps = BTreeMap::new();
+    for event in events {
+        reps.entry(event.permission_group()).or_insert(event.id);
+    }
+    reps
+}
+
+fn window(now_ms: f64) -> (String, String) {
+    use crate::model::format_rfc3339_ms;
+    (format_rfc3339_ms(now_ms), format_rfc3339_ms(now_ms + SCHEDULE_DAYS * 86_400_000.0))
+}
+
+fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+/// The purchase answer must carry a usable payment page and expiry before we act on it.
+pub fn validate_offer(offer: &Offer) -> Result<(), ApiError> {
+    if !crate::settings::is_absolute_http_url(&offer.next_url) {
+        return Err(ApiError::Malformed("next_url is not an http(s) URL".into()));
+    }
+    if offer.expires_at_ms().is_none() {
+        return Err(ApiError::Malformed("expires_at is not a date-time".into()));
+    }
+    Ok(())
+}
+
+fn with_query(url: &str, extra: &str) -> String {
+    let (base, fragment) = url.split_once('#').map(|(b, f)| (b, Some(f))).unwrap_or((url, None));
+    let joined = if base.contains('?') { format!("{base}&{extra}") } else { format!("{base}?{extra}") };
+    match fragment {
+        Some(f) => format!("{joined}#{f}"),
+        None => joined,
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{RequestMode, Settings};
+
+    fn client() -> TeamUp {
+        TeamUp::new(&Settings {
+            api_base: "https://goteamup.com/api/v2/".into(),
+            provider_id: 100,
+            request_mode: RequestMode::Customer,
+            token: "tok".into(),
+            auth_prefix: "Token".into(),
+            customer_id: None,
+            return_url: None,
+            locale: None,
+        })
+    }
+
+    #[test]
+    fn headers_carry_auth_mode_and_provider() {
+        let h = client().headers(true);
+        let get = |k: &str| h.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("Authorization"), Some("Token tok"));
+        assert_eq!(get("Teamup-Request-Mode"), Some("customer"));
+        assert_eq!(get("TeamUp-Provider-ID"), Some("100"));
+        assert_eq!(get("Content-Type"), Some("application/json"));
+        assert_eq!(client().headers(false).iter().filter(|(n, _)| *n == "Content-Type").count(), 0);
+    }
+
+    #[test]
+    fn urls() {
+        let c = client();
+        assert_eq!(
+            c.memberships_url(),
+            "https://goteamup.com/api/v2/memberships?for_sale=true&visible_to_customers=true&page_size=100"
+        );
+        assert_eq!(c.purchase_url(103), "https://goteamup.com/api/v2/memberships/103/initiate_purchase");
+        assert_eq!(
+            c.events_url("2026-11-23T10:00:00.000Z", "2026-12-07T10:00:00.000Z"),
+            "https://goteamup.com/api/v2/events?starts_at_gte=2026-11-23T10%3A00%3A00.000Z&starts_at_lte=2026-12-07T10%3A00%3A00.000Z&status=active&sort=start&page_size=250"
+        );
+        assert!(c.permits_url(5001).contains("permits_registration_for_event=5001"));
+        let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
+        m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
+        m.plans = Some("https://x.example/memberships/7/plans#top".into());
+        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?page_size=100#top");
+        m.plans = Some("javascript:alert(1)".into());
+        assert!(c.plans_url(&m).starts_with("https://goteamup.com/"));
+        assert_eq!(encode("a+b c/é"), "a%2Bb%20c%2F%C3%A9");
+    }
+
+    #[test]
+    fn purchase_body_omits_absent_optionals() {
+        let mut req = PurchaseRequest {
+            membership: 101,
+            customer: 4242,
+            payment_plan: None,
+            event: None,
+            appointment_slot: None,
+            return_to: "https://studio.example/join".into(),
+        };
+        let body: Value = serde_json::from_str(&req.body()).unwrap();
+        assert_eq!(body, json!({"return_to": "https://studio.example/join", "customer": 4242}));
+        req.payment_plan = Some(1032);
+        req.appointment_slot = Some("pt_\"x\"".into());
+        let body: Value = serde_json::from_str(&req.body()).unwrap();
+        assert_eq!(body["payment_plan"], json!(1032));
+        assert_eq!(body["appointment_slot"], json!("pt_\"x\""));
+        assert!(body.get("event").is_none());
+    }
+
+    #[test]
+    fn offers_must_be_usable() {
+        let ok = Offer { next_url: "https://goteamup.com/pay/abc".into(), expires_at: "2026-11-23T10:15:00.000Z".into() };
+        assert!(validate_offer(&ok).is_ok());
+        let bad_url = Offer { next_url: "javascript:alert(1)".into(), ..ok.clone() };
+        assert!(matches!(validate_offer(&bad_url), Err(ApiError::Malformed(_))));
+        let bad_time = Offer { expires_at: "soon".into(), ..ok };
+        assert!(matches!(validate_offer(&bad_time), Err(ApiError::Malformed(_))));
+    }
+
+    #[test]
+    fn schedule_filters_events_by_permission_group() {
+        let events: Vec<Event> = serde_json::from_str(
+            r#"[{"id":1,"name":"Yoga","starts_at":"2030-01-01T09:00:00Z","offering_type":1},
+                {"id":2,"name":"HIIT","starts_at":"2030-01-01T10:00:00Z","offering_type":{"id":2,"name":"HIIT"}},
+                {"id":3,"name":"Yoga","starts_at":"2030-01-02T09:00:00Z","offering_type":1},
+                {"id":4,"name":"Special","starts_at":"2030-01-02T11:00:00Z"}]"#,
+        )
+        .unwrap();
+        let reps = representatives(&events);
+        assert_eq!(reps.len(), 3);
+        assert_eq!(reps[&PermissionGroup::OfferingType(1)], 1);
+        assert_eq!(reps[&PermissionGroup::Event(4)], 4);
+        let schedule = Schedule {
+            events,
+            permitted: HashMap::from([
+                (PermissionGroup::OfferingType(1), HashSet::from([103, 104])),
+                (PermissionGroup::OfferingType(2), HashSet::from([103])),
+                (PermissionGroup::Event(4), HashSet::new()),
+            ]),
+        };
+        let ids = |m| schedule.events_for(m).iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(103), [1, 2, 3]);
+        assert_eq!(ids(104), [1, 3]);
+        assert!(ids(105).is_empty());
+    }
+}

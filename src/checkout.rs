@@ -1,0 +1,504 @@
+//! The checkout state machine: browsing → submitting → redirecting → (lapsed | outcome).
+//!
+//! Plain Rust so every transition is unit tested; components only send it intents and render it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::error::ApiError;
+use crate::backend::teamup::PurchaseRequest;
+use crate::model::Offer;
+
+/// An event or an appointment slot, never both (api-notes §3.6).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Booking {
+    #[default]
+    None,
+    Event(u64),
+    Slot(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection {
+    pub membership: Option<u64>,
+    pub needs_plan: bool,
+    pub plan: Option<u64>,
+    pub booking: Booking,
+}
+
+/// Messages shown next to the control they concern, or above the button (`form`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Problems {
+    pub membership: Option<String>,
+    pub plan: Option<String>,
+    pub event: Option<String>,
+    pub slot: Option<String>,
+    pub form: Option<String>,
+    /// The form problem may go away by sending the same thing again.
+    pub retryable: bool,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.membership.is_none() && self.plan.is_none() && self.event.is_none() && self.slot.is_none() && self.form.is_none()
+    }
+}
+
+/// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that Back
+/// from the payment page can show the countdown or say that the offer lapsed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingOffer {
+    pub next_url: String,
+    /// `expires_at` on the device's clock: corrected by the server's `Date` when it sent one.
+    pub expires_local_ms: f64,
+    pub membership_name: String,
+    /// Navigate to the payment page straight away (false when the customer came back to it).
+    #[serde(skip)]
+    pub auto_redirect: bool,
+}
+
+impl PendingOffer {
+    pub fn new(offer: &Offer, server_date_ms: Option<f64>, device_now_ms: f64, membership_name: String) -> Option<Self> {
+        let expires = offer.expires_at_ms()?;
+        let skew = server_date_ms.map(|server| device_now_ms - server).unwrap_or(0.0);
+        Some(PendingOffer { next_url: offer.next_url.clone(), expires_local_ms: expires + skew, membership_name, auto_redirect: true })
+    }
+
+    pub fn remaining_ms(&self, now_ms: f64) -> f64 {
+        (self.expires_local_ms - now_ms).max(0.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Paid,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    pub purchase: Option<String>,
+    pub membership_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Browsing,
+    Submitting,
+    Redirecting(PendingOffer),
+    Lapsed { membership_name: Option<String> },
+    Outcome(Outcome),
+}
+
+impl Phase {
+    /// The name used in `data-state` for styling and tests.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Phase::Browsing => "browsing",
+            Phase::Submitting => "submitting",
+            Phase::Redirecting(_) => "redirecting",
+            Phase::Lapsed { .. } => "lapsed",
+            Phase::Outcome(_) => "outcome",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkout {
+    pub selection: Selection,
+    pub phase: Phase,
+    pub problems: Problems,
+}
+
+impl Default for Checkout {
+    fn default() -> Self {
+        Checkout { selection: Selection::default(), phase: Phase::Browsing, problems: Problems::default() }
+    }
+}
+
+impl Checkout {
+    fn browsing(&self) -> bool {
+        self.phase == Phase::Browsing
+    }
+
+    /// A new membership invalidates the plan and the event (events are filtered per membership);
+    /// a chosen appointment slot is kept.
+    pub fn choose_membership(&mut self, id: u64, needs_plan: bool) {
+        if !self.browsing() || self.selection.membership == Some(id) {
+            return;
+        }
+        self.selection.membership = Some(id);
+        self.selection.needs_plan = needs_plan;
+        self.selection.plan = None;
+        if matches!(self.selection.booking, Booking::Event(_)) {
+            self.selection.booking = Booking::None;
+        }
+        self.problems = Problems::default();
+    }
+
+    pub fn choose_plan(&mut self, id: u64) {
+        if self.browsing() {
+            self.selection.plan = Some(id);
+            self.problems.plan = None;
+            self.problems.form = None;
+        }
+    }
+
+    pub fn choose_event(&mut self, id: Option<u64>) {
+        if self.browsing() {
+            self.selection.booking = id.map(Booking::Event).unwrap_or_default();
+            self.problems.event = None;
+            self.problems.slot = None;
+            self.problems.form = None;
+        }
+    }
+
+    pub fn choose_slot(&mut self, id: Option<String>) {
+        if self.browsing() {
+            self.selection.booking = id.filter(|s| !s.is_empty()).map(Booking::Slot).unwrap_or_default();
+            self.problems.event = None;
+            self.problems.slot = None;
+            self.problems.form = None;
+        }
+    }
+
+    /// Validates and moves to `Submitting`. Returns the request to send exactly when the caller
+    /// must send one: never twice for one attempt, however often the button is pressed.
+    pub fn submit(&mut self, customer: u64, return_to: &str) -> Option<PurchaseRequest> {
+        if !self.browsing() {
+            return None;
+        }
+        let mut problems = Problems::default();
+        let Some(membership) = self.selection.membership else {
+            problems.membership = Some("Choose a membership.".into());
+            self.problems = problems;
+            return None;
+        };
+        if self.selection.needs_plan && self.selection.plan.is_none() {
+            problems.plan = Some("Choose a payment plan.".into());
+            self.problems = problems;
+            return None;
+        }
+        let (event, appointment_slot) = match &self.selection.booking {
+            Booking::None => (None, None),
+            Booking::Event(id) => (Some(*id), None),
+            Booking::Slot(id) => (None, Some(id.clone())),
+        };
+        self.problems = Problems::default();
+        self.phase = Phase::Submitting;
+        Some(PurchaseRequest {
+            membership,
+            customer,
+            payment_plan: if self.selection.needs_plan { self.selection.plan } else { None },
+            event,
+            appointment_slot,
+            return_to: return_to.to_string(),
+        })
+    }
+
+    /// The server refused or could not be reached: back to browsing, selection kept, each
+    /// message placed on its control.
+    pub fn fail(&mut self, error: &ApiError) {
+        if self.phase != Phase::Submitting {
+            return;
+        }
+        self.phase = Phase::Browsing;
+        let join = |field: &str| {
+            let msgs = error.field_messages(field);
+            (!msgs.is_empty()).then(|| msgs.join(" "))
+        };
+        let mut problems = Problems {
+            plan: join("payment_plan"),
+            event: join("event"),
+            slot: join("appointment_slot"),
+            ..Problems::default()
+        };
+        let form: Vec<String> = ["non_field_errors", "customer", "return_to"]
+            .iter()
+            .filter_map(|f| join(f))
+            .collect();
+        problems.form = if !form.is_empty() {
+            Some(form.join(" "))
+        } else if problems.is_empty() {
+            Some(error.user_message())
+        } else {
+            None
+        };
+        problems.retryable = error.is_retryable();
+        self.problems = problems;
+    }
+
+    pub fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
+        if self.phase != Phase::Submitting {
+            return;
+        }
+        self.phase = if offer.remaining_ms(now_ms) > 0.0 {
+            Phase::Redirecting(offer)
+        } else {
+            Phase::Lapsed { membership_name: Some(offer.membership_name) }
+        };
+    }
+
+    /// Recomputes from the clock (never decrements), lapsing the offer at zero. Returns the
+    /// time left while an offer is open.
+    pub fn tick(&mut self, now_ms: f64) -> Option<f64> {
+        let Phase::Redirecting(offer) = &self.phase else { return None };
+        let left = offer.remaining_ms(now_ms);
+        if left <= 0.0 {
+            self.phase = Phase::Lapsed { membership_name: Some(offer.membership_name.clone()) };
+            return None;
+        }
+        Some(left)
+    }
+
+    /// Back from the payment page without an outcome: an open offer can be resumed.
+    pub fn resume(&mut self, mut offer: PendingOffer, now_ms: f64) {
+        offer.auto_redirect = false;
+        self.phase = Phase::Submitting;
+        self.succeed(offer, now_ms);
+    }
+
+    pub fn returned(&mut self, outcome: Outcome) {
+        self.phase = Phase::Outcome(outcome);
+    }
+
+    /// A fresh attempt keeps what the customer chose.
+    pub fn start_again(&mut self) {
+        if !matches!(self.phase, Phase::Submitting) {
+            self.phase = Phase::Browsing;
+            self.problems = Problems::default();
+        }
+    }
+}
+
+/// Query parameters the payment page appends to `return_to`.
+pub const OUTCOME_PARAM: &str = "outcome";
+pub const PURCHASE_PARAM: &str = "purchase";
+
+/// Reads `?outcome=paid|cancelled&purchase=…` from the page's query string.
+pub fn parse_outcome(query: &str) -> Option<Outcome> {
+    let mut kind = None;
+    let mut purchase = None;
+    for pair in query.trim_start_matches('?').split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            OUTCOME_PARAM => {
+                kind = match value {
+                    "paid" | "success" | "succeeded" => Some(OutcomeKind::Paid),
+                    "cancelled" | "canceled" => Some(OutcomeKind::Cancelled),
+                    _ => None,
+                }
+            }
+            PURCHASE_PARAM if !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {
+                purchase = Some(value.to_string())
+            }
+            _ => {}
+        }
+    }
+    kind.map(|kind| Outcome { kind, purchase, membership_name: None })
+}
+
+/// The page URL without our outcome parameters: the default `return_to`, and what the address
+/// bar is tidied to after the outcome was read.
+pub fn strip_outcome_params(url: &str) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before_fragment, None),
+    };
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && key != OUTCOME_PARAM && key != PURCHASE_PARAM
+        })
+        .collect();
+    let mut out = path.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RETURN: &str = "https://studio.example/join";
+
+    fn offer(expires_at: &str) -> Offer {
+        Offer { next_url: "https://goteamup.com/pay/x".into(), expires_at: expires_at.into() }
+    }
+
+    fn ms(s: &str) -> f64 {
+        crate::model::parse_rfc3339_ms(s).unwrap()
+    }
+
+    #[test]
+    fn membership_is_required() {
+        let mut c = Checkout::default();
+        assert_eq!(c.submit(1, RETURN), None);
+        assert_eq!(c.problems.membership.as_deref(), Some("Choose a membership."));
+        assert_eq!(c.phase, Phase::Browsing);
+    }
+
+    #[test]
+    fn recurring_membership_needs_a_plan_and_pack_does_not() {
+        let mut c = Checkout::default();
+        c.choose_membership(103, true);
+        assert_eq!(c.submit(4242, RETURN), None);
+        assert_eq!(c.problems.plan.as_deref(), Some("Choose a payment plan."));
+        c.choose_plan(1032);
+        assert!(c.problems.plan.is_none());
+        let req = c.submit(4242, RETURN).unwrap();
+        assert_eq!((req.membership, req.payment_plan, req.customer), (103, Some(1032), 4242));
+
+        let mut pack = Checkout::default();
+        pack.choose_membership(103, true);
+        pack.choose_plan(1032);
+        pack.choose_membership(101, false);
+        assert_eq!(pack.selection.plan, None, "a plan never leaks into another membership");
+        let req = pack.submit(4242, RETURN).unwrap();
+        assert_eq!(req.payment_plan, None);
+    }
+
+    #[test]
+    fn event_and_slot_exclude_each_other() {
+        let mut c = Checkout::default();
+        c.choose_membership(103, false);
+        c.choose_event(Some(5001));
+        c.choose_slot(Some("pt_1".into()));
+        assert_eq!(c.selection.booking, Booking::Slot("pt_1".into()));
+        let req = c.clone().submit(1, RETURN).unwrap();
+        assert_eq!((req.event, req.appointment_slot.as_deref()), (None, Some("pt_1")));
+        c.choose_event(Some(5002));
+        let req = c.clone().submit(1, RETURN).unwrap();
+        assert_eq!((req.event, req.appointment_slot), (Some(5002), None));
+        c.choose_slot(Some(String::new()));
+        assert_eq!(c.selection.booking, Booking::None);
+        c.choose_event(Some(5003));
+        c.choose_membership(104, false);
+        assert_eq!(c.selection.booking, Booking::None, "events are per membership");
+    }
+
+    #[test]
+    fn submit_gives_exactly_one_request_per_attempt() {
+        let mut c = Checkout::default();
+        c.choose_membership(101, false);
+        assert!(c.submit(1, RETURN).is_some());
+        for _ in 0..5 {
+            assert!(c.submit(1, RETURN).is_none());
+        }
+        c.choose_membership(102, false);
+        assert_eq!(c.selection.membership, Some(101), "choices are frozen while sending");
+        c.succeed(PendingOffer::new(&offer("2030-01-01T00:15:00Z"), None, 0.0, "Pack".into()).unwrap(), ms("2030-01-01T00:00:00Z"));
+        assert!(c.submit(1, RETURN).is_none(), "no second purchase after success");
+    }
+
+    #[test]
+    fn field_errors_land_on_their_controls_and_selection_survives() {
+        let mut c = Checkout::default();
+        c.choose_membership(103, true);
+        c.choose_plan(1033);
+        c.choose_slot(Some("pt_1".into()));
+        c.submit(1, RETURN).unwrap();
+        let err = ApiError::from_response(
+            400,
+            r#"{"code":"parameter_invalid","message":"Your request was invalid","type":"invalid_request_error",
+            "field_errors":{"payment_plan":["This payment plan is not for sale."],
+            "appointment_slot":["This membership can't be used for this appointment."]}}"#,
+        );
+        c.fail(&err);
+        assert_eq!(c.phase, Phase::Browsing);
+        assert_eq!(c.problems.plan.as_deref(), Some("This payment plan is not for sale."));
+        assert_eq!(c.problems.slot.as_deref(), Some("This membership can't be used for this appointment."));
+        assert_eq!(c.problems.form, None);
+        assert_eq!(c.selection.plan, Some(1033));
+        c.choose_plan(1031);
+        assert!(c.problems.plan.is_none() && c.problems.slot.is_some());
+    }
+
+    #[test]
+    fn other_errors_are_form_level_and_say_if_retry_helps() {
+        let mut c = Checkout::default();
+        c.choose_membership(101, false);
+        c.submit(1, RETURN).unwrap();
+        c.fail(&ApiError::Timeout);
+        assert_eq!(c.problems.form.as_deref(), Some("The booking system took too long to answer. Please try again."));
+        assert!(c.problems.retryable);
+        c.submit(1, RETURN).unwrap();
+        c.fail(&ApiError::from_response(400, r#"{"field_errors":{"non_field_errors":["This membership is not for sale."]}}"#));
+        assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."));
+        assert!(!c.problems.retryable);
+        c.fail(&ApiError::Timeout);
+        assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."), "fail outside submitting is ignored");
+    }
+
+    #[test]
+    fn countdown_follows_the_clock_and_lapses() {
+        let mut c = Checkout::default();
+        c.choose_membership(101, false);
+        c.submit(1, RETURN).unwrap();
+        let start = ms("2030-01-01T00:00:00Z");
+        let pending = PendingOffer::new(&offer("2030-01-01T00:15:00.000Z"), None, start, "Pack".into()).unwrap();
+        c.succeed(pending, start);
+        assert_eq!(c.phase.name(), "redirecting");
+        assert_eq!(c.tick(start + 60_000.0), Some(14.0 * 60_000.0));
+        // A sleeping laptop skips ticks: the next one still shows the truth.
+        assert_eq!(c.tick(start + 14.0 * 60_000.0 + 30_000.0), Some(30_000.0));
+        assert_eq!(c.tick(start + 15.0 * 60_000.0), None);
+        assert_eq!(c.phase, Phase::Lapsed { membership_name: Some("Pack".into()) });
+        c.start_again();
+        assert_eq!(c.phase, Phase::Browsing);
+        assert_eq!(c.selection.membership, Some(101), "starting again keeps the choice");
+    }
+
+    #[test]
+    fn server_date_corrects_a_wrong_device_clock() {
+        // Device clock one hour fast: the server says 10:00, the device 11:00.
+        let device_now = ms("2030-01-01T11:00:00Z");
+        let p = PendingOffer::new(&offer("2030-01-01T10:15:00Z"), Some(ms("2030-01-01T10:00:00Z")), device_now, "X".into()).unwrap();
+        assert_eq!(p.remaining_ms(device_now), 15.0 * 60_000.0);
+        let unadjusted = PendingOffer::new(&offer("2030-01-01T10:15:00Z"), None, device_now, "X".into()).unwrap();
+        assert_eq!(unadjusted.remaining_ms(device_now), 0.0);
+    }
+
+    #[test]
+    fn an_already_expired_offer_is_lapsed_at_once_and_resume_does_not_redirect() {
+        let mut c = Checkout::default();
+        c.choose_membership(101, false);
+        c.submit(1, RETURN).unwrap();
+        let now = ms("2030-01-01T00:00:00Z");
+        c.succeed(PendingOffer::new(&offer("2029-12-31T23:59:59Z"), None, now, "Pack".into()).unwrap(), now);
+        assert_eq!(c.phase.name(), "lapsed");
+
+        let mut back = Checkout::default();
+        back.resume(PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap(), now);
+        match &back.phase {
+            Phase::Redirecting(p) => assert!(!p.auto_redirect),
+            other => panic!("expected redirecting, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn outcome_params() {
+        let o = parse_outcome("?x=1&outcome=paid&purchase=pur_12").unwrap();
+        assert_eq!((o.kind, o.purchase.as_deref()), (OutcomeKind::Paid, Some("pur_12")));
+        assert_eq!(parse_outcome("outcome=cancelled").unwrap().kind, OutcomeKind::Cancelled);
+        assert_eq!(parse_outcome("outcome=<script>").map(|o| o.kind), None);
+        assert_eq!(parse_outcome("outcome=paid&purchase=<b>").unwrap().purchase, None);
+        assert_eq!(parse_outcome(""), None);
+        assert_eq!(strip_outcome_params("https://s.example/j?a=1&outcome=paid&purchase=9&b=2#top"), "https://s.example/j?a=1&b=2#top");
+        assert_eq!(strip_outcome_params("https://s.example/j?outcome=paid"), "https://s.example/j");
+        assert_eq!(strip_outcome_params("https://s.example/j"), "https://s.example/j");
+    }
+}

@@ -1,0 +1,571 @@
+//! TeamUp v2 resources as the widget reads them. Parsing is lenient on purpose: unknown fields are
+//! ignored and optional fields default, so a vendor adding a field never blanks the widget.
+
+use serde::{Deserialize, Deserializer};
+
+/// DRF page-number pagination envelope: `{count, next, previous, results}`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Page<T> {
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+/// TeamUp's money object. `decimal` is documented as a number; DRF decimal fields are often
+/// rendered as strings, so both are accepted.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Money {
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub decimal: Option<f64>,
+    #[serde(default)]
+    pub string: Option<String>,
+    #[serde(default)]
+    pub iso_currency_code: Option<String>,
+    #[serde(default)]
+    pub currency_symbol: Option<String>,
+    #[serde(default)]
+    pub currency_symbol_position: Option<String>,
+}
+
+impl Money {
+    /// The vendor's ready-made label (`"£45"`), else the amount with its ISO code.
+    pub fn label(&self) -> String {
+        if let Some(s) = self.string.as_deref().filter(|s| !s.trim().is_empty()) {
+            return s.to_string();
+        }
+        match (self.decimal, self.iso_currency_code.as_deref()) {
+            (Some(d), Some(code)) => format!("{d:.2} {}", code.to_ascii_uppercase()),
+            (Some(d), None) => format!("{d:.2}"),
+            _ => String::new(),
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.decimal.map(|d| d == 0.0).unwrap_or(false)
+    }
+}
+
+/// A related object that may come as a bare id or expanded (`expand=`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Related {
+    Id(u64),
+    Object {
+        #[serde(default)]
+        id: Option<u64>,
+        #[serde(default)]
+        name: Option<String>,
+    },
+}
+
+impl Related {
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Related::Id(id) => Some(*id),
+            Related::Object { id, .. } => *id,
+        }
+    }
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Related::Id(_) => None,
+            Related::Object { name, .. } => name.as_deref(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Profile {
+    pub id: u64,
+    #[serde(default)]
+    pub profile_type: Option<String>,
+    #[serde(default)]
+    pub provider: Option<Related>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The customer id for `initiate_purchase` is the customer profile at the target provider
+/// (api-notes §1.2).
+pub fn customer_id_for(profiles: &[Profile], provider_id: u64) -> Option<u64> {
+    profiles
+        .iter()
+        .find(|p| {
+            p.profile_type.as_deref() == Some("customer")
+                && p.provider.as_ref().and_then(Related::id) == Some(provider_id)
+        })
+        .map(|p| p.id)
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Membership {
+    pub id: u64,
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub display_price: Option<Money>,
+    #[serde(default)]
+    pub one_time_fee: Option<Money>,
+    /// Link to the membership's payment plans (a related collection).
+    #[serde(default)]
+    pub plans: Option<String>,
+    #[serde(default = "yes")]
+    pub for_sale: bool,
+    #[serde(default = "yes")]
+    pub visible_to_customers: bool,
+    #[serde(default)]
+    pub duration: Option<u32>,
+    #[serde(default)]
+    pub duration_unit: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Membership {
+    /// `initiate_purchase` requires a payment plan exactly for recurring memberships.
+    pub fn needs_plan(&self) -> bool {
+        self.kind == "recurring_plan"
+    }
+
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "pack" => "Class pack",
+            "recurring_plan" => "Recurring membership",
+            "prepaid_plan" => "Prepaid membership",
+            _ => "Membership",
+        }
+    }
+
+    pub fn price_label(&self) -> String {
+        let money = self.display_price.as_ref().or(self.price.as_ref());
+        let label = money.map(Money::label).unwrap_or_default();
+        if self.needs_plan() && !label.is_empty() {
+            format!("from {label}")
+        } else {
+            label
+        }
+    }
+
+    /// "3 months" for prepaid memberships with a fixed length.
+    pub fn duration_label(&self) -> Option<String> {
+        let n = self.duration.filter(|n| *n > 0)?;
+        let unit = self.duration_unit.as_deref()?;
+        let unit = unit.trim_end_matches('s');
+        Some(if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") })
+    }
+
+    /// Memberships a customer can buy: on sale and visible (the API is asked for these too,
+    /// this guards against a server that ignores the filters).
+    pub fn is_purchasable(&self) -> bool {
+        self.for_sale && self.visible_to_customers
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct JoiningFee {
+    pub amount: Money,
+}
+
+/// `joining_fee` is a deferred field: an id unless expanded.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum JoiningFeeField {
+    Expanded(JoiningFee),
+    Id(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PaymentPlan {
+    pub id: u64,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub billing_period_length: Option<u32>,
+    #[serde(default)]
+    pub billing_period_unit: Option<String>,
+    #[serde(default)]
+    pub committed_billing_periods: Option<u32>,
+    #[serde(default)]
+    pub duration_description: Option<String>,
+    #[serde(default)]
+    pub price_with_period: Option<String>,
+    #[serde(default)]
+    pub joining_fee: Option<JoiningFeeField>,
+}
+
+impl PaymentPlan {
+    pub fn is_for_sale(&self) -> bool {
+        self.status.as_deref() == Some("for_sale")
+    }
+
+    /// "every month", "every 2 weeks".
+    pub fn period_label(&self) -> Option<String> {
+        let n = self.billing_period_length.unwrap_or(1);
+        let unit = self.billing_period_unit.as_deref()?.trim_end_matches('s');
+        Some(if n == 1 { format!("every {unit}") } else { format!("every {n} {unit}s") })
+    }
+
+    pub fn price_label(&self) -> String {
+        if let Some(s) = self.price_with_period.as_deref().filter(|s| !s.trim().is_empty()) {
+            return s.to_string();
+        }
+        let price = self.price.as_ref().map(Money::label).unwrap_or_default();
+        match self.period_label() {
+            Some(period) if !price.is_empty() => format!("{price} {period}"),
+            _ => price,
+        }
+    }
+
+    pub fn commitment_label(&self) -> Option<String> {
+        if let Some(d) = self.duration_description.as_deref().filter(|s| !s.trim().is_empty()) {
+            return Some(d.to_string());
+        }
+        let n = self.committed_billing_periods?;
+        let unit = self.billing_period_unit.as_deref()?.trim_end_matches('s');
+        Some(format!("{n}-{unit} commitment"))
+    }
+
+    pub fn joining_fee_label(&self) -> Option<String> {
+        match &self.joining_fee {
+            Some(JoiningFeeField::Expanded(fee)) if !fee.amount.is_zero() => {
+                Some(format!("{} joining fee", fee.amount.label()))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Event {
+    pub id: u64,
+    pub name: String,
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub max_occupancy: Option<u32>,
+    #[serde(default)]
+    pub attending_count: Option<u32>,
+    #[serde(default)]
+    pub venue: Option<Related>,
+    #[serde(default)]
+    pub offering_type: Option<Related>,
+}
+
+impl Event {
+    /// `max_occupancy` None and 0 both mean unlimited (api-notes §1.6).
+    pub fn is_full(&self) -> bool {
+        match (self.max_occupancy, self.attending_count) {
+            (Some(max), Some(att)) if max > 0 => att >= max,
+            _ => false,
+        }
+    }
+
+    pub fn is_bookable(&self, now_ms: f64) -> bool {
+        self.status.as_deref().unwrap_or("active") == "active"
+            && !self.is_full()
+            && parse_rfc3339_ms(&self.starts_at).is_some_and(|t| t > now_ms)
+    }
+
+    /// Events of one offering type are taken to be permitted by the same memberships, so one
+    /// `permits_registration_for_event` lookup per type is enough. Without a type, the event
+    /// is its own group.
+    pub fn permission_group(&self) -> PermissionGroup {
+        match self.offering_type.as_ref().and_then(Related::id) {
+            Some(id) => PermissionGroup::OfferingType(id),
+            None => PermissionGroup::Event(self.id),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PermissionGroup {
+    OfferingType(u64),
+    Event(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Slot {
+    /// Opaque: never parsed, passed back verbatim as `appointment_slot`.
+    pub id: String,
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub offering_type: Option<Related>,
+    #[serde(default)]
+    pub instructor: Option<Related>,
+    #[serde(default = "yes")]
+    pub available: bool,
+}
+
+impl Slot {
+    pub fn is_bookable(&self, now_ms: f64) -> bool {
+        self.available
+            && !self.id.trim().is_empty()
+            && parse_rfc3339_ms(&self.starts_at).is_some_and(|t| t > now_ms)
+    }
+}
+
+/// initiate_purchase's answer.
+#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
+pub struct Offer {
+    pub next_url: String,
+    pub expires_at: String,
+}
+
+impl Offer {
+    pub fn expires_at_ms(&self) -> Option<f64> {
+        parse_rfc3339_ms(&self.expires_at)
+    }
+}
+
+fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrStr {
+        Num(f64),
+        Str(String),
+    }
+    Ok(match Option::<NumOrStr>::deserialize(d)? {
+        Some(NumOrStr::Num(n)) => Some(n),
+        Some(NumOrStr::Str(s)) => s.trim().parse().ok(),
+        None => None,
+    })
+}
+
+// ---- time: RFC 3339 <-> epoch milliseconds, without a date crate (wasm size) ----
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+/// Parses `2024-07-29T15:51:28.071Z` or `2024-07-29T16:51:28+01:00` (fraction optional) into
+/// milliseconds since the epoch. Anything else is `None`.
+pub fn parse_rfc3339_ms(s: &str) -> Option<f64> {
+    let b = s.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0.0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let frac: f64 = std::str::from_utf8(&b[start - 1..i]).ok()?.parse().ok()?;
+        millis = (frac * 1000.0).floor();
+    }
+    let offset_min = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
+            if *sign == b'+' {
+                m
+            } else {
+                -m
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    Some(secs as f64 * 1000.0 + millis)
+}
+
+/// Formats epoch milliseconds as `2024-07-29T15:51:28.071Z`.
+pub fn format_rfc3339_ms(ms: f64) -> String {
+    let ms = ms.floor() as i64;
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
+    let (mi, rem) = (rem / 60_000, rem % 60_000);
+    let (s, milli) = (rem / 1000, rem % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// `mm:ss` for a countdown; hours roll into minutes (`75:00`), never negative.
+pub fn format_countdown(remaining_ms: f64) -> String {
+    let secs = if remaining_ms > 0.0 { (remaining_ms / 1000.0).ceil() as u64 } else { 0 };
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_documented_timestamp() {
+        // 2024-07-29T15:51:28.071Z, checked against `date -u -d ... +%s%3N`.
+        assert_eq!(parse_rfc3339_ms("2024-07-29T15:51:28.071Z"), Some(1_722_268_288_071.0));
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0.0));
+    }
+
+    #[test]
+    fn parses_offsets_and_rejects_garbage() {
+        assert_eq!(
+            parse_rfc3339_ms("2024-07-29T16:51:28.071+01:00"),
+            parse_rfc3339_ms("2024-07-29T15:51:28.071Z")
+        );
+        assert_eq!(parse_rfc3339_ms("2024-07-29T10:51:28-05:00"), Some(1_722_268_288_000.0));
+        for bad in ["", "2024-07-29", "2024-13-01T00:00:00Z", "2024-07-29T15:51:28", "2024-07-29T15:51:28.Z",
+            "2024-07-29T15:51:28Zjunk", "yyyy-07-29T15:51:28Z", "2024-07-29T25:00:00Z", "２０２４-07-29T15:51:28Z"]
+        {
+            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        for ms in [0.0, 1_722_268_288_071.0, 951_782_400_000.0 /* 2000-02-29 */, 4_102_444_799_999.0] {
+            assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
+        }
+        assert_eq!(format_rfc3339_ms(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn countdown_is_mm_ss_and_never_negative() {
+        assert_eq!(format_countdown(15.0 * 60_000.0), "15:00");
+        assert_eq!(format_countdown(61_001.0), "01:02");
+        assert_eq!(format_countdown(999.0), "00:01");
+        assert_eq!(format_countdown(0.0), "00:00");
+        assert_eq!(format_countdown(-5000.0), "00:00");
+        assert_eq!(format_countdown(75.0 * 60_000.0), "75:00");
+    }
+
+    const MEMBERSHIP: &str = r#"{"id":103,"object":"membership","type":"recurring_plan","name":"Unlimited Monthly",
+        "description":"All classes","price":{"decimal":79.0,"string":"£79.00","iso_currency_code":"gbp",
+        "currency_symbol":"£","currency_symbol_position":"before"},"display_price":{"decimal":"69.00","string":"£69.00",
+        "iso_currency_code":"gbp"},"one_time_fee":null,"for_sale":true,"visible_to_customers":true,
+        "plans":"https://x/api/v2/membership_payment_plans?membership=103","future_field":[1,2]}"#;
+
+    #[test]
+    fn membership_parses_with_unknown_fields_and_string_decimals() {
+        let m: Membership = serde_json::from_str(MEMBERSHIP).unwrap();
+        assert!(m.needs_plan());
+        assert_eq!(m.display_price.as_ref().unwrap().decimal, Some(69.0));
+        assert_eq!(m.price_label(), "from £69.00");
+        assert_eq!(m.plans.as_deref(), Some("https://x/api/v2/membership_payment_plans?membership=103"));
+        let pack: Membership =
+            serde_json::from_str(r#"{"id":1,"name":"Pack","type":"pack","price":{"decimal":90,"iso_currency_code":"gbp"}}"#)
+                .unwrap();
+        assert!(!pack.needs_plan());
+        assert_eq!(pack.price_label(), "90.00 GBP");
+        assert!(pack.is_purchasable());
+    }
+
+    #[test]
+    fn plan_labels() {
+        let p: PaymentPlan = serde_json::from_str(
+            r#"{"id":1042,"status":"for_sale","price":{"decimal":26,"string":"£26.00"},"billing_period_length":2,
+            "billing_period_unit":"weeks","committed_billing_periods":6,
+            "joining_fee":{"id":1,"object":"joining_fee","amount":{"decimal":25,"string":"£25.00"}}}"#,
+        )
+        .unwrap();
+        assert!(p.is_for_sale());
+        assert_eq!(p.price_label(), "£26.00 every 2 weeks");
+        assert_eq!(p.commitment_label().as_deref(), Some("6-week commitment"));
+        assert_eq!(p.joining_fee_label().as_deref(), Some("£25.00 joining fee"));
+        let q: PaymentPlan =
+            serde_json::from_str(r#"{"id":1,"status":"unavailable","price_with_period":"£20/week","joining_fee":7}"#).unwrap();
+        assert!(!q.is_for_sale());
+        assert_eq!(q.price_label(), "£20/week");
+        assert_eq!(q.joining_fee_label(), None);
+    }
+
+    #[test]
+    fn customer_profile_for_provider() {
+        let page: Page<Profile> = serde_json::from_str(
+            r#"{"count":3,"next":null,"previous":null,"results":[
+              {"id":9,"profile_type":"staff","provider":100},
+              {"id":5151,"profile_type":"customer","provider":{"id":200,"name":"Harbour"}},
+              {"id":4242,"profile_type":"customer","provider":100}]}"#,
+        )
+        .unwrap();
+        assert_eq!(customer_id_for(&page.results, 100), Some(4242));
+        assert_eq!(customer_id_for(&page.results, 200), Some(5151));
+        assert_eq!(customer_id_for(&page.results, 300), None);
+    }
+
+    #[test]
+    fn event_bookability_and_groups() {
+        let now = parse_rfc3339_ms("2026-11-23T10:00:00Z").unwrap();
+        let e: Event = serde_json::from_str(
+            r#"{"id":5001,"name":"Yoga","starts_at":"2026-11-23T18:00:00.000Z","status":"active",
+            "max_occupancy":10,"attending_count":10,"offering_type":{"id":1,"name":"Yoga"}}"#,
+        )
+        .unwrap();
+        assert!(e.is_full());
+        assert!(!e.is_bookable(now));
+        assert_eq!(e.permission_group(), PermissionGroup::OfferingType(1));
+        let open: Event = serde_json::from_str(
+            r#"{"id":5002,"name":"Spin","starts_at":"2026-11-23T18:00:00Z","max_occupancy":0,"attending_count":40}"#,
+        )
+        .unwrap();
+        assert!(!open.is_full(), "0 means unlimited");
+        assert!(open.is_bookable(now));
+        assert!(!open.is_bookable(now + 9.0 * 3_600_000.0), "started events are not bookable");
+        assert_eq!(open.permission_group(), PermissionGroup::Event(5002));
+    }
+
+    #[test]
+    fn slot_ids_stay_opaque_strings() {
+        let s: Slot = serde_json::from_str(r#"{"id":"pt_00123","starts_at":"2030-01-01T09:00:00Z"}"#).unwrap();
+        assert_eq!(s.id, "pt_00123");
+        assert!(s.available);
+        assert!(serde_json::from_str::<Slot>(r#"{"id":123,"starts_at":"2030-01-01T09:00:00Z"}"#).is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! Host-element attributes → validated [`Settings`]. Every problem is reported at once, naming the
+//! attribute, so a studio owner fixes their snippet in one go.
+
+pub const API_BASE: &str = "data-api-base";
+pub const PROVIDER_ID: &str = "data-provider-id";
+pub const TOKEN: &str = "data-token";
+pub const AUTH_PREFIX: &str = "data-auth-prefix";
+pub const REQUEST_MODE: &str = "data-request-mode";
+pub const CUSTOMER_ID: &str = "data-customer-id";
+pub const RETURN_URL: &str = "data-return-url";
+pub const LOCALE: &str = "data-locale";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestMode {
+    Customer,
+    Provider,
+}
+
+impl RequestMode {
+    pub fn as_header(self) -> &'static str {
+        match self {
+            RequestMode::Customer => "customer",
+            RequestMode::Provider => "provider",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Absolute, without a trailing slash, e.g. `https://goteamup.com/api/v2`.
+    pub api_base: String,
+    pub provider_id: u64,
+    pub request_mode: RequestMode,
+    pub token: String,
+    /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
+    pub auth_prefix: String,
+    pub customer_id: Option<u64>,
+    /// Where the payment page sends the customer back; `None` means the current page.
+    pub return_url: Option<String>,
+    pub locale: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingError {
+    pub attribute: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.attribute, self.message)
+    }
+}
+
+/// Reads settings through `attr` (the host element's `getAttribute`). `page_url` resolves a
+/// root-relative API base such as `/api/v2`.
+pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Settings, Vec<SettingError>> {
+    let mut errors = Vec::new();
+    let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
+    let value = |name: &str| attr(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+    let api_base = match value(API_BASE) {
+        None => {
+            fail(API_BASE, "is required: the TeamUp API address, e.g. https://goteamup.com/api/v2");
+            None
+        }
+        Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) => Some(url.trim_end_matches('/').to_string()),
+            None => {
+                fail(API_BASE, "must be an http(s) URL such as https://goteamup.com/api/v2 or a path starting with /");
+                None
+            }
+        },
+    };
+
+    let provider_id = match value(PROVIDER_ID) {
+        None => {
+            fail(PROVIDER_ID, "is required: the studio's TeamUp provider id (a number)");
+            None
+        }
+        Some(v) => positive_int(&v).or_else(|| {
+            fail(PROVIDER_ID, "must be a positive whole number");
+            None
+        }),
+    };
+
+    let token = value(TOKEN);
+    if token.is_none() {
+        fail(TOKEN, "is required: the customer's TeamUp access token");
+    }
+    if token.as_deref().is_some_and(|t| t.chars().any(|c| c.is_whitespace() || c.is_control())) {
+        fail(TOKEN, "must not contain spaces; give the token without its prefix (use data-auth-prefix)");
+    }
+
+    let auth_prefix = match value(AUTH_PREFIX).as_deref() {
+        None => Some("Bearer".to_string()),
+        Some(p) => match ["Bearer", "Token", "JWT"].iter().find(|k| k.eq_ignore_ascii_case(p)) {
+            Some(k) => Some(k.to_string()),
+            None => {
+                fail(AUTH_PREFIX, "must be Bearer, Token or JWT");
+                None
+            }
+        },
+    };
+
+    let request_mode = match value(REQUEST_MODE).map(|m| m.to_ascii_lowercase()).as_deref() {
+        None | Some("customer") => Some(RequestMode::Customer),
+        Some("provider") => Some(RequestMode::Provider),
+        Some(_) => {
+            fail(REQUEST_MODE, "must be customer or provider");
+            None
+        }
+    };
+
+    let customer_id = match value(CUSTOMER_ID) {
+        None => Some(None),
+        Some(v) => match positive_int(&v) {
+            Some(id) => Some(Some(id)),
+            None => {
+                fail(CUSTOMER_ID, "must be a positive whole number (or left out to use the signed-in customer)");
+                None
+            }
+        },
+    };
+
+    let return_url = match value(RETURN_URL) {
+        None => Some(None),
+        Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) => Some(Some(url)),
+            None => {
+                fail(RETURN_URL, "must be an http(s) URL or a path starting with /");
+                None
+            }
+        },
+    };
+
+    let locale = match value(LOCALE) {
+        None => Some(None),
+        Some(v) if is_language_tag(&v) => Some(Some(v)),
+        Some(_) => {
+            fail(LOCALE, "must be a language tag such as en-GB or de");
+            None
+        }
+    };
+
+    match (api_base, provider_id, token, auth_prefix, request_mode, customer_id, return_url, locale) {
+        (Some(api_base), Some(provider_id), Some(token), Some(auth_prefix), Some(request_mode), Some(customer_id), Some(return_url), Some(locale))
+            if errors.is_empty() =>
+        {
+            Ok(Settings { api_base, provider_id, request_mode, token, auth_prefix, customer_id, return_url, locale })
+        }
+        _ => Err(errors),
+    }
+}
+
+fn positive_int(v: &str) -> Option<u64> {
+    if !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok().filter(|n| *n > 0)
+}
+
+/// `scheme://authority` of an absolute http(s) URL with a plausible host.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let host_ok = !authority.is_empty()
+        && !authority.contains('@')
+        && authority.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c));
+    host_ok.then(|| &url[..url.len() - rest.len() + authority_len])
+}
+
+pub fn is_absolute_http_url(url: &str) -> bool {
+    origin_of(url).is_some() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// An absolute http(s) URL as given, or a root-relative path joined to the page's origin.
+fn resolve_against_page(value: &str, page_url: &str) -> Option<String> {
+    if is_absolute_http_url(value) {
+        return Some(value.to_string());
+    }
+    if value.starts_with('/') && !value.starts_with("//") && !value.chars().any(char::is_whitespace) {
+        return origin_of(page_url).map(|origin| format!("{origin}{value}"));
+    }
+    None
+}
+
+/// A loose BCP 47 check: alphanumeric subtags of 1–8 characters, the first alphabetic.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split(['-', '_']);
+    let first_ok = parts.next().is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const PAGE: &str = "https://studio.example/join?x=1";
+
+    fn parse_with(attrs: &[(&str, &str)]) -> Result<Settings, Vec<SettingError>> {
+        let map: HashMap<String, String> = attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        parse(|name| map.get(name).cloned(), PAGE)
+    }
+
+    const MINIMAL: [(&str, &str); 3] =
+        [(API_BASE, "https://goteamup.com/api/v2/"), (PROVIDER_ID, "100"), (TOKEN, "abc123")];
+
+    #[test]
+    fn minimal_settings_get_sensible_defaults() {
+        let s = parse_with(&MINIMAL).unwrap();
+        assert_eq!(s.api_base, "https://goteamup.com/api/v2");
+        assert_eq!(s.provider_id, 100);
+        assert_eq!(s.auth_prefix, "Bearer");
+        assert_eq!(s.request_mode, RequestMode::Customer);
+        assert_eq!((s.customer_id, s.return_url, s.locale), (None, None, None));
+    }
+
+    #[test]
+    fn all_settings_are_read() {
+        let mut attrs = MINIMAL.to_vec();
+        attrs.extend([
+            (AUTH_PREFIX, "token"),
+            (REQUEST_MODE, "Provider"),
+            (CUSTOMER_ID, "4242"),
+            (RETURN_URL, "/thanks"),
+            (LOCALE, "en-GB"),
+            (API_BASE, "/api/v2"),
+        ]);
+        let s = parse_with(&attrs).unwrap();
+        assert_eq!(s.api_base, "https://studio.example/api/v2");
+        assert_eq!(s.auth_prefix, "Token");
+        assert_eq!(s.request_mode, RequestMode::Provider);
+        assert_eq!(s.customer_id, Some(4242));
+        assert_eq!(s.return_url.as_deref(), Some("https://studio.example/thanks"));
+        assert_eq!(s.locale.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let errors = parse_with(&[
+            (API_BASE, "javascript:alert(1)"),
+            (PROVIDER_ID, "-4"),
+            (AUTH_PREFIX, "Basic"),
+            (REQUEST_MODE, "admin"),
+            (CUSTOMER_ID, "abc"),
+            (RETURN_URL, "//evil.example/"),
+            (LOCALE, "<script>"),
+        ])
+        .unwrap_err();
+        let named: Vec<&str> = errors.iter().map(|e| e.attribute).collect();
+        assert_eq!(
+            named,
+            [API_BASE, PROVIDER_ID, TOKEN, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, RETURN_URL, LOCALE]
+        );
+        assert!(errors[2].to_string().starts_with("data-token: is required"));
+    }
+
+    #[test]
+    fn missing_provider_is_reported_alone() {
+        let errors = parse_with(&[MINIMAL[0], MINIMAL[2]]).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].attribute, PROVIDER_ID);
+    }
+
+    #[test]
+    fn tokens_with_their_prefix_are_refused() {
+        let errors = parse_with(&[MINIMAL[0], MINIMAL[1], (TOKEN, "Bearer abc")]).unwrap_err();
+        assert_eq!(errors[0].attribute, TOKEN);
+    }
+
+    #[test]
+    fn url_checks() {
+        assert_eq!(origin_of("http://127.0.0.1:8787/api/v2"), Some("http://127.0.0.1:8787"));
+        assert_eq!(origin_of("https://a.example"), Some("https://a.example"));
+        assert_eq!(origin_of("https://user:pw@a.example/"), None);
+        assert_eq!(origin_of("ftp://a.example/"), None);
+        assert_eq!(origin_of("https:///path"), None);
+        assert!(!is_absolute_http_url("https://a.example/a b"));
+        assert!(is_language_tag("zh-Hant-TW") && is_language_tag("de") && !is_language_tag("e") && !is_language_tag("en--GB"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Small wrappers over the browser APIs the widget touches. Failures (storage disabled, no top
+//! window access) degrade quietly: they never take the widget down.
+
+use wasm_bindgen::JsValue;
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+pub fn page_url() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+pub fn page_query() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// Tidies the address bar without reloading or adding a history entry.
+pub fn replace_url(url: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(url));
+    }
+}
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+pub fn session_get(key: &str) -> Option<String> {
+    session().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+pub fn session_set(key: &str, value: &str) {
+    if let Some(s) = session() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+pub fn session_remove(key: &str) {
+    if let Some(s) = session() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// Sends the top-level page to `url` (the payment page must not open inside a frame). Returns
+/// false when the browser refused, so the caller keeps the fallback link in view.
+pub fn navigate_top(url: &str) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let target = window.top().ok().flatten().unwrap_or_else(|| window.clone());
+    target.location().assign(url).is_ok() || window.location().assign(url).is_ok()
+}
+
+pub fn console_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
+}

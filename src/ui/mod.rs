@@ -1,0 +1,273 @@
+//! Thin Leptos components. They read the [`Checkout`] state machine and send it intents; data comes
+//! from [`TeamUp`] through `LocalResource` (reads) and `Action::new_local` (the purchase).
+
+pub mod browser;
+pub mod format;
+mod offer;
+mod sections;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use leptos::prelude::*;
+
+use crate::backend::error::ApiError;
+use crate::backend::teamup::{PurchaseRequest, TeamUp};
+use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, PendingOffer, Phase};
+use crate::model::{Membership, PaymentPlan};
+use crate::settings::{SettingError, Settings};
+use browser::{console_error, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
+
+/// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
+pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
+
+/// What every section of one widget instance shares.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared {
+    pub checkout: RwSignal<Checkout>,
+    pub selected: Memo<Option<Membership>>,
+    pub plans: LocalResource<PlansFor>,
+    pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
+    pub slots: LocalResource<Result<Vec<crate::model::Slot>, ApiError>>,
+    pub locale: StoredValue<Option<String>>,
+    /// Unique per instance: element ids must not clash when a page holds two widgets.
+    pub uid: usize,
+}
+
+impl Shared {
+    pub fn id(&self, name: &str) -> String {
+        format!("mc{}-{name}", self.uid)
+    }
+}
+
+static INSTANCES: AtomicUsize = AtomicUsize::new(0);
+
+/// The widget: settings problems, or the checkout.
+#[component]
+pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
+    match settings {
+        Ok(settings) => view! { <Checkout settings /> }.into_any(),
+        Err(errors) => view! { <ConfigError errors /> }.into_any(),
+    }
+}
+
+#[component]
+fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    console_error(&format!("membership-checkout: invalid settings on the host element: {}", lines.join("; ")));
+    view! {
+        <div class="mc" data-testid="checkout" data-state="config-error">
+            <div class="mc-notice mc-notice--error" data-testid="config-error" role="alert">
+                <p class="mc-notice__title">"The membership checkout can't start."</p>
+                <p>"This page's widget settings need fixing:"</p>
+                <ul>
+                    {errors
+                        .into_iter()
+                        .map(|e| view! { <li><code>{e.attribute}</code>" "{e.message}</li> })
+                        .collect_view()}
+                </ul>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Checkout(settings: Settings) -> impl IntoView {
+    let api = TeamUp::new(&settings);
+    let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
+    let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
+    let checkout = RwSignal::new(Checkout::default());
+    restore_after_payment_page(checkout, &offer_key);
+
+    let customer = {
+        let (api, fixed) = (api.clone(), settings.customer_id);
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move {
+                match fixed {
+                    Some(id) => Ok(id),
+                    None => api.customer_id().await,
+                }
+            }
+        })
+    };
+    let memberships = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.memberships().await }
+        })
+    };
+    // Loaded alongside the catalogue so the booking choices are ready when a membership is.
+    let schedule = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.schedule(now_ms()).await }
+        })
+    };
+    let slots = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.slots(now_ms()).await }
+        })
+    };
+    let selected = Memo::new(move |_| {
+        let id = checkout.with(|c| c.selection.membership)?;
+        memberships.get()?.ok()?.into_iter().find(|m| m.id == id)
+    });
+    let plans = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let (api, membership) = (api.clone(), selected.get());
+            async move {
+                match membership {
+                    Some(m) if m.needs_plan() => Some((m.id, api.plans(&m).await)),
+                    _ => None,
+                }
+            }
+        })
+    };
+    // One plan on sale: choose it for the customer.
+    Effect::new(move |_| {
+        if let Some(Some((membership, Ok(list)))) = plans.get() {
+            if let [only] = list.as_slice() {
+                checkout.update(|c| {
+                    if c.selection.membership == Some(membership) && c.selection.plan.is_none() {
+                        c.choose_plan(only.id);
+                    }
+                });
+            }
+        }
+    });
+
+    let purchase = {
+        let (api, offer_key) = (api.clone(), offer_key.clone());
+        Action::new_local(move |(request, name): &(PurchaseRequest, String)| {
+            let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
+            async move {
+                let answer = api.initiate_purchase(&request).await;
+                let now = now_ms();
+                let pending = answer.and_then(|(offer, server_date)| {
+                    PendingOffer::new(&offer, server_date, now, name)
+                        .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))
+                });
+                match pending {
+                    Ok(pending) => {
+                        checkout.update(|c| c.succeed(pending.clone(), now));
+                        if checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_))) {
+                            session_set(&offer_key, &serde_json::to_string(&pending).unwrap_or_default());
+                            navigate_top(&pending.next_url);
+                        }
+                    }
+                    Err(error) => {
+                        console_error(&format!("membership-checkout: initiate_purchase failed: {error}"));
+                        checkout.update(|c| c.fail(&error));
+                    }
+                }
+            }
+        })
+    };
+
+    let return_url = settings.return_url.clone();
+    let submit = Callback::new(move |_: ()| {
+        let Some(Ok(customer)) = customer.get_untracked() else { return };
+        let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
+        let return_to = return_url.clone().unwrap_or_else(|| strip_outcome_params(&page_url()));
+        if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
+            purchase.dispatch_local((request, name));
+        }
+    });
+    let start_again = {
+        let offer_key = offer_key.clone();
+        Callback::new(move |_: ()| {
+            session_remove(&offer_key);
+            checkout.update(Checkout::start_again);
+        })
+    };
+
+    let shared = Shared {
+        checkout,
+        selected,
+        plans,
+        schedule,
+        slots,
+        locale: StoredValue::new(settings.locale.clone()),
+        uid,
+    };
+    let loaded = move || {
+        match (customer.get(), memberships.get()) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
+            (Some(Ok(_)), Some(Ok(list))) => Some(Ok(list)),
+            _ => None,
+        }
+    };
+    let state = move || {
+        let phase = checkout.with(|c| c.phase.name());
+        match (phase, loaded()) {
+            ("browsing", None) => "loading",
+            ("browsing", Some(Err(_))) => "load-error",
+            _ => phase,
+        }
+    };
+    let reload = move |_| {
+        customer.refetch();
+        memberships.refetch();
+        schedule.refetch();
+        slots.refetch();
+    };
+    let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
+
+    view! {
+        <div class="mc" data-testid="checkout" data-state=state aria-busy=move || (state() == "loading").to_string()>
+            {move || match screen.get() {
+                "redirecting" | "lapsed" | "outcome" => {
+                    view! { <offer::AfterSubmit checkout start_again locale=shared.locale /> }.into_any()
+                }
+                _ => {
+                    match loaded() {
+                        None => view! { <Loading /> }.into_any(),
+                        Some(Err(error)) => {
+                            view! {
+                                <div class="mc-notice mc-notice--error" data-testid="load-error" role="alert">
+                                    <p class="mc-notice__title">"We couldn't load the memberships."</p>
+                                    <p>{error.user_message()}</p>
+                                    <button type="button" class="mc-button mc-button--secondary" data-testid="reload" on:click=reload>
+                                        "Try again"
+                                    </button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Some(Ok(list)) => view! { <sections::Form memberships=list shared submit /> }.into_any(),
+                    }
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Loading() -> impl IntoView {
+    view! {
+        <div class="mc-loading" role="status">
+            <span class="mc-visually-hidden">"Loading memberships…"</span>
+            <div class="mc-skeleton" aria-hidden="true"></div>
+            <div class="mc-skeleton" aria-hidden="true"></div>
+            <div class="mc-skeleton" aria-hidden="true"></div>
+        </div>
+    }
+}
+
+/// Back on `return_to` with an outcome, or back from the payment page with Back.
+fn restore_after_payment_page(checkout: RwSignal<Checkout>, offer_key: &str) {
+    let pending: Option<PendingOffer> = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok());
+    if let Some(mut outcome) = parse_outcome(&page_query()) {
+        outcome.membership_name = pending.map(|p| p.membership_name);
+        session_remove(offer_key);
+        replace_url(&strip_outcome_params(&page_url()));
+        checkout.update(|c| c.returned(outcome));
+    } else if let Some(pending) = pending {
+        checkout.update(|c| c.resume(pending, now_ms()));
+    }
+}

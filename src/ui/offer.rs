@@ -1,0 +1,102 @@
+//! After "continue to payment": the countdown while the offer is held, the lapsed notice, and the
+//! outcome when the payment page sends the customer back.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::browser::now_ms;
+use super::format;
+use crate::checkout::{Checkout, OutcomeKind, Phase};
+use crate::model::format_countdown;
+
+#[component]
+pub(super) fn AfterSubmit(checkout: RwSignal<Checkout>, start_again: Callback<()>, locale: StoredValue<Option<String>>) -> impl IntoView {
+    move || match checkout.with(|c| c.phase.clone()) {
+        Phase::Redirecting(offer) => {
+            let lapses_at = format::clock_time(offer.expires_local_ms, locale.get_value().as_deref());
+            view! { <Countdown checkout start_again next_url=offer.next_url auto=offer.auto_redirect lapses_at /> }.into_any()
+        }
+        Phase::Lapsed { membership_name } => view! {
+            <section class="mc-notice mc-notice--warning" data-testid="lapsed" role="alert">
+                <p class="mc-notice__title">"This offer has lapsed"</p>
+                <p>
+                    {match membership_name {
+                        Some(name) => format!("The time to pay for {name} ran out, so nothing was charged."),
+                        None => "The time to pay ran out, so nothing was charged.".to_string(),
+                    }}
+                    " Your choices are kept: start again to get a fresh offer."
+                </p>
+                <button type="button" class="mc-button mc-button--primary" data-testid="start-again" on:click=move |_| start_again.run(())>
+                    "Start again"
+                </button>
+            </section>
+        }
+        .into_any(),
+        Phase::Outcome(outcome) => {
+            let paid = outcome.kind == OutcomeKind::Paid;
+            let what = outcome.membership_name.clone().unwrap_or_else(|| "your membership".to_string());
+            view! {
+                <section class="mc-notice" class:mc-notice--success=paid data-testid="outcome"
+                    data-outcome=if paid { "paid" } else { "cancelled" } role="status">
+                    <p class="mc-notice__title">{if paid { "Payment complete — welcome!" } else { "Payment cancelled" }}</p>
+                    <p>
+                        {if paid {
+                            format!("Thank you! You've bought {what}. The studio will email your confirmation.")
+                        } else {
+                            format!("Nothing was charged for {what}. You can choose again whenever you're ready.")
+                        }}
+                    </p>
+                    {outcome.purchase.map(|id| view! { <p class="mc-hint">"Reference: " <code>{id}</code></p> })}
+                    <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
+                        {if paid { "Buy something else" } else { "Choose again" }}
+                    </button>
+                </section>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    }
+}
+
+#[component]
+fn Countdown(checkout: RwSignal<Checkout>, start_again: Callback<()>, next_url: String, auto: bool, lapses_at: String) -> impl IntoView {
+    // Recomputed from the clock on every tick, so throttled timers and sleep can't make it drift.
+    let remaining = RwSignal::new(checkout.try_update(|c| c.tick(now_ms())).flatten().unwrap_or(0.0));
+    let tick = move || {
+        if let Some(left) = checkout.try_update(|c| c.tick(now_ms())).flatten() {
+            remaining.set(left);
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, Duration::from_millis(250)) {
+        on_cleanup(move || handle.clear());
+    }
+    // Back-forward cache or a woken tab: correct the display at once.
+    let on_show = window_event_listener(leptos::ev::pageshow, move |_| tick());
+    let on_visible = window_event_listener(leptos::ev::visibilitychange, move |_| tick());
+    on_cleanup(move || {
+        on_show.remove();
+        on_visible.remove();
+    });
+
+    view! {
+        <section class="mc-notice mc-offer" data-testid="offer">
+            <p class="mc-notice__title">
+                {if auto { "Taking you to the secure payment page…" } else { "Your offer is still held" }}
+            </p>
+            <p>
+                "Time left to pay: "
+                <strong class="mc-countdown" role="timer" data-testid="countdown">{move || format_countdown(remaining.get())}</strong>
+                " (until " {lapses_at} ")"
+            </p>
+            <div class="mc-actions">
+                <a class="mc-button mc-button--primary" data-testid="payment-link" href=next_url rel="noopener">
+                    "Continue to payment"
+                </a>
+                <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
+                    "Change my choice"
+                </button>
+            </div>
+        </section>
+    }
+}
