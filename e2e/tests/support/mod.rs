@@ -1,0 +1,7 @@
+//! Harness for the browser suite: chromedriver + Chromium sessions (`browser`), a sandbox serving the
+//! release build with generated host pages (`studio`), and page objects (`pages`).
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod pages;
+pub mod studio;
