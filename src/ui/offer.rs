@@ -7,15 +7,17 @@ use leptos::prelude::*;
 
 use super::browser::now_ms;
 use super::format;
-use crate::checkout::{Checkout, OutcomeKind, Phase};
+use crate::checkout::{Checkout, OutcomeKind, PendingOffer, Phase};
 use crate::model::format_countdown;
 
 #[component]
 pub(super) fn AfterSubmit(checkout: RwSignal<Checkout>, start_again: Callback<()>, locale: StoredValue<Option<String>>) -> impl IntoView {
-    move || match checkout.with(|c| c.phase.clone()) {
+    // A memo: only a change of phase re-renders, not every write to the checkout.
+    let phase = Memo::new(move |_| checkout.with(|c| c.phase.clone()));
+    move || match phase.get() {
         Phase::Redirecting(offer) => {
             let lapses_at = format::clock_time(offer.expires_local_ms, locale.get_value().as_deref());
-            view! { <Countdown checkout start_again next_url=offer.next_url auto=offer.auto_redirect lapses_at /> }.into_any()
+            view! { <Countdown checkout start_again offer lapses_at /> }.into_any()
         }
         Phase::Lapsed { membership_name } => view! {
             <section class="mc-notice mc-notice--warning" data-testid="lapsed" role="alert">
@@ -60,12 +62,19 @@ pub(super) fn AfterSubmit(checkout: RwSignal<Checkout>, start_again: Callback<()
 }
 
 #[component]
-fn Countdown(checkout: RwSignal<Checkout>, start_again: Callback<()>, next_url: String, auto: bool, lapses_at: String) -> impl IntoView {
+fn Countdown(checkout: RwSignal<Checkout>, start_again: Callback<()>, offer: PendingOffer, lapses_at: String) -> impl IntoView {
+    let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, .. } = offer.clone();
     // Recomputed from the clock on every tick, so throttled timers and sleep can't make it drift.
-    let remaining = RwSignal::new(checkout.try_update(|c| c.tick(now_ms())).flatten().unwrap_or(0.0));
+    let remaining = RwSignal::new(offer.remaining_ms(now_ms()));
     let tick = move || {
-        if let Some(left) = checkout.try_update(|c| c.tick(now_ms())).flatten() {
-            remaining.set(left);
+        let now = now_ms();
+        let left = (expires_local_ms - now).max(0.0);
+        remaining.set(left);
+        if left <= 0.0 {
+            // Only now does the state machine change (to Lapsed), which replaces this view.
+            checkout.update(|c| {
+                c.tick(now);
+            });
         }
     };
     if let Ok(handle) = set_interval_with_handle(tick, Duration::from_millis(250)) {

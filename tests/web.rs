@@ -1,0 +1,180 @@
+//! Component tests in headless Chromium (wasm-bindgen-test). Each mounts a real widget into a
+//! host element, the way a studio page does, and reads the DOM it renders.
+#![cfg(target_arch = "wasm32")]
+
+use membership_checkout::checkout::PendingOffer;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const OFFER_KEY: &str = "membership-checkout:100:offer";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A host element with the given attributes, attached to the page.
+fn host(attrs: &[(&str, &str)]) -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    el.set_attribute("data-membership-checkout", "").unwrap();
+    for (k, v) in attrs {
+        el.set_attribute(k, v).unwrap();
+    }
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+/// Valid settings whose API can't be reached (nothing listens on port 9).
+const UNREACHABLE: [(&str, &str); 3] =
+    [("data-api-base", "http://127.0.0.1:9/api/v2"), ("data-provider-id", "100"), ("data-token", "t")];
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Polls until `selector` matches inside `root` (reactive updates and fetches are async).
+async fn wait_for(root: &HtmlElement, selector: &str) -> HtmlElement {
+    for _ in 0..100 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            return el.unchecked_into();
+        }
+        sleep(50).await;
+    }
+    panic!("{selector} never appeared; the widget shows: {}", root.inner_html());
+}
+
+fn state(root: &HtmlElement) -> String {
+    root.query_selector("[data-testid=checkout]").unwrap().unwrap().get_attribute("data-state").unwrap()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().session_storage().unwrap().unwrap()
+}
+
+fn pending(minutes_left: f64) -> String {
+    serde_json::to_string(&PendingOffer {
+        next_url: "http://127.0.0.1:9/pay/abc".into(),
+        expires_local_ms: js_sys::Date::now() + minutes_left * 60_000.0,
+        membership_name: "Unlimited Monthly".into(),
+        auto_redirect: false,
+    })
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn invalid_settings_are_explained_in_place_of_the_widget() {
+    let el = host(&[("data-api-base", "/api/v2"), ("data-token", "t"), ("data-auth-prefix", "Basic")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let notice = wait_for(&el, "[data-testid=config-error]").await;
+    let text = notice.text_content().unwrap();
+    assert!(text.contains("data-provider-id"), "{text}");
+    assert!(text.contains("data-auth-prefix"), "{text}");
+    assert!(!text.contains("data-api-base"), "a valid attribute is not blamed: {text}");
+    assert_eq!(state(&el), "config-error");
+}
+
+#[wasm_bindgen_test]
+async fn fallback_content_is_replaced_and_mounting_twice_is_harmless() {
+    storage().clear().unwrap();
+    let el = host(&UNREACHABLE);
+    el.set_inner_html("<p class=fallback>Loading…</p>");
+    membership_checkout::mount_all();
+    membership_checkout::mount_all();
+    wait_for(&el, "[data-testid=checkout]").await;
+    assert!(el.query_selector(".fallback").unwrap().is_none());
+    assert_eq!(el.query_selector_all("[data-testid=checkout]").unwrap().length(), 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_api_shows_a_plain_error_with_retry() {
+    storage().clear().unwrap();
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let error = wait_for(&el, "[data-testid=load-error]").await;
+    assert!(error.text_content().unwrap().contains("couldn't reach the booking system"), "{}", error.inner_html());
+    assert_eq!(state(&el), "load-error");
+    let retry = wait_for(&el, "[data-testid=reload]").await;
+    retry.click();
+    // It tries again (and fails again): the error comes back rather than a blank widget.
+    sleep(100).await;
+    wait_for(&el, "[data-testid=load-error]").await;
+}
+
+#[wasm_bindgen_test]
+async fn return_with_outcome_shows_it_and_tidies_the_address_bar() {
+    storage().set_item(OFFER_KEY, &pending(10.0)).unwrap();
+    let window = web_sys::window().unwrap();
+    let original = window.location().href().unwrap();
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?keep=1&outcome=paid&purchase=pur_7")).unwrap();
+
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let outcome = wait_for(&el, "[data-testid=outcome]").await;
+    assert_eq!(outcome.get_attribute("data-outcome").as_deref(), Some("paid"));
+    let text = outcome.text_content().unwrap();
+    assert!(text.contains("Unlimited Monthly") && text.contains("pur_7"), "{text}");
+    let search = window.location().search().unwrap();
+    assert_eq!(search, "?keep=1", "outcome parameters are removed, others kept");
+    assert_eq!(storage().get_item(OFFER_KEY).unwrap(), None, "the pending offer is done with");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn coming_back_before_expiry_shows_the_countdown_and_link() {
+    storage().set_item(OFFER_KEY, &pending(10.0)).unwrap();
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let countdown = wait_for(&el, "[data-testid=countdown]").await;
+    let shown = countdown.text_content().unwrap();
+    assert!(shown == "10:00" || shown == "09:59", "countdown shows {shown}");
+    assert_eq!(state(&el), "redirecting");
+    let link = wait_for(&el, "[data-testid=payment-link]").await;
+    assert_eq!(link.get_attribute("href").as_deref(), Some("http://127.0.0.1:9/pay/abc"));
+    sleep(1300).await;
+    let later = countdown.text_content().unwrap();
+    assert_ne!(later, shown, "the countdown moves");
+    storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_offer_is_reported_lapsed_and_can_start_again() {
+    storage().set_item(OFFER_KEY, &pending(-1.0)).unwrap();
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let lapsed = wait_for(&el, "[data-testid=lapsed]").await;
+    assert!(lapsed.text_content().unwrap().contains("Unlimited Monthly"));
+    wait_for(&el, "[data-testid=start-again]").await.click();
+    sleep(50).await;
+    assert!(el.query_selector("[data-testid=lapsed]").unwrap().is_none());
+    assert_ne!(state(&el), "lapsed");
+    assert_eq!(storage().get_item(OFFER_KEY).unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+async fn a_countdown_reaching_zero_lapses_the_offer() {
+    storage().set_item(OFFER_KEY, &pending(1.0 / 60.0)).unwrap(); // one second left
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=countdown]").await;
+    wait_for(&el, "[data-testid=lapsed]").await;
+    assert_eq!(state(&el), "lapsed");
+    storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_removes_the_widget() {
+    storage().clear().unwrap();
+    let el = host(&UNREACHABLE);
+    let widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=checkout]").await;
+    drop(widget);
+    sleep(20).await;
+    assert!(el.query_selector("[data-testid=checkout]").unwrap().is_none());
+}
