@@ -1,0 +1,205 @@
+//! `checkout-sandbox`: run the TeamUp v2 stand-in (and optionally the built widget) locally.
+//! Flags are parsed by hand to keep the dependency list short.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use checkout_sandbox::{parse_lifetime, spawn_on, Config, StudioData, DEFAULT_OFFER_LIFETIME};
+
+const USAGE: &str = "\
+Usage: checkout-sandbox [OPTIONS]
+
+  --addr HOST:PORT         listen address (default 127.0.0.1:8787)
+  --offer-lifetime DUR     how long a purchase offer stays payable: 90s, 15m, 1h or seconds (default 15m)
+  --data demo|FILE.json    studio data: the built-in demo (default) or a file shaped like --dump-data
+  --widget-dir DIR         also serve this directory at / (index.html fallback), e.g. trunk's dist
+  --public-url URL         base for absolute links when a request has no Host header
+  --dump-data              print the studio data as JSON and exit
+  -h, --help               show this help
+";
+
+struct Cli {
+    addr: SocketAddr,
+    offer_lifetime: std::time::Duration,
+    data: String,
+    widget_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    dump_data: bool,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, String> {
+    let mut cli = Cli {
+        addr: "127.0.0.1:8787".parse().expect("valid default address"),
+        offer_lifetime: DEFAULT_OFFER_LIFETIME,
+        data: "demo".into(),
+        widget_dir: None,
+        public_url: None,
+        dump_data: false,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // Both "--flag value" and "--flag=value".
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--addr" => {
+                let v = value("--addr")?;
+                cli.addr = v
+                    .parse()
+                    .map_err(|_| format!("--addr: {v:?} is not HOST:PORT (e.g. 127.0.0.1:8787)"))?;
+            }
+            "--offer-lifetime" => cli.offer_lifetime = parse_lifetime(&value("--offer-lifetime")?)?,
+            "--data" => cli.data = value("--data")?,
+            "--widget-dir" => cli.widget_dir = Some(PathBuf::from(value("--widget-dir")?)),
+            "--public-url" => {
+                let v = value("--public-url")?;
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(format!(
+                        "--public-url: {v:?} must start with http:// or https://"
+                    ));
+                }
+                cli.public_url = Some(v.trim_end_matches('/').to_string());
+            }
+            "--dump-data" => cli.dump_data = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Some(cli))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(cli)) => cli,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("checkout-sandbox: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let data = if cli.data == "demo" {
+        StudioData::demo()
+    } else {
+        match StudioData::load(std::path::Path::new(&cli.data)) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("checkout-sandbox: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    if cli.dump_data {
+        println!("{}", data.to_json_pretty());
+        return ExitCode::SUCCESS;
+    }
+    for p in &data.providers {
+        if !p.zone_known() {
+            eprintln!(
+                "warning: provider {} time zone {:?} is not modelled; times are shown in UTC",
+                p.id, p.timezone
+            );
+        }
+    }
+    if let Some(dir) = &cli.widget_dir {
+        if !dir.join("index.html").is_file() {
+            eprintln!(
+                "warning: {} has no index.html (build the widget first, e.g. `trunk build`)",
+                dir.display()
+            );
+        }
+    }
+
+    let config = Config {
+        offer_lifetime: cli.offer_lifetime,
+        public_url: cli.public_url.clone(),
+        widget_dir: cli.widget_dir.clone(),
+        data,
+    };
+    let summary = summary(&config);
+    let running = match spawn_on(config, cli.addr).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("checkout-sandbox: cannot listen on {}: {e}", cli.addr);
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!("checkout-sandbox listening on {}", running.url());
+    eprintln!("{summary}");
+    if let Some(dir) = &cli.widget_dir {
+        eprintln!("  widget: {} served at {}/", dir.display(), running.url());
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("checkout-sandbox: shutting down");
+    running.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn summary(config: &Config) -> String {
+    let mut lines = vec![format!(
+        "  offers last {:?}; API at /api/v2; test hooks at /__sandbox/",
+        config.offer_lifetime
+    )];
+    for p in &config.data.providers {
+        lines.push(format!("  provider {}: {}", p.id, p.name));
+    }
+    for u in &config.data.users {
+        let profiles: Vec<String> = u
+            .profiles
+            .iter()
+            .map(|p| format!("{} {}@{}", p.profile_type.as_str(), p.id, p.provider))
+            .collect();
+        lines.push(format!(
+            "  token {:<24} {} ({})",
+            u.token,
+            u.name(),
+            profiles.join(", ")
+        ));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_all_flags() {
+        let cli = parse_args(args(
+            "--addr 0.0.0.0:9000 --offer-lifetime=90s --data demo --widget-dir dist --public-url http://x.test:1/ --dump-data",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(cli.addr.port(), 9000);
+        assert_eq!(cli.offer_lifetime.as_secs(), 90);
+        assert_eq!(cli.widget_dir, Some(PathBuf::from("dist")));
+        assert_eq!(cli.public_url.as_deref(), Some("http://x.test:1"));
+        assert!(cli.dump_data);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(parse_args(args("--addr nowhere")).is_err());
+        assert!(parse_args(args("--offer-lifetime")).is_err());
+        assert!(parse_args(args("--frobnicate")).is_err());
+        assert!(parse_args(args("--public-url ftp://x")).is_err());
+        assert!(parse_args(args("--help")).unwrap().is_none());
+    }
+}

@@ -1,0 +1,347 @@
+//! Shared mutable state behind the `Sandbox` handle: the studio data (which purchases change:
+//! booked slots, attendance) and the purchases made through `initiate_purchase`.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::data::{PlanStatus, StudioData};
+use crate::times::format_utc;
+
+/// Cloneable handle on a sandbox's state, for tests and the binary.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub offer_lifetime: Duration,
+    pub public_url: Option<String>,
+    /// What `reset` restores.
+    initial: StudioData,
+    /// "http://<bound addr>", the last resort for absolute links.
+    listen_base: RwLock<Option<String>>,
+    state: Mutex<State>,
+}
+
+pub(crate) struct State {
+    pub data: StudioData,
+    pub purchases: Vec<Purchase>,
+    next_purchase_id: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PurchaseStatus {
+    Pending,
+    Paid,
+    Cancelled,
+}
+
+impl PurchaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurchaseStatus::Pending => "pending",
+            PurchaseStatus::Paid => "paid",
+            PurchaseStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for PurchaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// So tests can write `record.status == "paid"` as well as comparing enums.
+impl PartialEq<str> for PurchaseStatus {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+impl PartialEq<&str> for PurchaseStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A purchase as the test hooks show it (`GET /__sandbox/purchases`, `Sandbox::purchases`).
+/// Timestamps are strings in the API's format (`2026-11-23T10:15:00.000Z`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PurchaseRecord {
+    pub id: u64,
+    pub membership: u64,
+    pub payment_plan: Option<u64>,
+    pub event: Option<u64>,
+    pub appointment_slot: Option<String>,
+    pub customer: u64,
+    pub return_to: String,
+    /// A pending purchase past `expires_at` has lapsed; it stays "pending" here.
+    pub status: PurchaseStatus,
+    pub created_at: String,
+    pub expires_at: String,
+    pub provider: u64,
+    pub next_url: String,
+}
+
+pub(crate) struct Purchase {
+    pub id: u64,
+    pub token: String,
+    pub provider: u64,
+    pub membership: u64,
+    pub payment_plan: Option<u64>,
+    pub event: Option<u64>,
+    pub appointment_slot: Option<String>,
+    pub customer: u64,
+    pub return_to: String,
+    pub status: PurchaseStatus,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub next_url: String,
+}
+
+impl Purchase {
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.status == PurchaseStatus::Pending && now < self.expires_at
+    }
+
+    pub fn record(&self) -> PurchaseRecord {
+        PurchaseRecord {
+            id: self.id,
+            membership: self.membership,
+            payment_plan: self.payment_plan,
+            event: self.event,
+            appointment_slot: self.appointment_slot.clone(),
+            customer: self.customer,
+            return_to: self.return_to.clone(),
+            status: self.status,
+            created_at: format_utc(self.created_at),
+            expires_at: format_utc(self.expires_at),
+            provider: self.provider,
+            next_url: self.next_url.clone(),
+        }
+    }
+}
+
+pub(crate) struct NewPurchase {
+    pub provider: u64,
+    pub membership: u64,
+    pub payment_plan: Option<u64>,
+    pub event: Option<u64>,
+    pub appointment_slot: Option<String>,
+    pub customer: u64,
+    pub return_to: String,
+}
+
+impl State {
+    /// The live offer holding a slot, if any (held slots are unavailable to other customers).
+    pub fn slot_hold(&self, slot: &str, now: OffsetDateTime) -> Option<&Purchase> {
+        self.purchases
+            .iter()
+            .find(|p| p.is_live(now) && p.appointment_slot.as_deref() == Some(slot))
+    }
+
+    /// Can `customer` take this slot now? Booked, past, or held by someone else: no.
+    pub fn slot_open_for(&self, slot: &str, customer: Option<u64>, now: OffsetDateTime) -> bool {
+        let Some(s) = self.data.slot(slot) else {
+            return false;
+        };
+        if !s.available || s.starts_at <= now {
+            return false;
+        }
+        match self.slot_hold(slot, now) {
+            Some(hold) => Some(hold.customer) == customer,
+            None => true,
+        }
+    }
+
+    pub fn create_purchase(
+        &mut self,
+        new: NewPurchase,
+        now: OffsetDateTime,
+        lifetime: Duration,
+        base_url: &str,
+    ) -> &Purchase {
+        let id = self.next_purchase_id;
+        self.next_purchase_id += 1;
+        let token = new_token();
+        let lifetime = time::Duration::try_from(lifetime).unwrap_or(time::Duration::minutes(15));
+        // TeamUp's timestamps have millisecond precision; keep expires_at exactly what we print.
+        let now = now
+            .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+            .unwrap_or(now);
+        self.purchases.push(Purchase {
+            id,
+            next_url: format!("{base_url}/pay/{token}"),
+            token,
+            provider: new.provider,
+            membership: new.membership,
+            payment_plan: new.payment_plan,
+            event: new.event,
+            appointment_slot: new.appointment_slot,
+            customer: new.customer,
+            return_to: new.return_to,
+            status: PurchaseStatus::Pending,
+            created_at: now,
+            expires_at: now + lifetime,
+        });
+        self.purchases.last().expect("just pushed")
+    }
+
+    pub fn purchase_by_token(&self, token: &str) -> Option<&Purchase> {
+        self.purchases.iter().find(|p| p.token == token)
+    }
+
+    /// Pays a live purchase: books its slot and takes a place in its event.
+    pub fn complete(&mut self, token: &str, outcome: PurchaseStatus) {
+        let Some(p) = self.purchases.iter_mut().find(|p| p.token == token) else {
+            return;
+        };
+        p.status = outcome;
+        if outcome != PurchaseStatus::Paid {
+            return;
+        }
+        let (slot, event) = (p.appointment_slot.clone(), p.event);
+        if let Some(slot) = slot {
+            if let Some(s) = self.data.slots.iter_mut().find(|s| s.id == slot) {
+                s.available = false;
+            }
+        }
+        if let Some(event) = event {
+            if let Some(e) = self.data.events.iter_mut().find(|e| e.id == event) {
+                e.attending_count += 1;
+            }
+        }
+    }
+}
+
+impl Sandbox {
+    pub(crate) fn new(config: &Config) -> Sandbox {
+        Sandbox {
+            inner: Arc::new(Inner {
+                offer_lifetime: config.offer_lifetime,
+                public_url: config
+                    .public_url
+                    .as_ref()
+                    .map(|u| u.trim_end_matches('/').to_string()),
+                initial: config.data.clone(),
+                listen_base: RwLock::new(None),
+                state: Mutex::new(State {
+                    data: config.data.clone(),
+                    purchases: Vec::new(),
+                    next_purchase_id: 1,
+                }),
+            }),
+        }
+    }
+
+    /// A poisoned lock only means a handler panicked mid-request; the data is still usable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_listen_base(&self, base: String) {
+        *self
+            .inner
+            .listen_base
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(base);
+    }
+
+    pub(crate) fn listen_base(&self) -> Option<String> {
+        self.inner
+            .listen_base
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn offer_lifetime(&self) -> Duration {
+        self.inner.offer_lifetime
+    }
+
+    /// Every purchase so far, oldest first.
+    pub fn purchases(&self) -> Vec<PurchaseRecord> {
+        self.lock().purchases.iter().map(Purchase::record).collect()
+    }
+
+    /// A snapshot of the current studio data (booked slots and attendance included).
+    pub fn data(&self) -> StudioData {
+        self.lock().data.clone()
+    }
+
+    /// Marks a payment plan "for_sale" or "unavailable", e.g. to test a plan withdrawn while
+    /// the widget is open. Panics on an unknown plan id or status: that is a bug in the test.
+    pub fn set_plan_status(&self, plan: u64, status: &str) {
+        let status = PlanStatus::parse(status).unwrap_or_else(|| {
+            panic!(
+                "set_plan_status: status must be \"for_sale\" or \"unavailable\", got {status:?}"
+            )
+        });
+        let mut state = self.lock();
+        let p = state
+            .data
+            .payment_plans
+            .iter_mut()
+            .find(|p| p.id == plan)
+            .unwrap_or_else(|| panic!("set_plan_status: no payment plan {plan}"));
+        p.status = status;
+    }
+
+    /// Forgets every purchase and restores the data the sandbox started with.
+    pub fn reset(&self) {
+        let mut state = self.lock();
+        state.data = self.inner.initial.clone();
+        state.purchases.clear();
+        state.next_purchase_id = 1;
+    }
+}
+
+/// 128 random bits as hex. std's RandomState is seeded from the OS per thread and stepped
+/// per instance, which is unpredictable enough for a local sandbox's payment links.
+fn new_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let mut out = String::with_capacity(32);
+    for half in 0..2u8 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(n);
+        h.write_i128(nanos);
+        h.write_u8(half);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_hex() {
+        let a = new_token();
+        let b = new_token();
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn status_compares_with_str() {
+        assert!(PurchaseStatus::Paid == "paid");
+        assert!(PurchaseStatus::Pending != "paid");
+        assert_eq!(
+            serde_json::to_string(&PurchaseStatus::Cancelled).unwrap(),
+            "\"cancelled\""
+        );
+    }
+}

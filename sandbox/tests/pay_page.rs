@@ -1,0 +1,251 @@
+//! The hosted payment page, the test hooks, static serving and shutdown.
+
+mod common;
+
+use std::time::Duration;
+
+use checkout_sandbox::{spawn_static_site, Config};
+use common::*;
+use serde_json::json;
+
+async fn offer(api: &Api, body: serde_json::Value, membership: u64) -> String {
+    let (status, resp) = api.purchase_json(ALEX, membership, body).await;
+    assert_eq!(status, 200, "{resp}");
+    resp["next_url"].as_str().unwrap().to_string()
+}
+
+async fn page(api: &Api, url: &str) -> (u16, String) {
+    let resp = api.client.get(url).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+async fn submit(api: &Api, url: &str, action: &str) -> reqwest::Response {
+    api.client
+        .post(url)
+        .form(&[("action", action)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn page_shows_the_offer_with_pay_and_cancel_buttons() {
+    let api = start().await;
+    let yoga = api.bookable_event("Yoga").await;
+    let body = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1031, "event": yoga["id"]});
+    let url = offer(&api, body, 103).await;
+    let (status, html) = page(&api, &url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<title>Payment — Riverside Fitness Studio</title>"));
+    assert!(html.contains("Unlimited Monthly"));
+    assert!(html.contains("£79.00 every month"));
+    assert!(html.contains(yoga["name"].as_str().unwrap()));
+    assert!(
+        html.contains("£104.00"),
+        "total = first month + £25 joining fee"
+    );
+    assert!(html.contains("Offer held until"));
+    assert!(html.contains(
+        r#"<button type="submit" class="pay" data-testid="pay" name="action" value="pay">"#
+    ));
+    assert!(html.contains(r#"data-testid="cancel" name="action" value="cancel""#));
+}
+
+#[tokio::test]
+async fn paying_redirects_to_return_to_with_outcome_and_purchase() {
+    let api = start().await;
+    let slot = api.available_slot(0).await;
+    let body = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051, "appointment_slot": slot});
+    let url = offer(&api, body, 105).await;
+    let id = api.sandbox().purchases()[0].id;
+
+    let resp = submit(&api, &url, "pay").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        format!("https://studio.example/join?utm_source=mail&outcome=paid&purchase={id}#checkout")
+            .as_str()
+    );
+    assert!(api.sandbox().purchases()[0].status == "paid");
+
+    // Afterwards the page shows the result, and the slot is booked for everyone.
+    let (status, html) = page(&api, &url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"data-testid="done" data-outcome="paid""#));
+    let (_, s) = api.get(&format!("/api/v2/slots/{slot}")).await;
+    assert_eq!(s["available"], false);
+    // A second submit lands in the same place rather than charging twice.
+    let again = submit(&api, &url, "cancel").await;
+    assert_eq!(again.status(), 303);
+    assert!(again.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("outcome=paid"));
+}
+
+#[tokio::test]
+async fn cancelling_redirects_with_cancelled_and_releases_the_slot() {
+    let api = start().await;
+    let slot = api.available_slot(1).await;
+    let body = json!({"return_to": "http://localhost:8080/", "customer": 4242, "payment_plan": 1051, "appointment_slot": slot});
+    let url = offer(&api, body, 105).await;
+    let resp = submit(&api, &url, "cancel").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "http://localhost:8080/?outcome=cancelled&purchase=1"
+    );
+    assert!(api.sandbox().purchases()[0].status == "cancelled");
+
+    let sam = json!({"return_to": RETURN_TO, "customer": 4343, "payment_plan": 1051, "appointment_slot": slot});
+    let (status, b) = api.purchase_json(SAM, 105, sam).await;
+    assert_eq!(status, 200, "a cancelled hold frees the slot: {b}");
+}
+
+#[tokio::test]
+async fn lapsed_offer_answers_410_with_a_link_back() {
+    let mut config = Config::demo();
+    config.offer_lifetime = Duration::from_secs(1);
+    let api = start_with(config).await;
+    let url = offer(
+        &api,
+        json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1031}),
+        103,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let (status, html) = page(&api, &url).await;
+    assert_eq!(status, 410);
+    assert!(
+        html.contains(r#"<p class="message warn" data-testid="lapsed">This offer has lapsed"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"https://studio.example/join?utm_source=mail#checkout\""),
+        "{html}"
+    );
+    let resp = submit(&api, &url, "pay").await;
+    assert_eq!(resp.status(), 410);
+    assert!(
+        api.sandbox().purchases()[0].status == "pending",
+        "nothing was paid"
+    );
+}
+
+#[tokio::test]
+async fn every_value_on_the_page_is_escaped() {
+    let api = start().await;
+    let nasty = "https://studio.example/?q=\"><script>alert(1)</script>";
+    let url = offer(
+        &api,
+        json!({"return_to": nasty, "customer": 4242, "payment_plan": 1031}),
+        103,
+    )
+    .await;
+    let (_, html) = page(&api, &url).await;
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[tokio::test]
+async fn unknown_payment_links_are_404() {
+    let api = start().await;
+    let (status, html) = page(&api, &api.url("/pay/not-a-token")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("isn't valid"));
+}
+
+#[tokio::test]
+async fn hooks_list_purchases_and_reset_the_data() {
+    let api = start().await;
+    let slot = api.available_slot(0).await;
+    let url = offer(&api, json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051, "appointment_slot": slot}), 105).await;
+    submit(&api, &url, "pay").await;
+
+    let (status, list) = api
+        .send(api.client.get(api.url("/__sandbox/purchases")))
+        .await;
+    assert_eq!(status, 200);
+    let rec = &list[0];
+    assert_eq!(rec["id"], 1);
+    assert_eq!(rec["status"], "paid");
+    assert_eq!(rec["membership"], 105);
+    assert_eq!(rec["appointment_slot"], slot.as_str());
+    for key in [
+        "payment_plan",
+        "event",
+        "customer",
+        "return_to",
+        "created_at",
+        "expires_at",
+    ] {
+        assert!(rec.get(key).is_some(), "{key}");
+    }
+
+    let (status, _) = api.send(api.client.post(api.url("/__sandbox/reset"))).await;
+    assert_eq!(status, 200);
+    assert!(api.sandbox().purchases().is_empty());
+    let (_, s) = api.get(&format!("/api/v2/slots/{slot}")).await;
+    assert_eq!(s["available"], true, "reset restores the booked slot");
+}
+
+#[tokio::test]
+async fn static_site_and_widget_dir_serve_files_with_content_types() {
+    let dir = std::env::temp_dir().join(format!("sandbox-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>widget</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("app_bg.wasm"), [0u8, 97, 115, 109]).unwrap();
+    std::fs::write(dir.join("app.js"), "export {}").unwrap();
+
+    let site = spawn_static_site(dir.clone()).await.unwrap();
+    assert!(site.sandbox().is_none());
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", site.url())).send();
+    let resp = get("/").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("<title>widget</title>"));
+    assert_eq!(
+        get("/app_bg.wasm").await.unwrap().headers()["content-type"],
+        "application/wasm"
+    );
+    assert!(get("/app.js").await.unwrap().headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert!(
+        get("/some/route")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("widget"),
+        "index.html fallback"
+    );
+
+    let mut config = Config::demo();
+    config.widget_dir = Some(dir.clone());
+    let api = start_with(config).await;
+    let (_, html) = page(&api, &api.url("/")).await;
+    assert!(html.contains("<title>widget</title>"));
+    let (status, _) = api.get("/api/v2/memberships").await;
+    assert_eq!(status, 200, "the API still answers next to the widget");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let api = start().await;
+    let url = api.running.url();
+    let client = reqwest::Client::new();
+    assert!(client.get(format!("{url}/")).send().await.is_ok());
+    api.running.shutdown().await;
+    let fresh = reqwest::Client::new();
+    assert!(fresh.get(format!("{url}/")).send().await.is_err());
+}
