@@ -55,12 +55,18 @@ log "building the sandbox"
 cargo build --release -p checkout-sandbox
 
 SANDBOX_PID=""
-cleanup() {
-  if [ -n "$SANDBOX_PID" ] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
-    log "stopping the sandbox (pid $SANDBOX_PID)"
-    kill "$SANDBOX_PID" 2>/dev/null || true
-    wait "$SANDBOX_PID" 2>/dev/null || true
+TRUNK_PID=""
+stop() { # NAME PID
+  if [ -n "$2" ] && kill -0 "$2" 2>/dev/null; then
+    log "stopping $1 (pid $2)"
+    kill "$2" 2>/dev/null || true
+    wait "$2" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop "trunk serve" "$TRUNK_PID"
+  stop "the sandbox" "$SANDBOX_PID"
+  TRUNK_PID=""
   SANDBOX_PID=""
 }
 trap cleanup EXIT
@@ -88,4 +94,7 @@ cat <<EOF
 
 EOF
 
-trunk serve --port "$PORT"
+# In the background plus `wait`, so that Ctrl-C or a TERM sent to this script stops both servers at once.
+trunk serve --port "$PORT" &
+TRUNK_PID=$!
+wait "$TRUNK_PID"

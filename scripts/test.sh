@@ -140,7 +140,7 @@ for level in "${levels[@]}"; do
       [ -f dist/index.html ] || fail "no dist/index.html: the e2e level needs the release build (level 'build')"
       run_test_level e2e "end-to-end suite: dist/ in headless Chromium against the sandbox" 2 \
         "Screenshots of failed tests: target/e2e-screenshots/. Reproduce with: . scripts/env.sh && E2E_DIST=dist cargo test -p checkout-e2e --test '*' -- --ignored --test-threads=1" -- \
-        env E2E_DIST="$ROOT/dist" \
+        env E2E_DIST="$ROOT/dist" RUST_BACKTRACE=0 \
         cargo test --locked -p checkout-e2e --test '*' -- --ignored --test-threads=1
       ;;
   esac
