@@ -119,7 +119,7 @@ for level in "${levels[@]}"; do
     wasm)
       # WASM_BINDGEN_USE_BROWSER: a test binary without `wasm_bindgen_test_configure!(run_in_browser)`
       # still runs in Chromium, not in Node (the widget's tests need a DOM).
-      run_test_level wasm "wasm-bindgen-test component tests in headless Chromium" 0 \
+      run_test_level wasm "wasm-bindgen-test component tests in headless Chromium" 1 \
         "Reproduce with: . scripts/env.sh && cargo test --target wasm32-unknown-unknown -p membership-checkout" -- \
         env WASM_BINDGEN_USE_BROWSER=1 \
         cargo test --locked --target wasm32-unknown-unknown -p membership-checkout --lib --test '*'
