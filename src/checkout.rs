@@ -33,7 +33,7 @@ pub struct Problems {
     pub event: Option<String>,
     pub slot: Option<String>,
     pub form: Option<String>,
-    /// The form problem may go away by sending the same thing again.
+    /// Offer "try again": every failure except a validation refusal, which needs a changed choice.
     pub retryable: bool,
 }
 
@@ -224,7 +224,7 @@ impl Checkout {
         } else {
             None
         };
-        problems.retryable = error.is_retryable();
+        problems.retryable = !matches!(error.status(), Some(400 | 422));
         self.problems = problems;
     }
 
@@ -438,9 +438,13 @@ mod tests {
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::from_response(400, r#"{"field_errors":{"non_field_errors":["This membership is not for sale."]}}"#));
         assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."));
-        assert!(!c.problems.retryable);
+        assert!(!c.problems.retryable, "a refusal needs a different choice, not a retry");
+        c.submit(1, RETURN).unwrap();
+        c.fail(&ApiError::from_response(401, r#"{"detail":"Invalid token."}"#));
+        assert_eq!(c.problems.form.as_deref(), Some("Invalid token."));
+        assert!(c.problems.retryable, "401/404/5xx still offer a way to retry");
         c.fail(&ApiError::Timeout);
-        assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."), "fail outside submitting is ignored");
+        assert_eq!(c.problems.form.as_deref(), Some("Invalid token."), "fail outside submitting is ignored");
     }
 
     #[test]
