@@ -1,0 +1,1 @@
+//! checkout-gateway (being built).
