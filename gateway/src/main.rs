@@ -1,1 +1,51 @@
-fn main() {}
+//! `checkout-gateway`: reads its settings from the environment (see README.md), prints the
+//! listen address and serves until Ctrl-C or SIGTERM.
+
+use checkout_gateway::{spawn_on, Config};
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("checkout-gateway: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let addr = config.addr;
+    let upstream = config.uelz_base_url.clone();
+    let origins = config.allowed_origins.join(", ");
+    let running = match spawn_on(config, addr).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("checkout-gateway: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("checkout-gateway listening on http://{addr}");
+    eprintln!("checkout-gateway: Uelz at {upstream}; browser origins allowed: {origins}");
+    shutdown_signal().await;
+    eprintln!("checkout-gateway: shutting down");
+    running.shutdown().await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
