@@ -2,6 +2,8 @@
 //!
 //! Plain Rust so every transition is unit tested; components only send it intents and render it.
 
+pub mod uelz;
+
 use serde::{Deserialize, Serialize};
 
 use crate::backend::error::ApiError;
@@ -25,13 +27,10 @@ pub struct Selection {
     pub booking: Booking,
 }
 
-/// Messages shown next to the control they concern, or above the button (`form`).
+/// Messages shown next to the control they concern (keyed by control name), or above the button (`form`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Problems {
-    pub membership: Option<String>,
-    pub plan: Option<String>,
-    pub event: Option<String>,
-    pub slot: Option<String>,
+    fields: Vec<(&'static str, String)>,
     pub form: Option<String>,
     /// Offer "try again": every failure except a validation refusal, which needs a changed choice.
     pub retryable: bool,
@@ -39,8 +38,32 @@ pub struct Problems {
 
 impl Problems {
     pub fn is_empty(&self) -> bool {
-        self.membership.is_none() && self.plan.is_none() && self.event.is_none() && self.slot.is_none() && self.form.is_none()
+        self.fields.is_empty() && self.form.is_none()
     }
+
+    pub fn get(&self, control: &str) -> Option<String> {
+        self.fields.iter().find(|(c, _)| *c == control).map(|(_, m)| m.clone())
+    }
+
+    pub fn set(&mut self, control: &'static str, message: impl Into<String>) {
+        self.clear(control);
+        self.fields.push((control, message.into()));
+    }
+
+    pub fn clear(&mut self, control: &str) {
+        self.fields.retain(|(c, _)| *c != control);
+    }
+}
+
+/// What a backend's form declares so that server refusals land on the right control.
+pub trait Form {
+    /// Request field → control; messages for fields not listed here go above the button.
+    const CONTROLS: &'static [(&'static str, &'static str)];
+}
+
+impl Form for Selection {
+    const CONTROLS: &'static [(&'static str, &'static str)] =
+        &[("payment_plan", "plan"), ("event", "event"), ("appointment_slot", "slot")];
 }
 
 /// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that Back
@@ -103,23 +126,21 @@ impl Phase {
     }
 }
 
+/// One checkout: what the customer chose (`S`, per backend), where it stands, and what went wrong.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Checkout {
-    pub selection: Selection,
+pub struct Checkout<S = Selection> {
+    pub selection: S,
     pub phase: Phase,
     pub problems: Problems,
 }
 
-impl Default for Checkout {
+impl<S: Default> Default for Checkout<S> {
     fn default() -> Self {
-        Checkout { selection: Selection::default(), phase: Phase::Browsing, problems: Problems::default() }
+        Checkout { selection: S::default(), phase: Phase::Browsing, problems: Problems::default() }
     }
 }
 
 impl Checkout {
-    fn browsing(&self) -> bool {
-        self.phase == Phase::Browsing
-    }
 
     /// A new membership invalidates the plan and the event (events are filtered per membership);
     /// a chosen appointment slot is kept.
@@ -139,26 +160,21 @@ impl Checkout {
     pub fn choose_plan(&mut self, id: u64) {
         if self.browsing() {
             self.selection.plan = Some(id);
-            self.problems.plan = None;
-            self.problems.form = None;
+            self.touched(&["plan"]);
         }
     }
 
     pub fn choose_event(&mut self, id: Option<u64>) {
         if self.browsing() {
             self.selection.booking = id.map(Booking::Event).unwrap_or_default();
-            self.problems.event = None;
-            self.problems.slot = None;
-            self.problems.form = None;
+            self.touched(&["event", "slot"]);
         }
     }
 
     pub fn choose_slot(&mut self, id: Option<String>) {
         if self.browsing() {
             self.selection.booking = id.filter(|s| !s.is_empty()).map(Booking::Slot).unwrap_or_default();
-            self.problems.event = None;
-            self.problems.slot = None;
-            self.problems.form = None;
+            self.touched(&["event", "slot"]);
         }
     }
 
@@ -168,15 +184,13 @@ impl Checkout {
         if !self.browsing() {
             return None;
         }
-        let mut problems = Problems::default();
+        self.problems = Problems::default();
         let Some(membership) = self.selection.membership else {
-            problems.membership = Some("Choose a membership.".into());
-            self.problems = problems;
+            self.problems.set("membership", "Choose a membership.");
             return None;
         };
         if self.selection.needs_plan && self.selection.plan.is_none() {
-            problems.plan = Some("Choose a payment plan.".into());
-            self.problems = problems;
+            self.problems.set("plan", "Choose a payment plan.");
             return None;
         }
         let (event, appointment_slot) = match &self.selection.booking {
@@ -184,7 +198,6 @@ impl Checkout {
             Booking::Event(id) => (Some(*id), None),
             Booking::Slot(id) => (None, Some(id.clone())),
         };
-        self.problems = Problems::default();
         self.phase = Phase::Submitting;
         Some(PurchaseRequest {
             membership,
@@ -196,6 +209,21 @@ impl Checkout {
         })
     }
 
+}
+
+impl<S: Form> Checkout<S> {
+    pub(crate) fn browsing(&self) -> bool {
+        self.phase == Phase::Browsing
+    }
+
+    /// The customer changed these controls: their messages, and the form-level one, are stale.
+    pub(crate) fn touched(&mut self, controls: &[&str]) {
+        for control in controls {
+            self.problems.clear(control);
+        }
+        self.problems.form = None;
+    }
+
     /// The server refused or could not be reached: back to browsing, selection kept, each
     /// message placed on its control.
     pub fn fail(&mut self, error: &ApiError) {
@@ -203,20 +231,17 @@ impl Checkout {
             return;
         }
         self.phase = Phase::Browsing;
-        let join = |field: &str| {
-            let msgs = error.field_messages(field);
-            (!msgs.is_empty()).then(|| msgs.join(" "))
-        };
-        let mut problems = Problems {
-            plan: join("payment_plan"),
-            event: join("event"),
-            slot: join("appointment_slot"),
-            ..Problems::default()
-        };
-        let form: Vec<String> = ["non_field_errors", "customer", "return_to"]
-            .iter()
-            .filter_map(|f| join(f))
-            .collect();
+        let mut problems = Problems::default();
+        let mut form = Vec::new();
+        if let ApiError::Http { field_errors, .. } = error {
+            for (field, messages) in field_errors {
+                let text = messages.join(" ");
+                match S::CONTROLS.iter().find(|(f, _)| f == field) {
+                    Some((_, control)) => problems.set(control, text),
+                    None => form.push(text),
+                }
+            }
+        }
         problems.form = if !form.is_empty() {
             Some(form.join(" "))
         } else if problems.is_empty() {
@@ -345,24 +370,24 @@ mod tests {
 
     #[test]
     fn membership_is_required() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         assert_eq!(c.submit(1, RETURN), None);
-        assert_eq!(c.problems.membership.as_deref(), Some("Choose a membership."));
+        assert_eq!(c.problems.get("membership").as_deref(), Some("Choose a membership."));
         assert_eq!(c.phase, Phase::Browsing);
     }
 
     #[test]
     fn recurring_membership_needs_a_plan_and_pack_does_not() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(103, true);
         assert_eq!(c.submit(4242, RETURN), None);
-        assert_eq!(c.problems.plan.as_deref(), Some("Choose a payment plan."));
+        assert_eq!(c.problems.get("plan").as_deref(), Some("Choose a payment plan."));
         c.choose_plan(1032);
-        assert!(c.problems.plan.is_none());
+        assert!(c.problems.get("plan").is_none());
         let req = c.submit(4242, RETURN).unwrap();
         assert_eq!((req.membership, req.payment_plan, req.customer), (103, Some(1032), 4242));
 
-        let mut pack = Checkout::default();
+        let mut pack = Checkout::<Selection>::default();
         pack.choose_membership(103, true);
         pack.choose_plan(1032);
         pack.choose_membership(101, false);
@@ -373,7 +398,7 @@ mod tests {
 
     #[test]
     fn event_and_slot_exclude_each_other() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(103, false);
         c.choose_event(Some(5001));
         c.choose_slot(Some("pt_1".into()));
@@ -392,7 +417,7 @@ mod tests {
 
     #[test]
     fn submit_gives_exactly_one_request_per_attempt() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(101, false);
         assert!(c.submit(1, RETURN).is_some());
         for _ in 0..5 {
@@ -406,7 +431,7 @@ mod tests {
 
     #[test]
     fn field_errors_land_on_their_controls_and_selection_survives() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(103, true);
         c.choose_plan(1033);
         c.choose_slot(Some("pt_1".into()));
@@ -419,17 +444,17 @@ mod tests {
         );
         c.fail(&err);
         assert_eq!(c.phase, Phase::Browsing);
-        assert_eq!(c.problems.plan.as_deref(), Some("This payment plan is not for sale."));
-        assert_eq!(c.problems.slot.as_deref(), Some("This membership can't be used for this appointment."));
+        assert_eq!(c.problems.get("plan").as_deref(), Some("This payment plan is not for sale."));
+        assert_eq!(c.problems.get("slot").as_deref(), Some("This membership can't be used for this appointment."));
         assert_eq!(c.problems.form, None);
         assert_eq!(c.selection.plan, Some(1033));
         c.choose_plan(1031);
-        assert!(c.problems.plan.is_none() && c.problems.slot.is_some());
+        assert!(c.problems.get("plan").is_none() && c.problems.get("slot").is_some());
     }
 
     #[test]
     fn other_errors_are_form_level_and_say_if_retry_helps() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(101, false);
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::Timeout);
@@ -449,7 +474,7 @@ mod tests {
 
     #[test]
     fn countdown_follows_the_clock_and_lapses() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(101, false);
         c.submit(1, RETURN).unwrap();
         let start = ms("2030-01-01T00:00:00Z");
@@ -478,14 +503,14 @@ mod tests {
 
     #[test]
     fn an_already_expired_offer_is_lapsed_at_once_and_resume_does_not_redirect() {
-        let mut c = Checkout::default();
+        let mut c = Checkout::<Selection>::default();
         c.choose_membership(101, false);
         c.submit(1, RETURN).unwrap();
         let now = ms("2030-01-01T00:00:00Z");
         c.succeed(PendingOffer::new(&offer("2029-12-31T23:59:59Z"), None, now, "Pack".into()).unwrap(), now);
         assert_eq!(c.phase.name(), "lapsed");
 
-        let mut back = Checkout::default();
+        let mut back = Checkout::<Selection>::default();
         back.resume(PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap(), now);
         match &back.phase {
             Phase::Redirecting(p) => assert!(!p.auto_redirect),

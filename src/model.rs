@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Deserializer};
 
+pub mod uelz;
+
 /// DRF page-number pagination envelope: `{count, next, previous, results}`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Page<T> {

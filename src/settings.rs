@@ -9,6 +9,8 @@ pub const REQUEST_MODE: &str = "data-request-mode";
 pub const CUSTOMER_ID: &str = "data-customer-id";
 pub const RETURN_URL: &str = "data-return-url";
 pub const LOCALE: &str = "data-locale";
+pub const BACKEND: &str = "data-backend";
+pub const GATEWAY_URL: &str = "data-gateway-url";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestMode {
@@ -27,6 +29,22 @@ impl RequestMode {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
+    pub backend: Backend,
+    /// Where the payment page sends the customer back; `None` means the current page.
+    pub return_url: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// Which billing platform sells: TeamUp directly, or Uelz through our gateway (its API key is a
+/// secret, so the browser never talks to Uelz itself).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Backend {
+    TeamUp(TeamUpSettings),
+    Uelz(UelzSettings),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamUpSettings {
     /// Absolute, without a trailing slash, e.g. `https://goteamup.com/api/v2`.
     pub api_base: String,
     pub provider_id: u64,
@@ -35,9 +53,14 @@ pub struct Settings {
     /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
     pub auth_prefix: String,
     pub customer_id: Option<u64>,
-    /// Where the payment page sends the customer back; `None` means the current page.
-    pub return_url: Option<String>,
-    pub locale: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UelzSettings {
+    /// The studio's gateway, absolute, without a trailing slash, e.g. `https://pay.studio.example/v1`.
+    pub gateway_url: String,
+    /// A Uelz customer id the host page already knows; otherwise the widget asks for name and email.
+    pub customer_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,11 +76,50 @@ impl std::fmt::Display for SettingError {
 }
 
 /// Reads settings through `attr` (the host element's `getAttribute`). `page_url` resolves a
-/// root-relative API base such as `/api/v2`.
+/// root-relative address such as `/api/v2`.
 pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Settings, Vec<SettingError>> {
     let mut errors = Vec::new();
-    let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
     let value = |name: &str| attr(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+    let backend = match value(BACKEND).map(|b| b.to_ascii_lowercase()).as_deref() {
+        None | Some("teamup") => parse_teamup(&value, page_url, &mut errors).map(Backend::TeamUp),
+        Some("uelz") => parse_uelz(&value, page_url, &mut errors).map(Backend::Uelz),
+        Some(_) => {
+            errors.push(SettingError { attribute: BACKEND, message: "must be teamup or uelz".into() });
+            None
+        }
+    };
+    let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
+
+    let return_url = match value(RETURN_URL) {
+        None => Some(None),
+        Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) => Some(Some(url)),
+            None => {
+                fail(RETURN_URL, "must be an http(s) URL or a path starting with /");
+                None
+            }
+        },
+    };
+
+    let locale = match value(LOCALE) {
+        None => Some(None),
+        Some(v) if is_language_tag(&v) => Some(Some(v)),
+        Some(_) => {
+            fail(LOCALE, "must be a language tag such as en-GB or de");
+            None
+        }
+    };
+
+    match (backend, return_url, locale) {
+        (Some(backend), Some(return_url), Some(locale)) if errors.is_empty() => Ok(Settings { backend, return_url, locale }),
+        _ => Err(errors),
+    }
+}
+
+fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: &mut Vec<SettingError>) -> Option<TeamUpSettings> {
+    let before = errors.len();
+    let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
 
     let api_base = match value(API_BASE) {
         None => {
@@ -123,33 +185,46 @@ pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Se
         },
     };
 
-    let return_url = match value(RETURN_URL) {
-        None => Some(None),
+    match (api_base, provider_id, token, auth_prefix, request_mode, customer_id) {
+        (Some(api_base), Some(provider_id), Some(token), Some(auth_prefix), Some(request_mode), Some(customer_id))
+            if errors.len() == before =>
+        {
+            Some(TeamUpSettings { api_base, provider_id, request_mode, token, auth_prefix, customer_id })
+        }
+        _ => None,
+    }
+}
+
+fn parse_uelz(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: &mut Vec<SettingError>) -> Option<UelzSettings> {
+    let before = errors.len();
+    let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
+
+    let gateway_url = match value(GATEWAY_URL) {
+        None => {
+            fail(GATEWAY_URL, "is required with data-backend=\"uelz\": the studio's checkout gateway, e.g. https://pay.studio.example/v1");
+            None
+        }
         Some(v) => match resolve_against_page(&v, page_url) {
-            Some(url) => Some(Some(url)),
+            Some(url) => Some(url.trim_end_matches('/').to_string()),
             None => {
-                fail(RETURN_URL, "must be an http(s) URL or a path starting with /");
+                fail(GATEWAY_URL, "must be an http(s) URL or a path starting with /");
                 None
             }
         },
     };
 
-    let locale = match value(LOCALE) {
+    let customer_id = match value(CUSTOMER_ID) {
         None => Some(None),
-        Some(v) if is_language_tag(&v) => Some(Some(v)),
+        Some(v) if v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b)) => Some(Some(v)),
         Some(_) => {
-            fail(LOCALE, "must be a language tag such as en-GB or de");
+            fail(CUSTOMER_ID, "must be a Uelz customer id (letters, digits, _ and -), or left out to ask for name and email");
             None
         }
     };
 
-    match (api_base, provider_id, token, auth_prefix, request_mode, customer_id, return_url, locale) {
-        (Some(api_base), Some(provider_id), Some(token), Some(auth_prefix), Some(request_mode), Some(customer_id), Some(return_url), Some(locale))
-            if errors.is_empty() =>
-        {
-            Ok(Settings { api_base, provider_id, request_mode, token, auth_prefix, customer_id, return_url, locale })
-        }
-        _ => Err(errors),
+    match (gateway_url, customer_id) {
+        (Some(gateway_url), Some(customer_id)) if errors.len() == before => Some(UelzSettings { gateway_url, customer_id }),
+        _ => None,
     }
 }
 
@@ -208,14 +283,23 @@ mod tests {
     const MINIMAL: [(&str, &str); 3] =
         [(API_BASE, "https://goteamup.com/api/v2/"), (PROVIDER_ID, "100"), (TOKEN, "abc123")];
 
+    fn teamup(s: Settings) -> TeamUpSettings {
+        match s.backend {
+            Backend::TeamUp(t) => t,
+            other => panic!("expected TeamUp, got {other:?}"),
+        }
+    }
+
     #[test]
     fn minimal_settings_get_sensible_defaults() {
-        let s = parse_with(&MINIMAL).unwrap();
+        let all = parse_with(&MINIMAL).unwrap();
+        assert_eq!((all.return_url.clone(), all.locale.clone()), (None, None));
+        let s = teamup(all);
         assert_eq!(s.api_base, "https://goteamup.com/api/v2");
         assert_eq!(s.provider_id, 100);
         assert_eq!(s.auth_prefix, "Bearer");
         assert_eq!(s.request_mode, RequestMode::Customer);
-        assert_eq!((s.customer_id, s.return_url, s.locale), (None, None, None));
+        assert_eq!(s.customer_id, None);
     }
 
     #[test]
@@ -229,13 +313,32 @@ mod tests {
             (LOCALE, "en-GB"),
             (API_BASE, "/api/v2"),
         ]);
-        let s = parse_with(&attrs).unwrap();
+        let all = parse_with(&attrs).unwrap();
+        assert_eq!(all.return_url.as_deref(), Some("https://studio.example/thanks"));
+        assert_eq!(all.locale.as_deref(), Some("en-GB"));
+        let s = teamup(all);
         assert_eq!(s.api_base, "https://studio.example/api/v2");
         assert_eq!(s.auth_prefix, "Token");
         assert_eq!(s.request_mode, RequestMode::Provider);
         assert_eq!(s.customer_id, Some(4242));
-        assert_eq!(s.return_url.as_deref(), Some("https://studio.example/thanks"));
-        assert_eq!(s.locale.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn uelz_mode_needs_a_gateway_and_not_teamup_credentials() {
+        let errors = parse_with(&[(BACKEND, "uelz")]).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [GATEWAY_URL]);
+        let s = parse_with(&[(BACKEND, "Uelz"), (GATEWAY_URL, "/v1/"), (CUSTOMER_ID, "clcu0a1exrunner0000000001")]).unwrap();
+        assert_eq!(
+            s.backend,
+            Backend::Uelz(UelzSettings {
+                gateway_url: "https://studio.example/v1".into(),
+                customer_id: Some("clcu0a1exrunner0000000001".into()),
+            })
+        );
+        let errors = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "javascript:x"), (CUSTOMER_ID, "a b")]).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [GATEWAY_URL, CUSTOMER_ID]);
+        let errors = parse_with(&[(BACKEND, "stripe"), (LOCALE, "x")]).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [BACKEND, LOCALE]);
     }
 
     #[test]

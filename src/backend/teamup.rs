@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::error::ApiError;
 use super::http::{self, Method, Reply};
 use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Slot};
-use crate::settings::Settings;
+use crate::settings::TeamUpSettings;
 
 /// Reads are quick lists; the purchase may do more work on the vendor's side.
 const READ_TIMEOUT_MS: u32 = 15_000;
@@ -58,7 +58,7 @@ pub struct TeamUp {
 }
 
 impl TeamUp {
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &TeamUpSettings) -> Self {
         TeamUp {
             base: settings.api_base.trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
@@ -237,7 +237,7 @@ fn window(now_ms: f64) -> (String, String) {
     (format_rfc3339_ms(now_ms), format_rfc3339_ms(now_ms + SCHEDULE_DAYS * 86_400_000.0))
 }
 
-fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
 }
 
@@ -277,18 +277,16 @@ pub fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{RequestMode, Settings};
+    use crate::settings::{RequestMode, TeamUpSettings};
 
     fn client() -> TeamUp {
-        TeamUp::new(&Settings {
+        TeamUp::new(&TeamUpSettings {
             api_base: "https://goteamup.com/api/v2/".into(),
             provider_id: 100,
             request_mode: RequestMode::Customer,
             token: "tok".into(),
             auth_prefix: "Token".into(),
             customer_id: None,
-            return_url: None,
-            locale: None,
         })
     }
 

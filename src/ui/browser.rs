@@ -53,3 +53,18 @@ pub fn navigate_top(url: &str) -> bool {
 pub fn console_error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(message));
 }
+
+/// A fresh idempotency key from the browser's cryptographic random source. `None` only if the
+/// platform has no `crypto` (then the caller refuses to send rather than risk a duplicate).
+pub fn random_uuid() -> Option<String> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    let mut bytes = [0u8; 16];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(crate::checkout::uelz::uuid_v4(bytes))
+}
+
+/// The customer's calendar date, `YYYY-MM-DD`, as a date input shows it.
+pub fn today_local() -> String {
+    let d = js_sys::Date::new_0();
+    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+}

@@ -1,8 +1,8 @@
-//! Dates through the platform's `Intl.DateTimeFormat`: correct for every locale, and free in wasm
-//! bytes compared with a date crate.
+//! Dates and money through the platform's `Intl`: correct for every locale, and free in wasm
+//! bytes compared with a date or money crate.
 
 use js_sys::{Array, Date, Intl, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::model::parse_rfc3339_ms;
 
@@ -47,4 +47,37 @@ pub fn when(rfc3339: &str, locale: Option<&str>) -> String {
 /// "18:45" for the moment an offer lapses.
 pub fn clock_time(ms: f64, locale: Option<&str>) -> String {
     format_with(ms, locale, &[("hour", "2-digit"), ("minute", "2-digit")])
+}
+
+/// "€53.10" through `Intl.NumberFormat` in the currency the API gave; the raw figures if the
+/// platform refuses the currency code.
+pub fn money(price: &crate::model::uelz::Price, locale: Option<&str>) -> String {
+    let Some(value) = price.value() else { return format!("{} {}", price.amount, price.currency) };
+    let opts = options(&[("style", "currency"), ("currency", &price.currency.to_ascii_uppercase())]);
+    // An invalid currency code makes the constructor throw: construct through Reflect, which
+    // turns the exception into an Err instead of a trap.
+    let formatter = Reflect::get(&js_sys::global(), &JsValue::from_str("Intl"))
+        .and_then(|intl| Reflect::get(&intl, &JsValue::from_str("NumberFormat")))
+        .and_then(|ctor| ctor.dyn_into::<js_sys::Function>())
+        .and_then(|ctor| Reflect::construct(&ctor, &Array::of2(&locales(locale), &opts)));
+    let Ok(formatter) = formatter else { return format!("{} {}", price.amount, price.currency) };
+    Reflect::get(&formatter, &JsValue::from_str("format"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&formatter, &JsValue::from_f64(value)).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| format!("{} {}", price.amount, price.currency))
+}
+
+/// A calendar date (`YYYY-MM-DD`) `add_days` later, in words for the locale: "Mon 1 Dec 2026".
+pub fn calendar_date(iso: &str, add_days: u32, locale: Option<&str>) -> String {
+    let ms = js_sys::Date::parse(&format!("{iso}T00:00:00Z"));
+    if !ms.is_finite() {
+        return iso.to_string();
+    }
+    format_with(
+        ms + f64::from(add_days) * 86_400_000.0,
+        locale,
+        &[("weekday", "short"), ("day", "numeric"), ("month", "short"), ("year", "numeric"), ("timeZone", "UTC")],
+    )
 }

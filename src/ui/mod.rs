@@ -5,6 +5,8 @@ pub mod browser;
 pub mod format;
 mod offer;
 mod sections;
+mod uelz;
+
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,9 +14,9 @@ use leptos::prelude::*;
 
 use crate::backend::error::ApiError;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
-use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, PendingOffer, Phase};
+use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, Form, PendingOffer, Phase, Selection};
 use crate::model::{Membership, PaymentPlan};
-use crate::settings::{SettingError, Settings};
+use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
 use browser::{console_error, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
@@ -39,13 +41,18 @@ impl Shared {
     }
 }
 
-static INSTANCES: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
 /// The widget: settings problems, or the checkout.
 #[component]
 pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
     match settings {
-        Ok(settings) => view! { <Checkout settings /> }.into_any(),
+        Ok(Settings { backend: Backend::TeamUp(settings), return_url, locale }) => {
+            view! { <Checkout settings return_url locale /> }.into_any()
+        }
+        Ok(Settings { backend: Backend::Uelz(settings), return_url, locale }) => {
+            view! { <uelz::UelzCheckout settings return_url locale /> }.into_any()
+        }
         Err(errors) => view! { <ConfigError errors /> }.into_any(),
     }
 }
@@ -71,11 +78,11 @@ fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
 }
 
 #[component]
-fn Checkout(settings: Settings) -> impl IntoView {
+fn Checkout(settings: TeamUpSettings, return_url: Option<String>, locale: Option<String>) -> impl IntoView {
     let api = TeamUp::new(&settings);
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
-    let checkout = RwSignal::new(Checkout::default());
+    let checkout = RwSignal::new(Checkout::<Selection>::default());
     restore_after_payment_page(checkout, &offer_key);
 
     let customer = {
@@ -147,29 +154,11 @@ fn Checkout(settings: Settings) -> impl IntoView {
             let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
             async move {
                 let answer = api.initiate_purchase(&request).await;
-                let now = now_ms();
-                let pending = answer.and_then(|(offer, server_date)| {
-                    PendingOffer::new(&offer, server_date, now, name)
-                        .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))
-                });
-                match pending {
-                    Ok(pending) => {
-                        checkout.update(|c| c.succeed(pending.clone(), now));
-                        if checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_))) {
-                            session_set(&offer_key, &serde_json::to_string(&pending).unwrap_or_default());
-                            navigate_top(&pending.next_url);
-                        }
-                    }
-                    Err(error) => {
-                        console_error(&format!("membership-checkout: initiate_purchase failed: {error}"));
-                        checkout.update(|c| c.fail(&error));
-                    }
-                }
+                purchase_answered(checkout, answer, name, &offer_key);
             }
         })
     };
 
-    let return_url = settings.return_url.clone();
     let submit = Callback::new(move |_: ()| {
         let Some(Ok(customer)) = customer.get_untracked() else { return };
         let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
@@ -192,7 +181,7 @@ fn Checkout(settings: Settings) -> impl IntoView {
         plans,
         schedule,
         slots,
-        locale: StoredValue::new(settings.locale.clone()),
+        locale: StoredValue::new(locale),
         uid,
     };
     let loaded = move || {
@@ -210,7 +199,7 @@ fn Checkout(settings: Settings) -> impl IntoView {
             _ => phase,
         }
     };
-    let reload = move |_| {
+    let reload = move |_: ()| {
         customer.refetch();
         memberships.refetch();
         schedule.refetch();
@@ -227,18 +216,10 @@ fn Checkout(settings: Settings) -> impl IntoView {
                 _ => {
                     match loaded() {
                         None => view! { <Loading /> }.into_any(),
-                        Some(Err(error)) => {
-                            view! {
-                                <div class="mc-notice mc-notice--error" data-testid="load-error" role="alert">
-                                    <p class="mc-notice__title">"We couldn't load the memberships."</p>
-                                    <p>{error.user_message()}</p>
-                                    <button type="button" class="mc-button mc-button--secondary" data-testid="reload" on:click=reload>
-                                        "Try again"
-                                    </button>
-                                </div>
-                            }
-                                .into_any()
+                        Some(Err(error)) => view! {
+                            <LoadError title="We couldn't load the memberships." error retry=Callback::new(reload) />
                         }
+                        .into_any(),
                         Some(Ok(list)) => view! { <sections::Form memberships=list shared submit /> }.into_any(),
                     }
                 }
@@ -247,11 +228,25 @@ fn Checkout(settings: Settings) -> impl IntoView {
     }
 }
 
+/// The catalogue couldn't be read: say why and offer to load it again.
 #[component]
-fn Loading() -> impl IntoView {
+pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="mc-notice mc-notice--error" data-testid="load-error" role="alert">
+            <p class="mc-notice__title">{title}</p>
+            <p>{error.user_message()}</p>
+            <button type="button" class="mc-button mc-button--secondary" data-testid="reload" on:click=move |_| retry.run(())>
+                "Try again"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+pub(crate) fn Loading(#[prop(default = "Loading memberships…")] label: &'static str) -> impl IntoView {
     view! {
         <div class="mc-loading" role="status">
-            <span class="mc-visually-hidden">"Loading memberships…"</span>
+            <span class="mc-visually-hidden">{label}</span>
             <div class="mc-skeleton" aria-hidden="true"></div>
             <div class="mc-skeleton" aria-hidden="true"></div>
             <div class="mc-skeleton" aria-hidden="true"></div>
@@ -259,8 +254,38 @@ fn Loading() -> impl IntoView {
     }
 }
 
+/// The purchase call returned: on to the payment page (the offer kept for Back), or the failure
+/// shown with the choices intact. Returns whether the offer is open.
+pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
+    checkout: RwSignal<Checkout<S>>,
+    answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
+    name: String,
+    offer_key: &str,
+) -> bool {
+    let now = now_ms();
+    let pending = answer.and_then(|(offer, server_date)| {
+        PendingOffer::new(&offer, server_date, now, name).ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))
+    });
+    match pending {
+        Ok(pending) => {
+            checkout.update(|c| c.succeed(pending.clone(), now));
+            let open = checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_)));
+            if open {
+                session_set(offer_key, &serde_json::to_string(&pending).unwrap_or_default());
+                navigate_top(&pending.next_url);
+            }
+            true
+        }
+        Err(error) => {
+            console_error(&format!("membership-checkout: the purchase failed: {error}"));
+            checkout.update(|c| c.fail(&error));
+            false
+        }
+    }
+}
+
 /// Back on `return_to` with an outcome, or back from the payment page with Back.
-fn restore_after_payment_page(checkout: RwSignal<Checkout>, offer_key: &str) {
+pub(crate) fn restore_after_payment_page<S: Form + Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, offer_key: &str) {
     let pending: Option<PendingOffer> = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok());
     if let Some(mut outcome) = parse_outcome(&page_query()) {
         outcome.membership_name = pending.map(|p| p.membership_name);

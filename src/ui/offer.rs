@@ -7,11 +7,14 @@ use leptos::prelude::*;
 
 use super::browser::now_ms;
 use super::format;
-use crate::checkout::{Checkout, OutcomeKind, PendingOffer, Phase};
+use crate::checkout::{Checkout, Form, OutcomeKind, PendingOffer, Phase};
 use crate::model::format_countdown;
 
 #[component]
-pub(super) fn AfterSubmit(checkout: RwSignal<Checkout>, start_again: Callback<()>, locale: StoredValue<Option<String>>) -> impl IntoView {
+pub(super) fn AfterSubmit<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, locale: StoredValue<Option<String>>) -> impl IntoView
+where
+    S: Form + Send + Sync + 'static,
+{
     // A memo: only a change of phase re-renders, not every write to the checkout.
     let phase = Memo::new(move |_| checkout.with(|c| c.phase.clone()));
     move || match phase.get() {
@@ -62,7 +65,10 @@ pub(super) fn AfterSubmit(checkout: RwSignal<Checkout>, start_again: Callback<()
 }
 
 #[component]
-fn Countdown(checkout: RwSignal<Checkout>, start_again: Callback<()>, offer: PendingOffer, lapses_at: String) -> impl IntoView {
+fn Countdown<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, offer: PendingOffer, lapses_at: String) -> impl IntoView
+where
+    S: Form + Send + Sync + 'static,
+{
     let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, .. } = offer.clone();
     // Recomputed from the clock on every tick, so throttled timers and sleep can't make it drift.
     let remaining = RwSignal::new(offer.remaining_ms(now_ms()));

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::{format, Shared};
-use crate::checkout::{Booking, Phase};
+use crate::checkout::{Booking, Checkout, Phase};
 use crate::model::{Event, Membership, PaymentPlan, Slot};
 
 #[component]
@@ -23,35 +23,47 @@ pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callbac
         }
         .into_any();
     }
-    let form_error = move || checkout.with(|c| c.problems.form.clone());
-    let retryable = move || checkout.with(|c| c.problems.retryable);
-    let error_id = shared.id("form-error");
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
             <Catalogue memberships shared />
             <Plans shared />
             <BookingChoice shared />
             <Summary shared />
-            <Show when=move || form_error().is_some()>
-                <div class="mc-notice mc-notice--error" id=error_id.clone() data-testid="form-error" role="alert">
-                    <p>{form_error}</p>
-                    <Show when=retryable>
-                        <button type="button" class="mc-button mc-button--secondary" data-testid="retry" on:click=move |_| submit.run(())>
-                            "Try again"
-                        </button>
-                    </Show>
-                </div>
-            </Show>
-            <button type="submit" class="mc-button mc-button--primary" data-testid="continue" disabled=submitting aria-busy=move || submitting().to_string()>
-                {move || if submitting() { "Reserving your place…" } else { "Continue to payment" }}
-            </button>
+            {form_error(checkout, shared.id("form-error"), submit)}
+            {continue_button(submitting, "Reserving your place…")}
         </form>
     }
     .into_any()
 }
 
+/// The message above the button, with "Try again" when retrying can help.
+pub(super) fn form_error<S: Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, id: String, submit: Callback<()>) -> impl IntoView {
+    let message = move || checkout.with(|c| c.problems.form.clone());
+    let retryable = move || checkout.with(|c| c.problems.retryable);
+    view! {
+        <Show when=move || message().is_some()>
+            <div class="mc-notice mc-notice--error" id=id.clone() data-testid="form-error" role="alert">
+                <p>{message}</p>
+                <Show when=retryable>
+                    <button type="button" class="mc-button mc-button--secondary" data-testid="retry" on:click=move |_| submit.run(())>
+                        "Try again"
+                    </button>
+                </Show>
+            </div>
+        </Show>
+    }
+}
+
+pub(super) fn continue_button(submitting: impl Fn() -> bool + Send + Sync + Copy + 'static, busy_text: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="mc-button mc-button--primary" data-testid="continue" disabled=submitting aria-busy=move || submitting().to_string()>
+            {move || if submitting() { busy_text } else { "Continue to payment" }}
+        </button>
+    }
+}
+
 /// An error paragraph tied to its control by id (aria-describedby).
-fn field_error(id: String, testid: &'static str, message: impl Fn() -> Option<String> + Send + Sync + Clone + 'static) -> impl IntoView {
+pub(super) fn field_error(id: String, testid: &'static str, message: impl Fn() -> Option<String> + Send + Sync + Clone + 'static) -> impl IntoView {
     let shown = message.clone();
     view! {
         <Show when=move || shown().is_some()>
@@ -65,7 +77,7 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
     let checkout = shared.checkout;
     let chosen = move || checkout.with(|c| c.selection.membership);
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let problem = move || checkout.with(|c| c.problems.membership.clone());
+    let problem = move || checkout.with(|c| c.problems.get("membership"));
     let error_id = shared.id("membership-error");
     let described = error_id.clone();
     view! {
@@ -111,7 +123,7 @@ fn Plans(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, plans, .. } = shared;
     let chosen = move || checkout.with(|c| c.selection.plan);
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let problem = move || checkout.with(|c| c.problems.plan.clone());
+    let problem = move || checkout.with(|c| c.problems.get("plan"));
     let error_id = shared.id("plan-error");
     move || {
         let membership = selected.get().filter(Membership::needs_plan)?;
@@ -186,8 +198,8 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, schedule, slots, locale, .. } = shared;
     let booking = move || checkout.with(|c| c.selection.booking.clone());
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let event_problem = move || checkout.with(|c| c.problems.event.clone());
-    let slot_problem = move || checkout.with(|c| c.problems.slot.clone());
+    let event_problem = move || checkout.with(|c| c.problems.get("event"));
+    let slot_problem = move || checkout.with(|c| c.problems.get("slot"));
     let (event_id, slot_id) = (shared.id("event"), shared.id("slot"));
     let (event_error_id, slot_error_id) = (shared.id("event-error"), shared.id("slot-error"));
 

@@ -1,0 +1,90 @@
+//! Uelz, through the studio's gateway (docs/contract.md §4): the browser never holds Uelz's
+//! api-key, so it asks our server for plans, coupon quotes and the purchase. The gateway answers
+//! with TeamUp's error envelope, so [`ApiError`] reads both alike.
+
+use super::error::ApiError;
+use super::http::{self, Method};
+use super::teamup::{encode, parse_json, validate_offer};
+use crate::checkout::uelz::UelzPurchaseRequest;
+use crate::model::uelz::{CouponQuote, PlansReply, UelzPlan};
+use crate::model::Offer;
+use crate::settings::UelzSettings;
+
+const READ_TIMEOUT_MS: u32 = 15_000;
+/// The gateway calls Uelz up to three times (customer, coupon, purchase).
+const PURCHASE_TIMEOUT_MS: u32 = 30_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gateway {
+    base: String,
+}
+
+impl Gateway {
+    pub fn new(settings: &UelzSettings) -> Self {
+        Gateway { base: settings.gateway_url.trim_end_matches('/').to_string() }
+    }
+
+    fn headers(with_json_body: bool) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("Accept", "application/json".to_string())];
+        if with_json_body {
+            headers.push(("Content-Type", "application/json".to_string()));
+        }
+        headers
+    }
+
+    pub fn plans_url(&self) -> String {
+        format!("{}/plans", self.base)
+    }
+
+    pub fn coupon_url(&self, code: &str, plan: &str) -> String {
+        format!("{}/coupons/{}?plan={}", self.base, encode(code.trim()), encode(plan))
+    }
+
+    pub fn purchases_url(&self) -> String {
+        format!("{}/purchases", self.base)
+    }
+
+    pub async fn plans(&self) -> Result<Vec<UelzPlan>, ApiError> {
+        let reply = http::send(Method::Get, &self.plans_url(), &Self::headers(false), None, READ_TIMEOUT_MS).await?;
+        let PlansReply { plans } = parse_json(&reply)?;
+        Ok(plans)
+    }
+
+    pub async fn coupon(&self, code: &str, plan: &str) -> Result<CouponQuote, ApiError> {
+        let reply = http::send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, READ_TIMEOUT_MS).await?;
+        parse_json(&reply)
+    }
+
+    /// Sends the purchase once; its `external_id` makes a later retry safe.
+    pub async fn purchase(&self, request: &UelzPurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
+        let reply = http::send(
+            Method::Post,
+            &self.purchases_url(),
+            &Self::headers(true),
+            Some(request.body()),
+            PURCHASE_TIMEOUT_MS,
+        )
+        .await?;
+        let offer: Offer = parse_json(&reply)?;
+        validate_offer(&offer)?;
+        Ok((offer, reply.server_date_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_built_from_the_gateway_base() {
+        let g = Gateway::new(&UelzSettings { gateway_url: "https://pay.studio.example/v1/".into(), customer_id: None });
+        assert_eq!(g.plans_url(), "https://pay.studio.example/v1/plans");
+        assert_eq!(g.purchases_url(), "https://pay.studio.example/v1/purchases");
+        assert_eq!(
+            g.coupon_url(" summer 10/x ", "clpl0month1yun11m1ted00002"),
+            "https://pay.studio.example/v1/coupons/summer%2010%2Fx?plan=clpl0month1yun11m1ted00002"
+        );
+        let headers = Gateway::headers(true);
+        assert!(headers.iter().all(|(name, _)| !name.eq_ignore_ascii_case("authorization")), "no credentials go to the gateway");
+    }
+}

@@ -1,0 +1,388 @@
+//! The Uelz checkout: plans from the studio's gateway, an optional start date, a coupon checked
+//! before purchase, the customer's name and email, then the same redirect-and-countdown as TeamUp.
+
+use std::sync::atomic::Ordering;
+
+use leptos::prelude::*;
+
+use super::browser::{console_error, page_url, random_uuid, session_get, session_remove, session_set, today_local};
+use super::sections::{continue_button, field_error, form_error};
+use super::{format, offer, purchase_answered, restore_after_payment_page, LoadError, Loading, INSTANCES};
+use crate::backend::error::ApiError;
+use crate::backend::uelz::Gateway;
+use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
+use crate::checkout::{strip_outcome_params, Checkout, Phase};
+use crate::model::uelz::UelzPlan;
+use crate::settings::UelzSettings;
+
+type UelzCheckoutState = Checkout<UelzSelection>;
+
+/// What the sections of one Uelz widget share.
+#[derive(Clone, Copy)]
+struct Ctx {
+    checkout: RwSignal<UelzCheckoutState>,
+    plans: Memo<Vec<UelzPlan>>,
+    locale: StoredValue<Option<String>>,
+    uid: usize,
+}
+
+impl Ctx {
+    fn id(&self, name: &str) -> String {
+        format!("mc{}-{name}", self.uid)
+    }
+
+    fn chosen_plan(&self) -> Option<UelzPlan> {
+        let id = self.checkout.with(|c| c.selection.plan.clone())?;
+        self.plans.with(|list| list.iter().find(|p| p.id == id).cloned())
+    }
+
+    fn problem(self, control: &'static str) -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
+        move || self.checkout.with(|c| c.problems.get(control))
+    }
+
+    fn locked(self) -> impl Fn() -> bool + Send + Sync + Copy + 'static {
+        move || self.checkout.with(|c| c.phase != Phase::Browsing)
+    }
+}
+
+#[component]
+pub(super) fn UelzCheckout(settings: UelzSettings, return_url: Option<String>, locale: Option<String>) -> impl IntoView {
+    let gateway = Gateway::new(&settings);
+    let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
+    let key_base = format!("membership-checkout:uelz:{}", settings.gateway_url);
+    let (offer_key, attempt_key) = (format!("{key_base}:offer"), format!("{key_base}:attempt"));
+    let checkout = RwSignal::new(UelzCheckoutState::default());
+    restore_after_payment_page(checkout, &offer_key);
+
+    let plan_list = {
+        let gateway = gateway.clone();
+        LocalResource::new(move || {
+            let gateway = gateway.clone();
+            async move { gateway.plans().await }
+        })
+    };
+    let plans = Memo::new(move |_| plan_list.get().and_then(Result::ok).unwrap_or_default());
+    let ctx = Ctx { checkout, plans, locale: StoredValue::new(locale), uid };
+
+    let coupon_check = {
+        let gateway = gateway.clone();
+        Action::new_local(move |(code, plan): &(String, String)| {
+            let (gateway, code, plan) = (gateway.clone(), code.clone(), plan.clone());
+            async move {
+                let result = gateway.coupon(&code, &plan).await;
+                checkout.update(|c| c.coupon_checked(&code, &plan, result));
+            }
+        })
+    };
+    let apply_coupon = Callback::new(move |_: ()| {
+        if let Some(check) = checkout.try_update(|c| c.begin_coupon_check()).flatten() {
+            coupon_check.dispatch_local(check);
+        }
+    });
+
+    let purchase = {
+        let (gateway, offer_key, attempt_key) = (gateway.clone(), offer_key.clone(), attempt_key.clone());
+        Action::new_local(move |(request, name): &(UelzPurchaseRequest, String)| {
+            let (gateway, request, name) = (gateway.clone(), request.clone(), name.clone());
+            let (offer_key, attempt_key) = (offer_key.clone(), attempt_key.clone());
+            async move {
+                let answer = gateway.purchase(&request).await;
+                if purchase_answered(checkout, answer, name, &offer_key) {
+                    // Done with this key: a later purchase, even an identical one, is a new one.
+                    session_remove(&attempt_key);
+                }
+            }
+        })
+    };
+
+    let customer_id = settings.customer_id.clone();
+    let submit = {
+        let attempt_key = attempt_key.clone();
+        Callback::new(move |_: ()| {
+            let previous: Option<Attempt> = session_get(&attempt_key).and_then(|s| serde_json::from_str(&s).ok());
+            let return_to = return_url.clone().unwrap_or_else(|| strip_outcome_params(&page_url()));
+            let today = today_local();
+            let mut no_random = false;
+            let fresh = || {
+                random_uuid().unwrap_or_else(|| {
+                    no_random = true;
+                    String::new()
+                })
+            };
+            let sent = checkout.try_update(|c| c.submit(customer_id.as_deref(), &return_to, &today, previous.as_ref(), fresh)).flatten();
+            let Some((request, attempt)) = sent else { return };
+            if no_random {
+                checkout.update(|c| c.fail(&ApiError::Network("this browser has no secure random numbers".into())));
+                return;
+            }
+            // Stored before sending: if the answer is lost, even a reload retries the same purchase.
+            session_set(&attempt_key, &serde_json::to_string(&attempt).unwrap_or_default());
+            let name = ctx.chosen_plan().map(|p| p.name).unwrap_or_default();
+            purchase.dispatch_local((request, name));
+        })
+    };
+    let start_again = {
+        let (offer_key, attempt_key) = (offer_key.clone(), attempt_key.clone());
+        Callback::new(move |_: ()| {
+            session_remove(&offer_key);
+            session_remove(&attempt_key);
+            checkout.update(Checkout::start_again);
+        })
+    };
+
+    let state = move || {
+        let phase = checkout.with(|c| c.phase.name());
+        match (phase, plan_list.get()) {
+            ("browsing", None) => "loading",
+            ("browsing", Some(Err(_))) => "load-error",
+            _ => phase,
+        }
+    };
+    let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
+    let asks_details = settings.customer_id.is_none();
+
+    view! {
+        <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()>
+            {move || match screen.get() {
+                "redirecting" | "lapsed" | "outcome" => {
+                    view! { <offer::AfterSubmit checkout start_again locale=ctx.locale /> }.into_any()
+                }
+                _ => match plan_list.get() {
+                    None => view! { <Loading label="Loading plans…" /> }.into_any(),
+                    Some(Err(error)) => {
+                        console_error(&format!("membership-checkout: the plans failed to load: {error}"));
+                        view! {
+                            <LoadError title="We couldn't load the plans." error retry=Callback::new(move |_| plan_list.refetch()) />
+                        }
+                        .into_any()
+                    }
+                    Some(Ok(list)) if list.is_empty() => view! {
+                        <div class="mc-notice" data-testid="memberships-empty" role="status">
+                            <p class="mc-notice__title">"No plans are on sale right now."</p>
+                            <p>"Please check back soon, or ask the studio."</p>
+                        </div>
+                    }
+                    .into_any(),
+                    Some(Ok(_)) => view! { <UelzForm ctx submit apply_coupon asks_details /> }.into_any(),
+                },
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn UelzForm(ctx: Ctx, submit: Callback<()>, apply_coupon: Callback<()>, asks_details: bool) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let submitting = move || checkout.with(|c| c.phase == Phase::Submitting);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit.run(());
+    };
+    view! {
+        <form class="mc-form" novalidate on:submit=on_submit>
+            <PlanChoice ctx />
+            <StartDate ctx />
+            <Coupon ctx apply_coupon />
+            <Show when=move || asks_details>
+                <CustomerDetails ctx />
+            </Show>
+            <UelzSummary ctx />
+            {form_error(checkout, ctx.id("form-error"), submit)}
+            {continue_button(submitting, "Preparing your payment…")}
+        </form>
+    }
+}
+
+#[component]
+fn PlanChoice(ctx: Ctx) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let chosen = move || checkout.with(|c| c.selection.plan.clone());
+    let (locked, problem) = (ctx.locked(), ctx.problem("plan"));
+    let error_id = ctx.id("plan-error");
+    let described = error_id.clone();
+    let locale = ctx.locale;
+    view! {
+        <fieldset class="mc-section" data-testid="plans" aria-describedby=move || problem().map(|_| described.clone())>
+            <legend class="mc-section__title">"Choose a plan"</legend>
+            <div class="mc-options">
+                {move || {
+                    ctx.plans
+                        .get()
+                        .into_iter()
+                        .map(|plan| {
+                            let id = plan.id.clone();
+                            let (is_chosen, is_checked) = (id.clone(), id.clone());
+                            let price = format!("{}{}", format::money(&plan.price, locale.get_value().as_deref()), plan.per_period());
+                            let chosen_plan = plan.clone();
+                            view! {
+                                <label class="mc-option" class:mc-option--chosen=move || chosen().as_deref() == Some(is_chosen.as_str())
+                                    data-testid=format!("plan-{id}")>
+                                    <input type="radio" name="uelz-plan" value=id.clone() disabled=locked
+                                        prop:checked=move || chosen().as_deref() == Some(is_checked.as_str())
+                                        on:change=move |_| checkout.update(|c| c.choose_plan(&chosen_plan, &today_local())) />
+                                    <span class="mc-option__body">
+                                        <span class="mc-option__name">{plan.name.clone()}</span>
+                                        <span class="mc-option__price">{price}</span>
+                                        <span class="mc-option__meta">{plan.billing_terms()}</span>
+                                        {plan.description.clone().filter(|d| !d.trim().is_empty()).map(|d| view! { <span class="mc-option__description">{d}</span> })}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            {field_error(error_id, "plan-error", problem)}
+        </fieldset>
+    }
+}
+
+#[component]
+fn StartDate(ctx: Ctx) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let needed = move || checkout.with(|c| c.selection.plan.is_some() && c.selection.needs_activation_date);
+    let (locked, problem) = (ctx.locked(), ctx.problem("activation"));
+    let (input_id, error_id) = (ctx.id("activation"), ctx.id("activation-error"));
+    view! {
+        <Show when=needed>
+            <div class="mc-section mc-field">
+                <label class="mc-label" for=input_id.clone()>"When should your membership start?"</label>
+                <input type="date" id=input_id.clone() class="mc-input" data-testid="activation-date" min=today_local() disabled=locked
+                    prop:value=move || checkout.with(|c| c.selection.activation_date.clone())
+                    aria-invalid=move || problem().is_some().to_string()
+                    aria-describedby={let id = error_id.clone(); move || problem().map(|_| id.clone())}
+                    on:change=move |ev| checkout.update(|c| c.set_activation_date(event_target_value(&ev))) />
+                <p class="mc-hint">"Nothing is charged before this date."</p>
+                {field_error(error_id.clone(), "activation-error", problem)}
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Coupon(ctx: Ctx, apply_coupon: Callback<()>) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let (locked, problem) = (ctx.locked(), ctx.problem("coupon"));
+    let (input_id, error_id) = (ctx.id("coupon"), ctx.id("coupon-error"));
+    let applied = move || checkout.with(|c| c.selection.coupon.clone());
+    let checking = move || checkout.with(|c| c.selection.checking_coupon.is_some());
+    let locale = ctx.locale;
+    view! {
+        <div class="mc-section mc-field">
+            <label class="mc-label" for=input_id.clone()>"Discount code (optional)"</label>
+            <div class="mc-inline">
+                <input type="text" id=input_id.clone() class="mc-input" data-testid="coupon-input" autocomplete="off"
+                    autocapitalize="characters" spellcheck="false" maxlength="64" disabled=locked
+                    prop:value=move || checkout.with(|c| c.selection.coupon_code.clone())
+                    aria-invalid=move || problem().is_some().to_string()
+                    aria-describedby={let id = error_id.clone(); move || problem().map(|_| id.clone())}
+                    on:input=move |ev| checkout.update(|c| c.set_coupon_code(event_target_value(&ev)))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        // Enter applies the code rather than submitting the whole form.
+                        if ev.key() == "Enter" {
+                            ev.prevent_default();
+                            apply_coupon.run(());
+                        }
+                    } />
+                <button type="button" class="mc-button mc-button--secondary" data-testid="coupon-apply"
+                    disabled=move || locked() || checking() aria-busy=move || checking().to_string()
+                    on:click=move |_| apply_coupon.run(())>
+                    {move || if checking() { "Checking…" } else { "Apply" }}
+                </button>
+            </div>
+            {move || applied().map(|a| {
+                let discount = format::money(&a.quote.discount, locale.get_value().as_deref());
+                view! {
+                    <p class="mc-field-ok" data-testid="coupon-applied" role="status">
+                        <strong>{a.quote.code.clone()}</strong>" applied: −"{discount}
+                        {(!a.quote.name.is_empty()).then(|| format!(" ({})", a.quote.name))}" "
+                        <button type="button" class="mc-link-button" data-testid="coupon-remove" disabled=locked
+                            on:click=move |_| checkout.update(|c| c.remove_coupon())>"Remove"</button>
+                    </p>
+                }
+            })}
+            {field_error(error_id, "coupon-error", problem)}
+        </div>
+    }
+}
+
+#[component]
+fn CustomerDetails(ctx: Ctx) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let locked = ctx.locked();
+    let (name_problem, email_problem) = (ctx.problem("name"), ctx.problem("email"));
+    let (name_id, name_error) = (ctx.id("name"), ctx.id("name-error"));
+    let (email_id, email_error) = (ctx.id("email"), ctx.id("email-error"));
+    view! {
+        <fieldset class="mc-section">
+            <legend class="mc-section__title">"Your details"</legend>
+            <div class="mc-field">
+                <label class="mc-label" for=name_id.clone()>"Full name"</label>
+                <input type="text" id=name_id.clone() class="mc-input" data-testid="customer-name" autocomplete="name" maxlength="200"
+                    disabled=locked prop:value=move || checkout.with(|c| c.selection.name.clone())
+                    aria-invalid=move || name_problem().is_some().to_string()
+                    aria-describedby={let id = name_error.clone(); move || name_problem().map(|_| id.clone())}
+                    on:input=move |ev| checkout.update(|c| c.set_name(event_target_value(&ev))) />
+                {field_error(name_error.clone(), "name-error", name_problem)}
+            </div>
+            <div class="mc-field">
+                <label class="mc-label" for=email_id.clone()>"Email"</label>
+                <input type="email" id=email_id.clone() class="mc-input" data-testid="customer-email" autocomplete="email"
+                    inputmode="email" maxlength="254" disabled=locked prop:value=move || checkout.with(|c| c.selection.email.clone())
+                    aria-invalid=move || email_problem().is_some().to_string()
+                    aria-describedby={let id = email_error.clone(); move || email_problem().map(|_| id.clone())}
+                    on:input=move |ev| checkout.update(|c| c.set_email(event_target_value(&ev))) />
+                <p class="mc-hint">"Your receipt and membership details go here."</p>
+                {field_error(email_error.clone(), "email-error", email_problem)}
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn UelzSummary(ctx: Ctx) -> impl IntoView {
+    let checkout = ctx.checkout;
+    let locale = move || ctx.locale.get_value();
+    let body = move || {
+        let Some(plan) = ctx.chosen_plan() else {
+            return view! { <p class="mc-hint">"Choose a plan to see your summary."</p> }.into_any();
+        };
+        let (start, coupon) = checkout.with(|c| {
+            let start = c.selection.needs_activation_date.then(|| c.selection.activation_date.clone()).filter(|d| !d.is_empty());
+            let coupon = c.selection.coupon.clone().filter(|a| a.plan == plan.id);
+            (start, coupon)
+        });
+        let loc = locale();
+        let loc = loc.as_deref();
+        let price = format!("{}{}", format::money(&plan.price, loc), plan.per_period());
+        let start_line = start.as_deref().map(|d| format::calendar_date(d, 0, loc));
+        let end_line = plan.term_days.map(|days| format::calendar_date(start.as_deref().unwrap_or(&today_local()), days, loc));
+        let due_label = match (&start, plan.trial_days) {
+            (Some(d), _) if d.as_str() > today_local().as_str() => "First payment, on the start date",
+            (_, 0) => if plan.is_recurring() { "First payment, today" } else { "To pay today" },
+            _ => "First payment, after the free days",
+        };
+        let total = coupon.as_ref().map(|c| c.quote.total.clone()).unwrap_or_else(|| plan.price.clone());
+        view! {
+            <dl class="mc-summary__list">
+                <div><dt>"Plan"</dt><dd>{plan.name.clone()}" · "{price}</dd></div>
+                <div><dt>"Billing"</dt><dd>{plan.billing_terms()}</dd></div>
+                {start_line.map(|d| view! { <div><dt>"Starts"</dt><dd>{d}</dd></div> })}
+                {end_line.map(|d| view! { <div><dt>"Ends"</dt><dd>{d}</dd></div> })}
+                {coupon.map(|c| {
+                    let discount = format::money(&c.quote.discount, loc);
+                    view! { <div data-testid="summary-discount"><dt>"Discount (" {c.quote.code.clone()} ")"</dt><dd>"−"{discount}</dd></div> }
+                })}
+                <div class="mc-summary__total" data-testid="summary-total"><dt>{due_label}</dt><dd>{format::money(&total, loc)}</dd></div>
+            </dl>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="mc-summary" data-testid="summary" aria-labelledby=ctx.id("summary-title")>
+            <h3 class="mc-section__title" id=ctx.id("summary-title")>"Summary"</h3>
+            {body}
+            <p class="mc-hint">"You'll pay on Uelz's secure payment page, the next step."</p>
+        </section>
+    }
+}
