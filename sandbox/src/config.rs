@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::data::StudioData;
+use crate::uelz::UelzData;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -14,18 +15,57 @@ pub struct Config {
     /// A built widget (trunk's `dist/`) served at `/`.
     pub widget_dir: Option<PathBuf>,
     pub data: StudioData,
+    /// The Uelz billing API subset under `/uelz` and its hosted checkout (contract §3).
+    pub uelz: UelzConfig,
+}
+
+/// Settings for the Uelz stand-in.
+#[derive(Clone, Debug)]
+pub struct UelzConfig {
+    /// Expected `api-key` header.
+    pub api_key: String,
+    /// Expected `organization-id` header.
+    pub organization_id: String,
+    /// Name of the merchant-on-behalf query parameter on `POST /uelz/purchases`.
+    pub merchant_param: String,
+    /// Merchant ids that parameter accepts.
+    pub merchants: Vec<String>,
+    /// Unpaid purchases lapse this long after `created_at` at the hosted checkout.
+    pub checkout_lifetime: Duration,
+    pub data: UelzData,
+}
+
+pub const UELZ_DEMO_API_KEY: &str = "uelz_sk_sandbox_7Hq2xVw9LmT4";
+pub const UELZ_DEMO_ORGANIZATION_ID: &str = "org_sandbox_riverside_5Kd8";
+pub const UELZ_DEMO_MERCHANT: &str = "mer_riverside_01";
+pub const DEFAULT_UELZ_MERCHANT_PARAM: &str = "merchant_id";
+pub const DEFAULT_UELZ_CHECKOUT_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+impl UelzConfig {
+    /// Demo credentials, merchant `mer_riverside_01`, 30-minute checkout, demo catalogue.
+    pub fn demo() -> Self {
+        UelzConfig {
+            api_key: UELZ_DEMO_API_KEY.into(),
+            organization_id: UELZ_DEMO_ORGANIZATION_ID.into(),
+            merchant_param: DEFAULT_UELZ_MERCHANT_PARAM.into(),
+            merchants: vec![UELZ_DEMO_MERCHANT.into()],
+            checkout_lifetime: DEFAULT_UELZ_CHECKOUT_LIFETIME,
+            data: UelzData::demo(),
+        }
+    }
 }
 
 pub const DEFAULT_OFFER_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 impl Config {
-    /// Demo studio, 15-minute offers, no widget directory.
+    /// Demo studio, 15-minute offers, no widget directory; Uelz demo settings.
     pub fn demo() -> Self {
         Config {
             offer_lifetime: DEFAULT_OFFER_LIFETIME,
             public_url: None,
             widget_dir: None,
             data: StudioData::demo(),
+            uelz: UelzConfig::demo(),
         }
     }
 }

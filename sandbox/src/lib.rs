@@ -1,20 +1,29 @@
 //! checkout-sandbox: a local stand-in for the TeamUp v2 API subset the membership checkout
 //! widget uses (auth profiles, memberships, payment plans, events, slots, initiate_purchase),
 //! plus the hosted payment page that `next_url` points at, test hooks, and optionally the built
-//! widget itself. See README.md for the routes, demo data and assumptions.
+//! widget itself. Under `/uelz` it also stands in for the Uelz billing API subset the gateway
+//! uses, with Uelz's hosted checkout at `/checkout/<purchase id>`, and test hooks can inject
+//! faults (dropped connections, 503s). See README.md for the routes, demo data and assumptions.
 
 pub(crate) mod api;
 pub mod config;
 pub mod data;
+mod faults;
 mod html;
 mod money;
 mod pay_page;
 mod server;
 mod state;
 mod times;
+pub mod uelz;
 mod urls;
 
-pub use config::{parse_lifetime, Config, DEFAULT_OFFER_LIFETIME};
+pub use config::{
+    parse_lifetime, Config, UelzConfig, DEFAULT_OFFER_LIFETIME, DEFAULT_UELZ_CHECKOUT_LIFETIME,
+    DEFAULT_UELZ_MERCHANT_PARAM, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT, UELZ_DEMO_ORGANIZATION_ID,
+};
 pub use data::StudioData;
+pub use faults::{Fault, FaultRoute};
 pub use server::{router, spawn, spawn_on, spawn_static_site, Running};
 pub use state::{PurchaseRecord, PurchaseStatus, Sandbox};
+pub use uelz::UelzData;

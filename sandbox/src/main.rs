@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use checkout_sandbox::{parse_lifetime, spawn_on, Config, StudioData, DEFAULT_OFFER_LIFETIME};
+use checkout_sandbox::{
+    parse_lifetime, spawn_on, Config, StudioData, UelzConfig, DEFAULT_OFFER_LIFETIME,
+};
 
 const USAGE: &str = "\
 Usage: checkout-sandbox [OPTIONS]
@@ -16,6 +18,20 @@ Usage: checkout-sandbox [OPTIONS]
   --widget-dir DIR         also serve this directory at / (index.html fallback), e.g. trunk's dist
   --public-url URL         base for absolute links when a request has no Host header
   --dump-data              print the studio data as JSON and exit
+
+Uelz billing API subset under /uelz (hosted checkout at /checkout/<purchase id>):
+  --uelz-api-key KEY       expected api-key header (default uelz_sk_sandbox_7Hq2xVw9LmT4)
+  --uelz-organization-id ID
+                           expected organization-id header (default org_sandbox_riverside_5Kd8)
+  --uelz-merchant-param NAME
+                           name of the merchant-on-behalf query parameter of POST /uelz/purchases
+                           (default merchant_id)
+  --uelz-merchant ID       a merchant id that parameter accepts; repeat for several
+                           (default mer_riverside_01)
+  --uelz-checkout-lifetime DUR
+                           unpaid purchases lapse this long after created_at: 90s, 30m, 1h or
+                           seconds (default 30m)
+
   -h, --help               show this help
 ";
 
@@ -26,6 +42,17 @@ struct Cli {
     widget_dir: Option<PathBuf>,
     public_url: Option<String>,
     dump_data: bool,
+    uelz: UelzConfig,
+    uelz_merchants_given: bool,
+}
+
+fn non_empty(flag: &str, v: String) -> Result<String, String> {
+    let v = v.trim().to_string();
+    if v.is_empty() {
+        Err(format!("{flag} needs a non-empty value"))
+    } else {
+        Ok(v)
+    }
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, String> {
@@ -36,6 +63,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
         widget_dir: None,
         public_url: None,
         dump_data: false,
+        uelz: UelzConfig::demo(),
+        uelz_merchants_given: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -71,6 +100,36 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
                 cli.public_url = Some(v.trim_end_matches('/').to_string());
             }
             "--dump-data" => cli.dump_data = true,
+            "--uelz-api-key" => {
+                cli.uelz.api_key = non_empty("--uelz-api-key", value("--uelz-api-key")?)?
+            }
+            "--uelz-organization-id" => {
+                cli.uelz.organization_id =
+                    non_empty("--uelz-organization-id", value("--uelz-organization-id")?)?
+            }
+            "--uelz-merchant-param" => {
+                let v = non_empty("--uelz-merchant-param", value("--uelz-merchant-param")?)?;
+                if !v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+                {
+                    return Err(format!(
+                        "--uelz-merchant-param: {v:?} must be a plain query parameter name"
+                    ));
+                }
+                cli.uelz.merchant_param = v;
+            }
+            "--uelz-merchant" => {
+                let v = non_empty("--uelz-merchant", value("--uelz-merchant")?)?;
+                if !cli.uelz_merchants_given {
+                    cli.uelz.merchants.clear();
+                    cli.uelz_merchants_given = true;
+                }
+                cli.uelz.merchants.push(v);
+            }
+            "--uelz-checkout-lifetime" => {
+                cli.uelz.checkout_lifetime = parse_lifetime(&value("--uelz-checkout-lifetime")?)?
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -128,6 +187,7 @@ async fn main() -> ExitCode {
         public_url: cli.public_url.clone(),
         widget_dir: cli.widget_dir.clone(),
         data,
+        uelz: cli.uelz.clone(),
     };
     let summary = summary(&config);
     let running = match spawn_on(config, cli.addr).await {
@@ -153,6 +213,15 @@ fn summary(config: &Config) -> String {
         "  offers last {:?}; API at /api/v2; test hooks at /__sandbox/",
         config.offer_lifetime
     )];
+    let u = &config.uelz;
+    lines.push(format!(
+        "  Uelz at /uelz: api-key {} organization-id {}; merchant param {} ({}); checkout lasts {:?}",
+        u.api_key,
+        u.organization_id,
+        u.merchant_param,
+        u.merchants.join(", "),
+        u.checkout_lifetime
+    ));
     for p in &config.data.providers {
         lines.push(format!("  provider {}: {}", p.id, p.name));
     }
@@ -192,6 +261,29 @@ mod tests {
         assert_eq!(cli.widget_dir, Some(PathBuf::from("dist")));
         assert_eq!(cli.public_url.as_deref(), Some("http://x.test:1"));
         assert!(cli.dump_data);
+        assert_eq!(cli.uelz.api_key, "uelz_sk_sandbox_7Hq2xVw9LmT4");
+        assert_eq!(cli.uelz.merchant_param, "merchant_id");
+        assert_eq!(cli.uelz.merchants, ["mer_riverside_01"]);
+        assert_eq!(cli.uelz.checkout_lifetime.as_secs(), 1800);
+    }
+
+    #[test]
+    fn parses_uelz_flags() {
+        let cli = parse_args(args(
+            "--uelz-api-key k1 --uelz-organization-id=org2 --uelz-merchant-param on_behalf_of \
+             --uelz-merchant m1 --uelz-merchant m2 --uelz-checkout-lifetime 90s",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(cli.uelz.api_key, "k1");
+        assert_eq!(cli.uelz.organization_id, "org2");
+        assert_eq!(cli.uelz.merchant_param, "on_behalf_of");
+        assert_eq!(cli.uelz.merchants, ["m1", "m2"]);
+        assert_eq!(cli.uelz.checkout_lifetime.as_secs(), 90);
+        assert!(parse_args(args("--uelz-checkout-lifetime never")).is_err());
+        assert!(parse_args(args("--uelz-merchant-param a&b")).is_err());
+        assert!(parse_args(args("--uelz-api-key")).is_err());
+        assert!(USAGE.contains("--uelz-organization-id"));
     }
 
     #[test]

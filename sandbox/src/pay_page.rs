@@ -136,7 +136,7 @@ fn join(parts: &[Option<String>]) -> String {
         .join(" · ")
 }
 
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn html(status: StatusCode, title: &str, body: &str) -> Response {
     let mut resp = (status, Html(page(title, body))).into_response();
     // A payment page must never be served from cache after it has been paid or has lapsed.
     resp.headers_mut()
@@ -211,25 +211,7 @@ fn offer_page(v: &View) -> Response {
 <button type="submit" class="cancel" data-testid="cancel" name="action" value="cancel">Cancel</button>
 </form>
 <p class="who">Buying as {customer}. Purchase #{id}.</p>
-<script>
-(function () {{
-  var el = document.querySelector('[data-countdown]');
-  var end = Date.parse(el.getAttribute('data-expires'));
-  var timer;
-  function tick() {{
-    var left = Math.max(0, Math.round((end - Date.now()) / 1000));
-    el.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
-    if (left === 0) {{
-      clearInterval(timer);
-      document.querySelector('[data-testid=held-until]').classList.add('lapsed');
-      document.querySelector('[data-testid=lapsed-live]').hidden = false;
-      document.querySelectorAll('form button').forEach(function (b) {{ b.disabled = true; }});
-    }}
-  }}
-  timer = setInterval(tick, 1000);
-  tick();
-}})();
-</script>"#,
+{countdown}"#,
         studio = esc(&v.provider.name),
         expires_iso = esc(&format_utc(v.expires_at)),
         expires_local = esc(&clock_local(zone, v.expires_at)),
@@ -238,9 +220,32 @@ fn offer_page(v: &View) -> Response {
         total = esc(&total),
         customer = esc(&v.customer),
         id = v.id,
+        countdown = COUNTDOWN_SCRIPT,
     );
     html(StatusCode::OK, &title(v), &body)
 }
+
+/// Counts `[data-countdown][data-expires]` down to zero, then marks `[data-testid=held-until]`
+/// lapsed, shows `[data-testid=lapsed-live]` and disables the form's buttons.
+pub(crate) const COUNTDOWN_SCRIPT: &str = r#"<script>
+(function () {
+  var el = document.querySelector('[data-countdown]');
+  var end = Date.parse(el.getAttribute('data-expires'));
+  var timer;
+  function tick() {
+    var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    el.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
+    if (left === 0) {
+      clearInterval(timer);
+      document.querySelector('[data-testid=held-until]').classList.add('lapsed');
+      document.querySelector('[data-testid=lapsed-live]').hidden = false;
+      document.querySelectorAll('form button').forEach(function (b) { b.disabled = true; });
+    }
+  }
+  timer = setInterval(tick, 1000);
+  tick();
+})();
+</script>"#;
 
 fn lapsed_page(v: &View) -> Response {
     let body = format!(
@@ -295,7 +300,7 @@ async fn show(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response 
 }
 
 /// Location headers carry only visible ASCII, so non-ASCII characters are percent-encoded.
-fn see_other(url: &str) -> Response {
+pub(crate) fn see_other(url: &str) -> Response {
     let mut ascii = String::with_capacity(url.len());
     for c in url.chars() {
         if c.is_ascii() {

@@ -18,6 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
+use crate::faults::Dropped;
 use crate::html::{esc, page};
 use crate::state::{PurchaseRecord, Sandbox};
 
@@ -27,7 +28,10 @@ pub fn router(config: Config) -> (Router, Sandbox) {
     let mut app: Router<Sandbox> = Router::new()
         .merge(crate::api::routes())
         .merge(crate::pay_page::routes())
+        .merge(crate::uelz::routes())
+        .merge(crate::faults::routes())
         .route("/__sandbox/purchases", get(hook_purchases))
+        .route("/__sandbox/uelz/purchases", get(hook_uelz_purchases))
         .route("/__sandbox/reset", post(hook_reset));
     app = match &config.widget_dir {
         Some(dir) => app.fallback_service(static_files(dir.clone())),
@@ -79,9 +83,12 @@ async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "/".into());
     let resp = next.run(req).await;
     if std::env::var_os("CHECKOUT_SANDBOX_QUIET").is_none_or(|v| v.is_empty() || v == "0") {
+        let status = match resp.extensions().get::<Dropped>() {
+            Some(Dropped(route, fault)) => format!("dropped ({route} {fault})"),
+            None => resp.status().as_u16().to_string(),
+        };
         eprintln!(
-            "{method} {target} {} {:.1}ms",
-            resp.status().as_u16(),
+            "{method} {target} {status} {:.1}ms",
             start.elapsed().as_secs_f64() * 1000.0
         );
     }
@@ -90,6 +97,10 @@ async fn log_request(req: Request, next: Next) -> Response {
 
 async fn hook_purchases(State(sb): State<Sandbox>) -> Json<Vec<PurchaseRecord>> {
     Json(sb.purchases())
+}
+
+async fn hook_uelz_purchases(State(sb): State<Sandbox>) -> Json<Vec<serde_json::Value>> {
+    Json(sb.uelz_purchases())
 }
 
 async fn hook_reset(State(sb): State<Sandbox>) -> Response {

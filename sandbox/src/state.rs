@@ -11,9 +11,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::config::Config;
+use crate::config::{Config, UelzConfig};
 use crate::data::{PlanStatus, StudioData};
+use crate::faults::{Fault, FaultRegistry, FaultRoute};
 use crate::times::format_utc;
+use crate::uelz::state::UelzState;
 
 /// Cloneable handle on a sandbox's state, for tests and the binary.
 #[derive(Clone)]
@@ -29,12 +31,16 @@ pub(crate) struct Inner {
     /// "http://<bound addr>", the last resort for absolute links.
     listen_base: RwLock<Option<String>>,
     state: Mutex<State>,
+    /// Uelz settings; its `data` is what `reset` restores.
+    uelz: UelzConfig,
+    faults: Mutex<FaultRegistry>,
 }
 
 pub(crate) struct State {
     pub data: StudioData,
     pub purchases: Vec<Purchase>,
     next_purchase_id: u64,
+    pub uelz: UelzState,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,7 +244,10 @@ impl Sandbox {
                     data: config.data.clone(),
                     purchases: Vec::new(),
                     next_purchase_id: 1,
+                    uelz: UelzState::new(config.uelz.data.clone()),
                 }),
+                uelz: config.uelz.clone(),
+                faults: Mutex::new(FaultRegistry::default()),
             }),
         }
     }
@@ -296,12 +305,68 @@ impl Sandbox {
         p.status = status;
     }
 
-    /// Forgets every purchase and restores the data the sandbox started with.
+    /// Forgets every purchase (TeamUp and Uelz), restores the data the sandbox started with
+    /// (so customers created at run time go) and disarms every fault.
     pub fn reset(&self) {
         let mut state = self.lock();
         state.data = self.inner.initial.clone();
         state.purchases.clear();
         state.next_purchase_id = 1;
+        state.uelz = UelzState::new(self.inner.uelz.data.clone());
+        drop(state);
+        self.lock_faults().clear();
+    }
+
+    pub fn uelz_config(&self) -> &UelzConfig {
+        &self.inner.uelz
+    }
+
+    /// Every Uelz purchase so far, oldest first, as `POST /uelz/purchases` answered it (status
+    /// as it is now).
+    pub fn uelz_purchases(&self) -> Vec<serde_json::Value> {
+        self.lock()
+            .uelz
+            .purchases
+            .iter()
+            .map(|p| p.to_json())
+            .collect()
+    }
+
+    /// Arms a fault by its contract names, e.g. `inject_fault("uelz.purchases.create",
+    /// "drop_after_acting", 1)`: the next `times` requests to that route suffer it. Panics on
+    /// an unknown route or fault name: that is a bug in the test.
+    pub fn inject_fault(&self, route: &str, fault: &str, times: u32) {
+        let r = FaultRoute::parse(route).unwrap_or_else(|| {
+            panic!(
+                "inject_fault: unknown route {route:?}; known: {:?}",
+                FaultRoute::ALL.map(FaultRoute::as_str)
+            )
+        });
+        let f = Fault::parse(fault).unwrap_or_else(|| {
+            panic!(
+                "inject_fault: unknown fault {fault:?}; known: {:?}",
+                Fault::ALL.map(Fault::as_str)
+            )
+        });
+        self.inject(r, f, times);
+    }
+
+    /// Typed form of `inject_fault`.
+    pub fn inject(&self, route: FaultRoute, fault: Fault, times: u32) {
+        self.lock_faults().arm(route, fault, times);
+    }
+
+    /// Disarms every fault (`DELETE /__sandbox/faults`).
+    pub fn clear_faults(&self) {
+        self.lock_faults().clear();
+    }
+
+    pub(crate) fn lock_faults(&self) -> MutexGuard<'_, FaultRegistry> {
+        self.inner.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn take_fault(&self, route: FaultRoute) -> Option<Fault> {
+        self.lock_faults().take(route)
     }
 }
 
