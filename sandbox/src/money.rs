@@ -49,7 +49,7 @@ pub fn format_amount(amount: f64, currency: &Currency) -> String {
 /// Integer cents from a JSON number such as `59.0` or `12.34`. `None` for negative, non-finite
 /// or sub-cent amounts (`0.005`), so data and API input stay exact.
 pub fn cents_from_f64(amount: f64) -> Option<i64> {
-    if !amount.is_finite() || amount < 0.0 || amount > 1e13 {
+    if !amount.is_finite() || !(0.0..=1e13).contains(&amount) {
         return None;
     }
     let cents = (amount * 100.0).round();

@@ -75,16 +75,32 @@ fn bad_return_url_page() -> Response {
     )
 }
 
-/// 404 for an unknown purchase, 400 for a missing or unusable `return_url`.
-fn load(sb: &Sandbox, id: &str, q: &Query) -> Result<View, Response> {
+/// Why a checkout link can't be shown.
+enum Unusable {
+    /// 404
+    NoSuchPurchase,
+    /// 400: `return_url` missing or not an absolute http(s) URL.
+    BadReturnUrl,
+}
+
+impl Unusable {
+    fn page(self) -> Response {
+        match self {
+            Unusable::NoSuchPurchase => not_found_page(),
+            Unusable::BadReturnUrl => bad_return_url_page(),
+        }
+    }
+}
+
+fn load(sb: &Sandbox, id: &str, q: &Query) -> Result<View, Unusable> {
     let state = sb.lock();
     let data = &state.uelz.data;
-    let p = state.uelz.purchase(id).ok_or_else(not_found_page)?;
+    let p = state.uelz.purchase(id).ok_or(Unusable::NoSuchPurchase)?;
     let return_url = q
         .get("return_url")
         .map(str::trim)
         .filter(|u| is_absolute_http_url(u))
-        .ok_or_else(bad_return_url_page)?;
+        .ok_or(Unusable::BadReturnUrl)?;
     let plan = data.plan(&p.plan);
     let lifetime = time::Duration::try_from(sb.uelz_config().checkout_lifetime)
         .unwrap_or(time::Duration::minutes(30));
@@ -224,7 +240,7 @@ fn done_page(v: &View, outcome: &str) -> Response {
 async fn show(State(sb): State<Sandbox>, Path(id): Path<String>, q: Query) -> Response {
     let v = match load(&sb, &id, &q) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(why) => return why.page(),
     };
     match v.outcome() {
         Some(outcome) => done_page(&v, outcome),
@@ -251,7 +267,7 @@ async fn act(State(sb): State<Sandbox>, Path(id): Path<String>, q: Query, body: 
         .last();
     let v = match load(&sb, &id, &q) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(why) => return why.page(),
     };
     if let Some(outcome) = v.outcome() {
         // A repeated submit (double click, back button) lands where the first one did.
