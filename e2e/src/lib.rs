@@ -79,6 +79,14 @@ impl HostElement {
     }
 
     /// Sets (or replaces) an attribute with a value.
+    /// The widget in Uelz mode, calling the studio's gateway at `gateway_url` (contract §5).
+    pub fn uelz(gateway_url: &str) -> Self {
+        HostElement { attrs: Vec::new() }
+            .flag("data-membership-checkout")
+            .with("data-backend", "uelz")
+            .with("data-gateway-url", gateway_url)
+    }
+
     pub fn with(mut self, name: &str, value: &str) -> Self {
         self.set(name, Some(value.to_owned()));
         self

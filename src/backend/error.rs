@@ -74,7 +74,7 @@ impl ApiError {
             ApiError::Malformed(_) => {
                 "The booking system sent an answer we couldn't read. Please try again in a moment.".into()
             }
-            ApiError::Http { status, message, .. } => {
+            ApiError::Http { status, code, message, .. } => {
                 let generic = match status {
                     401 => "Your sign-in has expired or isn't valid. Please sign in again.",
                     403 => "You don't have permission to buy this membership here.",
@@ -84,9 +84,11 @@ impl ApiError {
                     400..=499 => "The booking system couldn't accept this request.",
                     _ => "The booking system had a problem. Please try again in a moment.",
                 };
+                // 5xx bodies are often stack traces or proxy pages: keep our own wording, except for
+                // the codes our gateway uses to tell the customer something (contract §4).
+                let speaks_to_customer = *status < 500 || code.as_deref() == Some("upstream_unavailable");
                 match message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-                    // 5xx bodies are often stack traces or proxy pages: keep our own wording.
-                    Some(m) if *status < 500 && m.len() <= 300 && !is_generic(m) => m.to_string(),
+                    Some(m) if speaks_to_customer && m.len() <= 300 && !is_generic(m) => m.to_string(),
                     _ => generic.to_string(),
                 }
             }
@@ -173,6 +175,8 @@ mod tests {
         assert!(err.is_retryable());
         let err = ApiError::from_response(500, r#"{"code":"server_error","message":"Traceback (most recent call last)"}"#);
         assert!(!err.user_message().contains("Traceback"));
+        let err = ApiError::from_response(502, r#"{"code":"upstream_unavailable","message":"The billing service didn't answer. Try again: you won't be charged twice."}"#);
+        assert!(err.user_message().ends_with("you won't be charged twice."), "the gateway's own 502 speaks to the customer");
         assert_eq!(ApiError::from_response(404, "").user_message(), "This membership is no longer available.");
         assert!(ApiError::Timeout.is_retryable());
         assert!(ApiError::from_response(429, "").is_retryable());

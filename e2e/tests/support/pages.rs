@@ -59,7 +59,7 @@ async fn click(c: &Client, el: &Element) -> Result<()> {
 
 /// Runs `body` (an async JS function body that may `await` and `return`) in the page and returns its
 /// JSON result. A thrown error becomes an Err.
-async fn run_async_js(c: &Client, body: &str, args: Vec<Value>) -> Result<Value> {
+pub async fn run_async_js(c: &Client, body: &str, args: Vec<Value>) -> Result<Value> {
     let script = format!(
         "const done = arguments[arguments.length - 1];\n\
          const args = Array.from(arguments).slice(0, -1);\n\
@@ -117,7 +117,8 @@ impl CheckoutPage {
     pub async fn wait_root(&self) -> Result<Element> {
         let css = testid("checkout");
         wait_for("the widget's root [data-testid=checkout]", || async {
-            if self.c.current_url().await?.path().starts_with("/pay/") {
+            let path = self.c.current_url().await?.path().to_string();
+            if path.starts_with("/pay/") || path.starts_with("/checkout/") {
                 return Ok(None);
             }
             Ok(self.c.find_all(Locator::Css(&css)).await?.into_iter().next())
@@ -306,6 +307,46 @@ impl CheckoutPage {
         Ok(value.clone())
     }
 
+    /// Uelz mode: picks a plan (`input[type=radio][name=uelz-plan][value=ID]`).
+    pub async fn choose_uelz_plan(&self, id: &str) -> Result<()> {
+        self.wait_state("browsing").await?;
+        let inputs = format!("{} input[type=radio][name=uelz-plan]", testid("plans"));
+        self.choose_radio(&inputs, id)
+            .await
+            .with_context(|| format!("choosing Uelz plan {id}"))
+    }
+
+    /// Types into `[data-testid=NAME]` like a person (after clearing it).
+    pub async fn type_into(&self, name: &str, text: &str) -> Result<()> {
+        let input = self.visible(name).await?;
+        input.clear().await.with_context(|| format!("clearing {name}"))?;
+        input.send_keys(text).await.with_context(|| format!("typing into {name}"))?;
+        Ok(())
+    }
+
+    /// Sets a date input the way its picker does (value + `change`): WebDriver typing into date
+    /// inputs depends on the browser's locale.
+    pub async fn set_date(&self, name: &str, yyyy_mm_dd: &str) -> Result<()> {
+        let css = format!("{} {}", testid("checkout"), testid(name));
+        wait_visible(&self.c, &css).await?;
+        self.c
+            .execute(
+                "const el = document.querySelector(arguments[0]); el.value = arguments[1];\n\
+                 el.dispatchEvent(new Event('input', { bubbles: true }));\n\
+                 el.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![json!(css), json!(yyyy_mm_dd)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Clicks `[data-testid=NAME]` inside the widget.
+    pub async fn click(&self, name: &str) -> Result<()> {
+        let el = self.visible(name).await?;
+        el.click().await.with_context(|| format!("clicking {name}"))?;
+        Ok(())
+    }
+
     /// Clicks `button[data-testid=continue]`.
     pub async fn press_continue(&self) -> Result<()> {
         let button = wait_visible(&self.c, &format!("button{}", testid("continue"))).await?;
@@ -356,9 +397,18 @@ pub struct PaymentPage {
 impl PaymentPage {
     /// Waits until the browser is on a `/pay/…` page showing the pay button.
     pub async fn wait(c: &Client) -> Result<Self> {
+        Self::wait_at(c, "/pay/").await
+    }
+
+    /// The sandbox's Uelz hosted checkout (`/checkout/<purchase id>`).
+    pub async fn wait_uelz(c: &Client) -> Result<Self> {
+        Self::wait_at(c, "/checkout/").await
+    }
+
+    async fn wait_at(c: &Client, prefix: &str) -> Result<Self> {
         let page = PaymentPage { c: c.clone() };
-        wait_for("the payment page (/pay/…)", || async {
-            Ok(c.current_url().await?.path().starts_with("/pay/").then_some(()))
+        wait_for(&format!("the payment page ({prefix}…)"), || async {
+            Ok(c.current_url().await?.path().starts_with(prefix).then_some(()))
         })
         .await?;
         Ok(page)

@@ -4,14 +4,19 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
-use checkout_e2e::{build_site, dist_dir, HostElement};
+use checkout_e2e::{build_site, dist_dir, host_page, HostElement};
 use checkout_sandbox::{spawn, Config, Running};
 use serde_json::Value;
 
 pub struct Studio {
     running: Running,
-    _site: tempfile::TempDir,
+    gateway: Option<checkout_gateway::Running>,
+    site: tempfile::TempDir,
 }
+
+/// The sandbox's demo Uelz credentials (contract §3): what a studio keeps in its gateway's environment.
+pub const UELZ_API_KEY: &str = "uelz_sk_sandbox_7Hq2xVw9LmT4";
+pub const UELZ_ORGANIZATION_ID: &str = "org_sandbox_riverside_5Kd8";
 
 impl Studio {
     /// Demo data, 15-minute offers, `index.html` = the demo host element.
@@ -32,8 +37,57 @@ impl Studio {
         let running = spawn(config).await.context("starting the sandbox")?;
         Ok(Studio {
             running,
-            _site: site,
+            gateway: None,
+            site,
         })
+    }
+
+    /// Demo data plus the gateway in front of the sandbox's Uelz, allowed for this site's origin, and
+    /// `uelz.html` with a Uelz-mode host element; `pages` get the gateway's `/v1` URL to build more.
+    pub async fn with_gateway(pages: impl FnOnce(&str) -> Vec<(&'static str, HostElement)>) -> Result<Self> {
+        let mut studio = Self::start().await?;
+        let origin = studio.origin();
+        let mut config = checkout_gateway::Config::new(format!("{origin}/uelz"), UELZ_API_KEY, UELZ_ORGANIZATION_ID)
+            .with_allowed_origins([origin.as_str()]);
+        config.checkout_url = format!("{origin}/checkout");
+        config.merchant_id = Some("mer_riverside_01".into());
+        let gateway = checkout_gateway::spawn(config).await.context("starting the gateway")?;
+        let api = format!("{}/v1", gateway.url().trim_end_matches('/'));
+        let mut all = vec![("uelz.html", HostElement::uelz(&api))];
+        all.extend(pages(&api));
+        let index = std::fs::read_to_string(studio.site.path().join("index.html"))?;
+        for (name, host) in &all {
+            let html = host_page(&index, host).map_err(|e| anyhow!("{e}"))?;
+            std::fs::write(studio.site.path().join(name), html)?;
+        }
+        studio.gateway = Some(gateway);
+        Ok(studio)
+    }
+
+    /// The gateway's base URL (`http://127.0.0.1:PORT/v1`).
+    pub fn gateway_api(&self) -> Result<String> {
+        let gateway = self.gateway.as_ref().ok_or_else(|| anyhow!("this studio has no gateway"))?;
+        Ok(format!("{}/v1", gateway.url().trim_end_matches('/')))
+    }
+
+    /// The built site's directory (what the browser can download).
+    pub fn site_dir(&self) -> &std::path::Path {
+        self.site.path()
+    }
+
+    fn sandbox(&self) -> Result<checkout_sandbox::Sandbox> {
+        self.running.sandbox().ok_or_else(|| anyhow!("not a sandbox (static site)"))
+    }
+
+    /// The purchases the sandbox's Uelz has recorded (`GET /__sandbox/uelz/purchases`).
+    pub fn uelz_purchases(&self) -> Result<Vec<Value>> {
+        Ok(self.sandbox()?.uelz_purchases())
+    }
+
+    /// The next `times` requests to `route` (e.g. `uelz.purchases.create`) suffer `fault`.
+    pub fn inject_fault(&self, route: &str, fault: &str, times: u32) -> Result<()> {
+        self.sandbox()?.inject_fault(route, fault, times);
+        Ok(())
     }
 
     /// Like [`Studio::start`] but offers lapse after `lifetime`.

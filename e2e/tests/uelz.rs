@@ -1,0 +1,273 @@
+//! End-to-end, Uelz mode: the release build in headless Chromium → the gateway (which holds the
+//! Uelz secrets) → the sandbox's Uelz → its hosted checkout → back to the studio's page.
+//!
+//! `#[ignore]`d like the TeamUp suite; scripts/test.sh runs them after `trunk build --release`.
+
+mod support;
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::Client;
+use serde_json::{json, Value};
+
+use support::browser::{run, wait_for};
+use support::pages::{run_async_js, CheckoutPage, PaymentPage};
+use support::studio::{Studio, UELZ_API_KEY, UELZ_ORGANIZATION_ID};
+
+/// Demo Uelz data (contract §3).
+const MONTHLY: &str = "clpl0month1yun11m1ted00002";
+const CLASS_CARD: &str = "clpl0drop1n10card000000001";
+const REFORMER: &str = "clpl0reformerstart0000006";
+const ALEX: &str = "clcu0a1exrunner0000000001";
+
+fn text(v: &Value, field: &str) -> String {
+    v.get(field).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+fn is_uuid_v4(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 36
+        && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-')
+        && b[14] == b'4'
+        && b"89ab".contains(&b[19])
+        && s.chars().filter(|c| *c != '-').all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+async fn fill_details(page: &CheckoutPage, name: &str, email: &str) -> Result<()> {
+    page.type_into("customer-name", name).await?;
+    page.type_into("customer-email", email).await
+}
+
+/// The one purchase Uelz recorded; fails if there are none or several.
+fn only_purchase(studio: &Studio) -> Result<Value> {
+    let all = studio.uelz_purchases()?;
+    ensure!(all.len() == 1, "expected exactly one Uelz purchase, the sandbox has {}: {all:?}", all.len());
+    Ok(all[0].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn uelz_purchase_with_a_coupon_pays_and_returns() {
+    run("uelz_purchase_with_a_coupon_pays_and_returns", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(MONTHLY).await?;
+        page.type_into("coupon-input", "welcome10").await?;
+        page.click("coupon-apply").await?;
+        let applied = page.text_of("coupon-applied").await?;
+        ensure!(applied.contains("WELCOME10") && applied.contains("5.90"), "coupon line: {applied:?}");
+        let total = page.text_of("summary-total").await?;
+        ensure!(total.contains("53.10"), "the summary's total should be 59.00 − 10 % = 53.10: {total:?}");
+        fill_details(&page, "Alex Runner", "alex@example.com").await?;
+        page.press_continue().await?;
+
+        let pay = PaymentPage::wait_uelz(&c).await?;
+        let purchase = only_purchase(&studio)?;
+        ensure!(
+            c.current_url().await?.path().ends_with(&text(&purchase, "id")),
+            "the payment page is for the purchase just made"
+        );
+        pay.pay().await?;
+        let outcome = CheckoutPage::on(&c).wait_outcome("paid").await?;
+        ensure!(outcome.contains("Monthly unlimited"), "outcome names the plan: {outcome:?}");
+        ensure!(!c.current_url().await?.as_str().contains("outcome="), "outcome parameters are tidied away");
+
+        let purchase = only_purchase(&studio)?;
+        ensure!(text(&purchase, "plan") == MONTHLY, "plan: {purchase}");
+        ensure!(text(&purchase, "customer") == ALEX, "an existing customer is found by email: {purchase}");
+        ensure!(!text(&purchase, "coupon").is_empty(), "the coupon's id is sent: {purchase}");
+        ensure!(text(&purchase, "currency") == "EUR", "currency = the plan's: {purchase}");
+        ensure!(text(&purchase, "merchant_id") == "mer_riverside_01", "merchant parameter: {purchase}");
+        ensure!(is_uuid_v4(&text(&purchase, "external_id")), "external_id is a v4 UUID: {purchase}");
+        ensure!(purchase.get("amount_due") == Some(&json!(53.1)), "amount due: {purchase}");
+        ensure!(text(&purchase, "status") == "active", "paid: {purchase}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn refused_coupons_are_explained_on_the_field() {
+    run("refused_coupons_are_explained_on_the_field", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(MONTHLY).await?;
+        for (code, says) in [("NOPE", "isn't valid"), ("SPRING", "expired"), ("ANNUAL50", "can't be used with this plan")] {
+            page.type_into("coupon-input", code).await?;
+            page.click("coupon-apply").await?;
+            let message = wait_for(&format!("the coupon error for {code}"), || async {
+                let shown = page.text_of("coupon-error").await?;
+                Ok(shown.contains(says).then_some(shown))
+            })
+            .await?;
+            ensure!(!page.shows_now("coupon-applied").await?, "{code} must not be applied ({message})");
+            let input = page.visible("coupon-input").await?;
+            ensure!(input.attr("aria-invalid").await?.as_deref() == Some("true"), "the field is marked invalid");
+        }
+        // Continuing with a refused code in the box asks to clear it; nothing is bought.
+        fill_details(&page, "Alex Runner", "alex@example.com").await?;
+        page.press_continue().await?;
+        let message = page.text_of("coupon-error").await?;
+        ensure!(message.contains("Apply this code first"), "{message:?}");
+        page.wait_state("browsing").await?;
+        ensure!(studio.uelz_purchases()?.is_empty(), "no purchase may be created");
+        Ok(())
+    })
+    .await;
+}
+
+/// The purchase is made but its answer never reaches the browser. "Try again" sends the same
+/// external_id, so Uelz answers with the same purchase instead of making a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn a_retry_after_a_lost_answer_creates_one_purchase() {
+    run("a_retry_after_a_lost_answer_creates_one_purchase", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(CLASS_CARD).await?;
+        fill_details(&page, "Jo Newcomer", "jo.newcomer@example.com").await?;
+        studio.inject_fault("uelz.purchases.create", "drop_after_acting", 1)?;
+        page.press_continue().await?;
+
+        let error = page.text_of("form-error").await?;
+        ensure!(error.contains("charged twice"), "the customer is told a retry is safe: {error:?}");
+        let first = only_purchase(&studio).context("Uelz made the purchase before the connection dropped")?;
+        page.click("retry").await?;
+
+        PaymentPage::wait_uelz(&c).await?;
+        let after = only_purchase(&studio).context("the retry must not create a second purchase")?;
+        ensure!(text(&after, "id") == text(&first, "id"), "same purchase: {first} vs {after}");
+        ensure!(
+            c.current_url().await?.path().ends_with(&text(&first, "id")),
+            "the payment page is the first purchase's"
+        );
+        ensure!(text(&after, "customer").starts_with('c') && text(&after, "customer") != ALEX, "a new customer was created");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn a_plan_with_a_start_date() {
+    run("a_plan_with_a_start_date", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(REFORMER).await?;
+        let input = page.visible("activation-date").await?;
+        let today: String = run_async_js(&c, "const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        ensure!(input.prop("value").await?.as_deref() == Some(today.as_str()), "the start date defaults to today ({today})");
+        ensure!(input.attr("min").await?.as_deref() == Some(today.as_str()), "past dates can't be picked");
+
+        let start = run_async_js(&c, "return new Date(Date.now() + 10 * 864e5).toISOString().slice(0, 10);", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        page.set_date("activation-date", &start).await?;
+        let summary = page.text_of("summary").await?;
+        ensure!(summary.contains("Starts") && summary.contains("First payment, on the start date"), "{summary:?}");
+        fill_details(&page, "Alex Runner", "alex@example.com").await?;
+        page.press_continue().await?;
+        PaymentPage::wait_uelz(&c).await?.pay().await?;
+        CheckoutPage::on(&c).wait_outcome("paid").await?;
+
+        let purchase = only_purchase(&studio)?;
+        ensure!(text(&purchase, "service_activation_date") == start, "activation date sent: {purchase}");
+        ensure!(text(&purchase, "first_charge_date") == start, "billing starts on it: {purchase}");
+        ensure!(text(&purchase, "status") == "pending", "a future start is pending once paid: {purchase}");
+        Ok(())
+    })
+    .await;
+}
+
+/// Everything the browser can receive — the built files, every kind of gateway answer, the page,
+/// its storage and the URLs it loaded — is free of the Uelz api-key and organization id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn uelz_secrets_never_reach_the_browser() {
+    run("uelz_secrets_never_reach_the_browser", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let secrets = [UELZ_API_KEY, UELZ_ORGANIZATION_ID];
+
+        let mut files = 0;
+        for path in walk(studio.site_dir())? {
+            let bytes = std::fs::read(&path)?;
+            for secret in secrets {
+                ensure!(!contains(&bytes, secret.as_bytes()), "{} contains a Uelz secret", path.display());
+            }
+            files += 1;
+        }
+        ensure!(files >= 4, "the built site should have html, js, wasm and css; found {files} files");
+
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(MONTHLY).await?;
+        page.type_into("coupon-input", "WELCOME10").await?;
+        page.click("coupon-apply").await?;
+        page.text_of("coupon-applied").await?;
+        let seen = everything_the_page_saw(&c, &studio.gateway_api()?).await?;
+        for secret in secrets {
+            ensure!(!seen.contains(secret), "the browser received a Uelz secret");
+        }
+        for must in ["\"plans\"", "coupon_not_found", "parameter_invalid", "WELCOME10", "\"status\":404"] {
+            ensure!(seen.contains(must), "the check must have seen {must}; it saw: {}", &seen[..seen.len().min(2000)]);
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Responses (status, headers, body) of every gateway route including error paths, fetched from
+/// the page as the widget does, plus the page's HTML, storage, cookies and loaded URLs.
+async fn everything_the_page_saw(c: &Client, api: &str) -> Result<String> {
+    let script = r#"
+const [api] = args;
+const dump = async (path, init) => {
+  const res = await fetch(api + path, init);
+  const headers = [...res.headers.entries()].map(([k, v]) => k + ': ' + v).join('\n');
+  return JSON.stringify({ path, status: res.status }) + '\n' + headers + '\n' + await res.text();
+};
+const post = body => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+const parts = [
+  await dump('/health'),
+  await dump('/plans'),
+  await dump('/coupons/WELCOME10?plan=clpl0month1yun11m1ted00002'),
+  await dump('/coupons/NOPE?plan=clpl0month1yun11m1ted00002'),
+  await dump('/coupons/SPRING?plan=clpl0month1yun11m1ted00002'),
+  await dump('/coupons/WELCOME10'),
+  await dump('/purchases', post('{}')),
+  await dump('/purchases', post('not json')),
+  await dump('/purchases', post(JSON.stringify({ plan: 'nope', external_id: 'abcdefgh12', customer: { id: 'x' }, return_to: location.href }))),
+  await dump('/nowhere'),
+  document.documentElement.outerHTML,
+  JSON.stringify(Object.entries(sessionStorage)),
+  JSON.stringify(Object.entries(localStorage)),
+  document.cookie,
+  performance.getEntries().map(e => e.name).join('\n'),
+];
+return parts.join('\n----\n');
+"#;
+    let out = run_async_js(c, script, vec![json!(api)]).await?;
+    Ok(out.as_str().unwrap_or_default().to_string())
+}
+
+fn walk(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(walk(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
