@@ -152,9 +152,16 @@ async fn index_page(State(sb): State<Sandbox>) -> Html<String> {
          <p>The API is under <code>/api/v2</code>. Send <code>Authorization: Bearer &lt;token&gt;</code>, \
          <code>TeamUp-Provider-ID</code> and <code>Teamup-Request-Mode: customer</code>. Offers last {lifetime}s.</p>\n\
          <h2>Tokens</h2>\n<table>{users}</table>\n<h2>Providers</h2>\n<table>{providers}</table>\n\
-         <p class=\"who\">Test hooks: <code>GET /__sandbox/purchases</code>, <code>POST /__sandbox/reset</code>. \
+         <h2>Uelz</h2>\n<p>The Uelz subset is under <code>/uelz</code> (plans, coupons, customers, purchases). Send \
+         <code>api-key: {key}</code> and <code>organization-id: {org}</code>. Pay links: \
+         <code>/checkout/&lt;purchase id&gt;?return_url=…</code>, open for {uelz_lifetime}s.</p>\n\
+         <p class=\"who\">Test hooks: <code>GET /__sandbox/purchases</code>, <code>GET /__sandbox/uelz/purchases</code>, \
+         <code>POST /__sandbox/reset</code>, <code>POST|DELETE /__sandbox/faults</code>. \
          Start with <code>--widget-dir dist</code> to serve the widget here.</p>",
-        lifetime = sb.offer_lifetime().as_secs()
+        lifetime = sb.offer_lifetime().as_secs(),
+        key = esc(&sb.uelz_config().api_key),
+        org = esc(&sb.uelz_config().organization_id),
+        uelz_lifetime = sb.uelz_config().checkout_lifetime.as_secs(),
     );
     Html(page("checkout-sandbox", &body))
 }
