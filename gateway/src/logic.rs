@@ -504,11 +504,12 @@ pub fn upstream_to_api(
                 400 | 422 => match map_uelz_field(error.field.as_deref(), merchant_param, had_activation_date) {
                     FieldTarget::Config => ApiError::upstream_misconfigured().with_note(note),
                     FieldTarget::Widget(field) => {
+                        // Uelz's own words, unless they echo any part of a secret.
                         let msg = error
                             .message
                             .as_deref()
-                            .map(|m| redact(m, secrets))
-                            .filter(|m| !m.trim().is_empty())
+                            .filter(|m| !m.trim().is_empty() && !shares_secret_fragment(m, secrets))
+                            .map(|m| m.chars().take(300).collect::<String>())
                             .unwrap_or_else(|| "This value was refused.".into());
                         if status == 400 && error.field.is_none() {
                             // Malformed request from us: our bug, not the customer's.
@@ -522,6 +523,19 @@ pub fn upstream_to_api(
             }
         }
     }
+}
+
+/// Whether `text` contains any 8-character stretch of a secret (a secret echoed back whole,
+/// cut short or inside other text).
+pub fn shares_secret_fragment(text: &str, secrets: &[&str]) -> bool {
+    const WINDOW: usize = 8;
+    secrets.iter().any(|s| {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() < WINDOW {
+            return !s.is_empty() && text.contains(*s);
+        }
+        chars.windows(WINDOW).any(|w| text.contains(&w.iter().collect::<String>()))
+    })
 }
 
 /// Replaces every occurrence of a secret (of 4 characters or more) with `[redacted]`.
@@ -797,9 +811,11 @@ mod tests {
             "upstream_misconfigured"
         );
         assert_eq!(map(refused(422, Some("billing_configuration"), "x")).status, 502);
-        // Secrets in a message never pass through.
+        // Secrets in a message never pass through, not even a piece of one.
         let e = map(refused(422, Some("plan"), "plan unknown for key SECRETKEY123"));
-        assert_eq!(e.field_errors["plan"], ["plan unknown for key [redacted]"]);
+        assert_eq!(e.field_errors["plan"], ["This value was refused."]);
+        let e = map(refused(422, Some("plan"), "plan unknown for key SECRETKE…"));
+        assert_eq!(e.field_errors["plan"], ["This value was refused."]);
         let e = map(refused(409, Some("external_id"), "dup"));
         assert_eq!((e.status.as_u16(), e.code, e.kind), (409, "conflict", "conflict"));
         let e = map(refused(401, None, "Invalid api-key or organization-id"));
@@ -813,6 +829,18 @@ mod tests {
         assert_eq!(e.message, UPSTREAM_UNAVAILABLE);
         assert_eq!(map(refused(404, None, "x")).code, "upstream_error");
         assert_eq!(map(refused(400, None, "bad json")).code, "upstream_error");
+    }
+
+    #[test]
+    fn secret_fragments_and_redaction() {
+        let secrets = ["uelz_sk_ABCDEFGH12345", "org_42"];
+        assert!(shares_secret_fragment("key uelz_sk_ABCDEFGH12345!", &secrets));
+        assert!(shares_secret_fragment("key=ABCDEFGH", &secrets));
+        assert!(shares_secret_fragment("org org_42", &secrets));
+        assert!(!shares_secret_fragment("Invalid api-key or organization-id", &secrets));
+        assert!(!shares_secret_fragment("ABCDEFG", &secrets));
+        assert_eq!(redact("a uelz_sk_ABCDEFGH12345 b org_42", &secrets), "a [redacted] b [redacted]");
+        assert_eq!(redact("abc", &["ab"]), "abc");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{normalize_origin, Config, LogTarget, BODY_LIMIT};
 use crate::error::{ApiError, LogNote};
-use crate::logic::redact;
+use crate::logic::{redact, shares_secret_fragment};
 use crate::ratelimit::RateLimiter;
 use crate::routes;
 use crate::uelz::Uelz;
@@ -74,6 +74,7 @@ pub fn try_router(mut config: Config) -> Result<Router, String> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(cors)
+        .layer(middleware::from_fn_with_state(state.clone(), no_cors_for_strangers))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state))
 }
@@ -88,6 +89,29 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE])
         .expose_headers([header::DATE, header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// tower-http's CORS layer leaves out `Access-Control-Allow-Origin` for an origin not on the
+/// list but still sends the constant headers (allowed methods, max age...). Strip every
+/// `Access-Control-*` header for such origins, so they get no CORS headers at all.
+async fn no_cors_for_strangers(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let stranger = req
+        .headers()
+        .get(header::ORIGIN)
+        .is_some_and(|o| !o.to_str().is_ok_and(|o| st.config.allowed_origins.iter().any(|a| a == o)));
+    let mut resp = next.run(req).await;
+    if stranger {
+        let names: Vec<_> = resp
+            .headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for n in names {
+            resp.headers_mut().remove(n);
+        }
+    }
+    resp
 }
 
 /// The client's address: the TCP peer, or with `trust_forwarded` the last `X-Forwarded-For`
@@ -166,7 +190,11 @@ async fn log_request(State(st): State<AppState>, req: Request, next: Next) -> Re
         );
         if let Some(LogNote(note)) = resp.extensions().get::<LogNote>() {
             line.push_str(" (");
-            line.push_str(note);
+            if shares_secret_fragment(note, &st.secrets()) {
+                line.push_str("upstream detail withheld");
+            } else {
+                line.push_str(note);
+            }
             line.push(')');
         }
         let line = redact(&line, &st.secrets());

@@ -64,28 +64,22 @@ impl UelzError {
         }
     }
 
-    /// `401 unauthorized` style text for the log: status and the code (only `[a-z0-9_.-]`,
-    /// at most 40 characters), never the message.
+    /// `uelz 401 unauthorized` style text for the log: the status, and the code and field
+    /// only when they look like identifiers (`snake_case`, at most 40 characters); never the
+    /// message.
     pub fn log_note(&self, status: u16) -> String {
+        fn ident(s: &str) -> bool {
+            (1..=40).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+        }
         let mut note = format!("uelz {status}");
-        if let Some(code) = &self.code {
-            let clean: String = code
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-                .take(40)
-                .collect();
-            if !clean.is_empty() {
-                note.push(' ');
-                note.push_str(&clean);
-            }
+        if let Some(code) = self.code.as_deref().filter(|c| ident(c)) {
+            note.push(' ');
+            note.push_str(code);
         }
         if let Some(field) = &self.field {
-            let clean: String = field
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-                .take(40)
-                .collect();
-            note.push_str(&format!(" field={clean}"));
+            note.push_str(" field=");
+            note.push_str(if ident(field) { field } else { "?" });
         }
         note
     }
@@ -371,7 +365,9 @@ mod tests {
             message: Some("Invalid api-key uelz_sk_whatever".into()),
             field: None,
         };
-        assert_eq!(e.log_note(401), "uelz 401 unauthorizedscript");
+        assert_eq!(e.log_note(401), "uelz 401");
+        let e = UelzError { code: Some("unauthorized".into()), message: None, field: Some("Key ABC".into()) };
+        assert_eq!(e.log_note(401), "uelz 401 unauthorized field=?");
         let e = UelzError { code: Some("validation_error".into()), message: None, field: Some("coupon".into()) };
         assert_eq!(e.log_note(422), "uelz 422 validation_error field=coupon");
     }
