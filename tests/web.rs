@@ -178,3 +178,25 @@ async fn unmounting_removes_the_widget() {
     sleep(20).await;
     assert!(el.query_selector("[data-testid=checkout]").unwrap().is_none());
 }
+
+#[wasm_bindgen_test]
+async fn uelz_mode_names_its_own_missing_attribute() {
+    let el = host(&[("data-backend", "uelz"), ("data-customer-id", "has space")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let text = wait_for(&el, "[data-testid=config-error]").await.text_content().unwrap();
+    assert!(text.contains("data-gateway-url") && text.contains("data-customer-id"), "{text}");
+    assert!(!text.contains("data-provider-id") && !text.contains("data-token"), "TeamUp attributes aren't needed: {text}");
+}
+
+#[wasm_bindgen_test]
+async fn uelz_mode_with_an_unreachable_gateway_offers_to_reload() {
+    let el = host(&[("data-backend", "uelz"), ("data-gateway-url", "http://127.0.0.1:9/v1")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let notice = wait_for(&el, "[data-testid=load-error]").await;
+    assert!(notice.text_content().unwrap().contains("couldn't load the plans"), "{}", notice.inner_html());
+    assert_eq!(state(&el), "load-error");
+    let root = el.query_selector("[data-testid=checkout]").unwrap().unwrap();
+    assert_eq!(root.get_attribute("data-backend").as_deref(), Some("uelz"));
+    wait_for(&el, "[data-testid=reload]").await.click();
+    wait_for(&el, "[data-testid=load-error]").await;
+}
