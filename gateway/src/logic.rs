@@ -371,13 +371,14 @@ pub fn check_return_to(r: &str, allowed_origins: &[String]) -> Result<(), &'stat
         return Err("Must be an absolute http(s) URL.");
     }
     let origin = url.origin().ascii_serialization();
-    if !allowed_origins.iter().any(|o| *o == origin) {
+    if !allowed_origins.contains(&origin) {
         return Err("Must be a page on this studio's site.");
     }
     Ok(())
 }
 
 /// Plan-dependent checks once the plan is known.
+#[allow(clippy::result_large_err)]
 pub fn check_against_plan(req: &PurchaseRequest, plan: &Plan) -> Result<(), ApiError> {
     if !plan.is_active() {
         return Err(ApiError::invalid_field("plan", "This plan is not for sale."));
@@ -427,11 +428,11 @@ pub fn uelz_purchase_body(
 }
 
 /// `<checkout>/<id>?return_url=<return_to>`.
-pub fn next_url(checkout_url: &str, purchase_id: &str, return_to: &str) -> Result<String, ()> {
-    let mut url = Url::parse(checkout_url.trim()).map_err(|_| ())?;
-    url.path_segments_mut().map_err(|_| ())?.pop_if_empty().push(purchase_id);
+pub fn next_url(checkout_url: &str, purchase_id: &str, return_to: &str) -> Option<String> {
+    let mut url = Url::parse(checkout_url.trim()).ok()?;
+    url.path_segments_mut().ok()?.pop_if_empty().push(purchase_id);
     url.query_pairs_mut().append_pair("return_url", return_to);
-    Ok(url.into())
+    Some(url.into())
 }
 
 /// `created_at` (RFC 3339; now when missing or unreadable) + lifetime, as `…T10:15:00.000Z`.

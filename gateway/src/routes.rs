@@ -153,7 +153,7 @@ pub async fn purchase(State(st): State<AppState>, headers: HeaderMap, body: Body
     );
     let (status, purchase) =
         st.uelz.create_purchase(&uelz_body).await.map_err(|e| st.upstream(e, true, had_date))?;
-    let next = next_url(&st.config.checkout_url, &purchase.id, &req.return_to).map_err(|_| {
+    let next = next_url(&st.config.checkout_url, &purchase.id, &req.return_to).ok_or_else(|| {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "gateway_misconfigured", "The checkout isn't set up correctly.")
     })?;
     let expires = expires_at(purchase.created_at.as_deref(), st.config.checkout_lifetime, OffsetDateTime::now_utc());

@@ -127,7 +127,7 @@ fn client_ip(config: &Config, req: &Request) -> IpAddr {
 }
 
 fn forwarded_ip(headers: &HeaderMap) -> Option<IpAddr> {
-    let last = headers.get_all("x-forwarded-for").iter().last()?;
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
     let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
     entry
         .parse::<IpAddr>()
