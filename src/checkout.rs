@@ -59,12 +59,21 @@ impl Problems {
 pub trait Form {
     /// Request field → control; messages for fields not listed here go above the button.
     const CONTROLS: &'static [(&'static str, &'static str)];
+    /// The purchase carries an idempotency key, so sending it again after a lost answer can't
+    /// make a second purchase.
+    const SAFE_TO_RESEND: bool;
 }
 
 impl Form for Selection {
     const CONTROLS: &'static [(&'static str, &'static str)] =
         &[("payment_plan", "plan"), ("event", "event"), ("appointment_slot", "slot")];
+    /// TeamUp's initiate_purchase has no idempotency key.
+    const SAFE_TO_RESEND: bool = false;
 }
+
+/// Said when a purchase without an idempotency key may or may not have been made.
+pub const OUTCOME_UNKNOWN: &str = "We couldn't confirm whether your offer was created. Nothing has been charged: \
+you only pay on the next page. If you try again, an unfinished earlier offer simply lapses.";
 
 /// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that Back
 /// from the payment page can show the countdown or say that the offer lapsed.
@@ -244,6 +253,9 @@ impl<S: Form> Checkout<S> {
         }
         problems.form = if !form.is_empty() {
             Some(form.join(" "))
+        } else if !S::SAFE_TO_RESEND && crate::backend::retry::outcome_unknown(error) {
+            // Not sent again by itself: the customer decides, knowing what happens.
+            Some(OUTCOME_UNKNOWN.to_string())
         } else if problems.is_empty() {
             Some(error.user_message())
         } else {
@@ -251,6 +263,15 @@ impl<S: Form> Checkout<S> {
         };
         problems.retryable = !matches!(error.status(), Some(400 | 422));
         self.problems = problems;
+    }
+
+    /// The server made an offer we won't follow (see [`crate::redirect`]): say why; retrying
+    /// would only get the same answer.
+    pub fn refuse_offer(&mut self, message: String) {
+        if self.phase == Phase::Submitting {
+            self.phase = Phase::Browsing;
+            self.problems = Problems { form: Some(message), ..Problems::default() };
+        }
     }
 
     pub fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
@@ -458,8 +479,8 @@ mod tests {
         c.choose_membership(101, false);
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::Timeout);
-        assert_eq!(c.problems.form.as_deref(), Some("The booking system took too long to answer. Please try again."));
-        assert!(c.problems.retryable);
+        assert_eq!(c.problems.form.as_deref(), Some(OUTCOME_UNKNOWN), "a timed-out purchase may have been made");
+        assert!(c.problems.retryable, "the customer may choose to try again");
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::from_response(400, r#"{"field_errors":{"non_field_errors":["This membership is not for sale."]}}"#));
         assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."));
@@ -470,6 +491,9 @@ mod tests {
         assert!(c.problems.retryable, "401/404/5xx still offer a way to retry");
         c.fail(&ApiError::Timeout);
         assert_eq!(c.problems.form.as_deref(), Some("Invalid token."), "fail outside submitting is ignored");
+        c.submit(1, RETURN).unwrap();
+        c.refuse_offer("untrusted".into());
+        assert_eq!((c.phase.name(), c.problems.form.as_deref(), c.problems.retryable), ("browsing", Some("untrusted"), false));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod checkout;
 pub mod model;
+pub mod redirect;
 pub mod settings;
 pub mod ui;
 
@@ -36,6 +37,8 @@ pub fn mount_all() {
 pub fn mount(host: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState> {
     use leptos::prelude::*;
     let settings = settings::parse(|name| host.get_attribute(name), &ui::browser::page_url());
+    // The token now lives only in the widget's memory: not in the DOM for other scripts to read.
+    let _ = host.remove_attribute(settings::TOKEN);
     host.set_inner_html("");
     let _ = host.set_attribute(MOUNTED_ATTRIBUTE, "");
     leptos::mount::mount_to(host, move || view! { <MembershipCheckout settings /> }.into_any())

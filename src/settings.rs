@@ -11,6 +11,12 @@ pub const RETURN_URL: &str = "data-return-url";
 pub const LOCALE: &str = "data-locale";
 pub const BACKEND: &str = "data-backend";
 pub const GATEWAY_URL: &str = "data-gateway-url";
+pub const TIMEOUT: &str = "data-timeout";
+pub const PAYMENT_HOSTS: &str = "data-payment-hosts";
+pub const EXTERNAL_RETURN: &str = "data-allow-external-return";
+
+/// Time limit of one request when the host sets none (a purchase gets twice as long).
+pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestMode {
@@ -33,6 +39,11 @@ pub struct Settings {
     /// Where the payment page sends the customer back; `None` means the current page.
     pub return_url: Option<String>,
     pub locale: Option<String>,
+    /// Time limit of one request in ms.
+    pub timeout_ms: u32,
+    /// Hosts the payment page may be on (lower case, no port); the API's or gateway's host is
+    /// always allowed, and for Uelz its hosted checkout's.
+    pub payment_hosts: Vec<String>,
 }
 
 /// Which billing platform sells: TeamUp directly, or Uelz through our gateway (its API key is a
@@ -91,10 +102,18 @@ pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Se
     };
     let mut fail = |attribute, message: &str| errors.push(SettingError { attribute, message: message.to_string() });
 
+    // The payment page sends the customer to return_to: another site only if the studio says so.
+    let external_return = attr(EXTERNAL_RETURN).is_some();
     let return_url = match value(RETURN_URL) {
         None => Some(None),
         Some(v) => match resolve_against_page(&v, page_url) {
-            Some(url) => Some(Some(url)),
+            Some(url) if external_return || origin_of(&url).map(str::to_ascii_lowercase) == origin_of(page_url).map(str::to_ascii_lowercase) => {
+                Some(Some(url))
+            }
+            Some(_) => {
+                fail(RETURN_URL, "must be on this site (add data-allow-external-return to send customers elsewhere)");
+                None
+            }
             None => {
                 fail(RETURN_URL, "must be an http(s) URL or a path starting with /");
                 None
@@ -111,8 +130,34 @@ pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Se
         }
     };
 
-    match (backend, return_url, locale) {
-        (Some(backend), Some(return_url), Some(locale)) if errors.is_empty() => Ok(Settings { backend, return_url, locale }),
+    let timeout_ms = match value(TIMEOUT) {
+        None => Some(DEFAULT_TIMEOUT_MS),
+        Some(v) => match positive_int(&v).filter(|s| (1..=120).contains(s)) {
+            Some(secs) => Some(secs as u32 * 1000),
+            None => {
+                fail(TIMEOUT, "must be a whole number of seconds from 1 to 120");
+                None
+            }
+        },
+    };
+
+    let payment_hosts = match value(PAYMENT_HOSTS) {
+        None => Some(Vec::new()),
+        Some(v) => {
+            let hosts: Vec<String> = v.split([',', ' ']).filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
+            if hosts.iter().all(|h| is_host_name(h)) {
+                Some(hosts)
+            } else {
+                fail(PAYMENT_HOSTS, "must list host names separated by commas, e.g. pay.example.com, goteamup.com");
+                None
+            }
+        }
+    };
+
+    match (backend, return_url, locale, timeout_ms, payment_hosts) {
+        (Some(backend), Some(return_url), Some(locale), Some(timeout_ms), Some(payment_hosts)) if errors.is_empty() => {
+            Ok(Settings { backend, return_url, locale, timeout_ms, payment_hosts })
+        }
         _ => Err(errors),
     }
 }
@@ -261,6 +306,16 @@ fn resolve_against_page(value: &str, page_url: &str) -> Option<String> {
     None
 }
 
+/// An ASCII host name or IP literal (IDNs arrive as `xn--` punycode), without port or path.
+pub fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && !host.starts_with(['.', '-'])
+        && !host.ends_with(['.', '-'])
+        && (host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            || (host.starts_with('[') && host.ends_with(']') && host[1..host.len() - 1].bytes().all(|b| b.is_ascii_hexdigit() || b == b':')))
+}
+
 /// A loose BCP 47 check: alphanumeric subtags of 1–8 characters, the first alphabetic.
 fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split(['-', '_']);
@@ -321,6 +376,26 @@ mod tests {
         assert_eq!(s.auth_prefix, "Token");
         assert_eq!(s.request_mode, RequestMode::Provider);
         assert_eq!(s.customer_id, Some(4242));
+    }
+
+    #[test]
+    fn timeout_payment_hosts_and_return_origin() {
+        let s = parse_with(&MINIMAL).unwrap();
+        assert_eq!((s.timeout_ms, s.payment_hosts.len()), (DEFAULT_TIMEOUT_MS, 0));
+        let mut attrs = MINIMAL.to_vec();
+        attrs.extend([(TIMEOUT, "5"), (PAYMENT_HOSTS, "Pay.Example.com, goteamup.com")]);
+        let s = parse_with(&attrs).unwrap();
+        assert_eq!(s.timeout_ms, 5000);
+        assert_eq!(s.payment_hosts, ["pay.example.com", "goteamup.com"]);
+        let errors = parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (TIMEOUT, "0"), (PAYMENT_HOSTS, "https://x.example/")]).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [TIMEOUT, PAYMENT_HOSTS]);
+
+        let elsewhere = [MINIMAL[0], MINIMAL[1], MINIMAL[2], (RETURN_URL, "https://evil.example/thanks")];
+        assert_eq!(parse_with(&elsewhere).unwrap_err()[0].attribute, RETURN_URL);
+        let mut allowed = elsewhere.to_vec();
+        allowed.push((EXTERNAL_RETURN, ""));
+        assert_eq!(parse_with(&allowed).unwrap().return_url.as_deref(), Some("https://evil.example/thanks"));
+        assert!(parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (RETURN_URL, "https://STUDIO.example/done")]).is_ok());
     }
 
     #[test]

@@ -4,3 +4,4 @@ pub mod error;
 pub mod http;
 pub mod teamup;
 pub mod uelz;
+pub mod retry;

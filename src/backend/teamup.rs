@@ -6,13 +6,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use super::error::ApiError;
-use super::http::{self, Method, Reply};
+use super::http::{Method, Reply, Transport};
+use super::retry::Repeat;
 use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Slot};
 use crate::settings::TeamUpSettings;
 
-/// Reads are quick lists; the purchase may do more work on the vendor's side.
-const READ_TIMEOUT_MS: u32 = 15_000;
-const PURCHASE_TIMEOUT_MS: u32 = 30_000;
 /// A guard against a server whose `next` links loop or never end.
 const MAX_PAGES: usize = 100;
 /// The schedule offered next to a membership.
@@ -55,11 +53,13 @@ pub struct TeamUp {
     provider_id: u64,
     mode: &'static str,
     authorization: String,
+    transport: Transport,
 }
 
 impl TeamUp {
-    pub fn new(settings: &TeamUpSettings) -> Self {
+    pub fn new(settings: &TeamUpSettings, transport: Transport) -> Self {
         TeamUp {
+            transport,
             base: settings.api_base.trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
@@ -123,7 +123,8 @@ impl TeamUp {
     // ---- calls ----
 
     async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
-        let reply = http::send(Method::Get, url, &self.headers(false), None, READ_TIMEOUT_MS).await?;
+        let t = &self.transport;
+        let reply = t.send(Method::Get, url, &self.headers(false), None, t.timeout_ms, Repeat::Safe).await?;
         parse_json(&reply)
     }
 
@@ -190,16 +191,20 @@ impl TeamUp {
         Ok(slots.into_iter().filter(|s| s.is_bookable(now_ms)).collect())
     }
 
-    /// Sends initiate_purchase once. Returns the offer and the server's clock (`Date`) if given.
+    /// Sends initiate_purchase. Returns the offer and the server's clock (`Date`) if given.
     pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
-        let reply = http::send(
-            Method::Post,
-            &self.purchase_url(request.membership),
-            &self.headers(true),
-            Some(request.body()),
-            PURCHASE_TIMEOUT_MS,
-        )
-        .await?;
+        // No idempotency key: sent again only if TeamUp said it did nothing (429, 503).
+        let t = &self.transport;
+        let reply = t
+            .send(
+                Method::Post,
+                &self.purchase_url(request.membership),
+                &self.headers(true),
+                Some(request.body()),
+                t.timeout_ms.saturating_mul(2),
+                Repeat::OnlyIfRefused,
+            )
+            .await?;
         let offer: Offer = parse_json(&reply)?;
         validate_offer(&offer)?;
         Ok((offer, reply.server_date_ms))
@@ -287,7 +292,7 @@ mod tests {
             token: "tok".into(),
             auth_prefix: "Token".into(),
             customer_id: None,
-        })
+        }, Transport::new(15_000))
     }
 
     #[test]

@@ -3,25 +3,24 @@
 //! with TeamUp's error envelope, so [`ApiError`] reads both alike.
 
 use super::error::ApiError;
-use super::http::{self, Method};
+use super::http::{Method, Transport};
+use super::retry::Repeat;
 use super::teamup::{encode, parse_json, validate_offer};
 use crate::checkout::uelz::UelzPurchaseRequest;
 use crate::model::uelz::{CouponQuote, PlansReply, UelzPlan};
 use crate::model::Offer;
 use crate::settings::UelzSettings;
 
-const READ_TIMEOUT_MS: u32 = 15_000;
-/// The gateway calls Uelz up to three times (customer, coupon, purchase).
-const PURCHASE_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gateway {
     base: String,
+    transport: Transport,
 }
 
 impl Gateway {
-    pub fn new(settings: &UelzSettings) -> Self {
-        Gateway { base: settings.gateway_url.trim_end_matches('/').to_string() }
+    pub fn new(settings: &UelzSettings, transport: Transport) -> Self {
+        Gateway { base: settings.gateway_url.trim_end_matches('/').to_string(), transport }
     }
 
     fn headers(with_json_body: bool) -> Vec<(&'static str, String)> {
@@ -45,26 +44,25 @@ impl Gateway {
     }
 
     pub async fn plans(&self) -> Result<Vec<UelzPlan>, ApiError> {
-        let reply = http::send(Method::Get, &self.plans_url(), &Self::headers(false), None, READ_TIMEOUT_MS).await?;
+        let t = &self.transport;
+        let reply = t.send(Method::Get, &self.plans_url(), &Self::headers(false), None, t.timeout_ms, Repeat::Safe).await?;
         let PlansReply { plans } = parse_json(&reply)?;
         Ok(plans)
     }
 
     pub async fn coupon(&self, code: &str, plan: &str) -> Result<CouponQuote, ApiError> {
-        let reply = http::send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, READ_TIMEOUT_MS).await?;
+        let t = &self.transport;
+        let reply = t.send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, t.timeout_ms, Repeat::Safe).await?;
         parse_json(&reply)
     }
 
-    /// Sends the purchase once; its `external_id` makes a later retry safe.
+    /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz up
+    /// to three times (customer, coupon, purchase), hence the longer limit.
     pub async fn purchase(&self, request: &UelzPurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
-        let reply = http::send(
-            Method::Post,
-            &self.purchases_url(),
-            &Self::headers(true),
-            Some(request.body()),
-            PURCHASE_TIMEOUT_MS,
-        )
-        .await?;
+        let t = &self.transport;
+        let reply = t
+            .send(Method::Post, &self.purchases_url(), &Self::headers(true), Some(request.body()), t.timeout_ms.saturating_mul(2), Repeat::Safe)
+            .await?;
         let offer: Offer = parse_json(&reply)?;
         validate_offer(&offer)?;
         Ok((offer, reply.server_date_ms))
@@ -77,7 +75,10 @@ mod tests {
 
     #[test]
     fn urls_are_built_from_the_gateway_base() {
-        let g = Gateway::new(&UelzSettings { gateway_url: "https://pay.studio.example/v1/".into(), customer_id: None });
+        let g = Gateway::new(
+            &UelzSettings { gateway_url: "https://pay.studio.example/v1/".into(), customer_id: None },
+            Transport::new(15_000),
+        );
         assert_eq!(g.plans_url(), "https://pay.studio.example/v1/plans");
         assert_eq!(g.purchases_url(), "https://pay.studio.example/v1/purchases");
         assert_eq!(

@@ -38,6 +38,8 @@ impl Form for UelzSelection {
         ("name", "name"),
         ("email", "email"),
     ];
+    /// Every attempt carries its `external_id`.
+    const SAFE_TO_RESEND: bool = true;
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use leptos::prelude::*;
 
 use crate::backend::error::ApiError;
+use crate::backend::http::Transport;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
 use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, Form, PendingOffer, Phase, Selection};
 use crate::model::{Membership, PaymentPlan};
@@ -43,15 +44,50 @@ impl Shared {
 
 pub(crate) static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
+/// Uelz's hosted checkout (`https://app.uelzpay.com/checkout/<id>`, api-notes §2.0).
+const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com";
+
+/// Settings every backend's checkout uses.
+#[derive(Clone, Debug)]
+pub(crate) struct Common {
+    pub return_url: Option<String>,
+    pub locale: Option<String>,
+    pub timeout_ms: u32,
+    /// Hosts a `next_url` may point at (see [`crate::redirect`]).
+    pub payment_hosts: Vec<String>,
+}
+
+/// HTTP for one widget: its time limit, and everything in flight aborted when it is removed.
+pub(crate) fn widget_transport(timeout_ms: u32) -> Transport {
+    let transport = Transport::new(timeout_ms);
+    match web_sys::AbortController::new() {
+        Ok(controller) => {
+            let signal = controller.signal();
+            // on_cleanup wants Send; the controller never leaves this (only) browser thread.
+            let controller = send_wrapper::SendWrapper::new(controller);
+            on_cleanup(move || controller.abort());
+            transport.with_cancel(signal)
+        }
+        Err(_) => transport,
+    }
+}
+
 /// The widget: settings problems, or the checkout.
 #[component]
 pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
     match settings {
-        Ok(Settings { backend: Backend::TeamUp(settings), return_url, locale }) => {
-            view! { <Checkout settings return_url locale /> }.into_any()
+        Ok(Settings { backend: Backend::TeamUp(settings), return_url, locale, timeout_ms, payment_hosts }) => {
+            let mut allowed: Vec<String> = crate::redirect::host_of(&settings.api_base).into_iter().collect();
+            allowed.extend(payment_hosts);
+            let common = Common { return_url, locale, timeout_ms, payment_hosts: allowed };
+            view! { <Checkout settings common /> }.into_any()
         }
-        Ok(Settings { backend: Backend::Uelz(settings), return_url, locale }) => {
-            view! { <uelz::UelzCheckout settings return_url locale /> }.into_any()
+        Ok(Settings { backend: Backend::Uelz(settings), return_url, locale, timeout_ms, payment_hosts }) => {
+            let mut allowed: Vec<String> = crate::redirect::host_of(&settings.gateway_url).into_iter().collect();
+            allowed.push(UELZ_CHECKOUT_HOST.to_string());
+            allowed.extend(payment_hosts);
+            let common = Common { return_url, locale, timeout_ms, payment_hosts: allowed };
+            view! { <uelz::UelzCheckout settings common /> }.into_any()
         }
         Err(errors) => view! { <ConfigError errors /> }.into_any(),
     }
@@ -78,8 +114,9 @@ fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
 }
 
 #[component]
-fn Checkout(settings: TeamUpSettings, return_url: Option<String>, locale: Option<String>) -> impl IntoView {
-    let api = TeamUp::new(&settings);
+fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
+    let Common { return_url, locale, timeout_ms, payment_hosts } = common;
+    let api = TeamUp::new(&settings, widget_transport(timeout_ms));
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
     let checkout = RwSignal::new(Checkout::<Selection>::default());
@@ -152,9 +189,10 @@ fn Checkout(settings: TeamUpSettings, return_url: Option<String>, locale: Option
         let (api, offer_key) = (api.clone(), offer_key.clone());
         Action::new_local(move |(request, name): &(PurchaseRequest, String)| {
             let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
+            let payment_hosts = payment_hosts.clone();
             async move {
                 let answer = api.initiate_purchase(&request).await;
-                purchase_answered(checkout, answer, name, &offer_key);
+                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts);
             }
         })
     };
@@ -261,6 +299,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
     name: String,
     offer_key: &str,
+    payment_hosts: &[String],
 ) -> bool {
     let now = now_ms();
     let pending = answer.and_then(|(offer, server_date)| {
@@ -268,7 +307,12 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     });
     match pending {
         Ok(pending) => {
-            checkout.update(|c| c.succeed(pending.clone(), now));
+            if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
+                console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
+                checkout.try_update(|c| c.refuse_offer(refusal.0));
+                return false;
+            }
+            checkout.try_update(|c| c.succeed(pending.clone(), now));
             let open = checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_)));
             if open {
                 session_set(offer_key, &serde_json::to_string(&pending).unwrap_or_default());
@@ -278,7 +322,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         }
         Err(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
-            checkout.update(|c| c.fail(&error));
+            checkout.try_update(|c| c.fail(&error));
             false
         }
     }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::browser::{console_error, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::sections::{continue_button, field_error, form_error};
-use super::{format, offer, purchase_answered, restore_after_payment_page, LoadError, Loading, INSTANCES};
+use super::{format, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
 use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
@@ -46,8 +46,9 @@ impl Ctx {
 }
 
 #[component]
-pub(super) fn UelzCheckout(settings: UelzSettings, return_url: Option<String>, locale: Option<String>) -> impl IntoView {
-    let gateway = Gateway::new(&settings);
+pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoView {
+    let Common { return_url, locale, timeout_ms, payment_hosts } = common;
+    let gateway = Gateway::new(&settings, widget_transport(timeout_ms));
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let key_base = format!("membership-checkout:uelz:{}", settings.gateway_url);
     let (offer_key, attempt_key) = (format!("{key_base}:offer"), format!("{key_base}:attempt"));
@@ -70,7 +71,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, return_url: Option<String>, l
             let (gateway, code, plan) = (gateway.clone(), code.clone(), plan.clone());
             async move {
                 let result = gateway.coupon(&code, &plan).await;
-                checkout.update(|c| c.coupon_checked(&code, &plan, result));
+                checkout.try_update(|c| c.coupon_checked(&code, &plan, result));
             }
         })
     };
@@ -84,10 +85,10 @@ pub(super) fn UelzCheckout(settings: UelzSettings, return_url: Option<String>, l
         let (gateway, offer_key, attempt_key) = (gateway.clone(), offer_key.clone(), attempt_key.clone());
         Action::new_local(move |(request, name): &(UelzPurchaseRequest, String)| {
             let (gateway, request, name) = (gateway.clone(), request.clone(), name.clone());
-            let (offer_key, attempt_key) = (offer_key.clone(), attempt_key.clone());
+            let (offer_key, attempt_key, payment_hosts) = (offer_key.clone(), attempt_key.clone(), payment_hosts.clone());
             async move {
                 let answer = gateway.purchase(&request).await;
-                if purchase_answered(checkout, answer, name, &offer_key) {
+                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts) {
                     // Done with this key: a later purchase, even an identical one, is a new one.
                     session_remove(&attempt_key);
                 }
