@@ -208,12 +208,21 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
+    run_with_timeout(name, TEST_TIMEOUT, body).await
+}
+
+/// [`run`] for a long suite in one session (e.g. the fault matrix), with its own upper bound.
+pub async fn run_with_timeout<F, Fut>(name: &str, limit: Duration, body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
     let browser = Browser::open()
         .await
         .unwrap_or_else(|e| panic!("{name}: no browser session: {e:#}"));
     let task = tokio::spawn(body(browser.client.clone()));
     let abort = task.abort_handle();
-    let outcome = tokio::time::timeout(TEST_TIMEOUT, task).await;
+    let outcome = tokio::time::timeout(limit, task).await;
 
     let failure = match outcome {
         Ok(Ok(Ok(()))) => None,
@@ -222,7 +231,7 @@ where
         Ok(Err(join)) => Some(join.to_string()),
         Err(_) => {
             abort.abort();
-            Some(format!("test did not finish within {TEST_TIMEOUT:?}"))
+            Some(format!("test did not finish within {limit:?}"))
         }
     };
     if let Some(failure) = failure {
