@@ -3,13 +3,14 @@
 //! plus the hosted payment page that `next_url` points at, test hooks, and optionally the built
 //! widget itself. Under `/uelz` it also stands in for the Uelz billing API subset the gateway
 //! uses, with Uelz's hosted checkout at `/checkout/<purchase id>`, and test hooks can inject
-//! faults (dropped connections, 503s). See README.md for the routes, demo data and assumptions.
+//! faults (latency, error statuses, broken bodies, dropped connections) into every API route. See README.md for the routes, demo data and assumptions.
 
 pub(crate) mod api;
 pub mod config;
 pub mod data;
 mod faults;
 mod html;
+mod limits;
 mod money;
 mod pay_page;
 mod server;
@@ -23,7 +24,8 @@ pub use config::{
     DEFAULT_UELZ_MERCHANT_PARAM, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT, UELZ_DEMO_ORGANIZATION_ID,
 };
 pub use data::StudioData;
-pub use faults::{Fault, FaultRoute};
+pub use faults::{Fault, FaultOptions, FaultRoute, FaultSpec};
+pub use limits::MAX_BODY_BYTES;
 pub use server::{router, spawn, spawn_on, spawn_static_site, Running};
 pub use state::{PurchaseRecord, PurchaseStatus, Sandbox};
 pub use uelz::UelzData;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use checkout_sandbox::{
-    parse_lifetime, spawn_on, Config, StudioData, UelzConfig, DEFAULT_OFFER_LIFETIME,
+    parse_lifetime, spawn_on, Config, FaultSpec, StudioData, UelzConfig, DEFAULT_OFFER_LIFETIME,
 };
 
 const USAGE: &str = "\
@@ -32,6 +32,12 @@ Uelz billing API subset under /uelz (hosted checkout at /checkout/<purchase id>)
                            unpaid purchases lapse this long after created_at: 90s, 30m, 1h or
                            seconds (default 30m)
 
+Fault injection (routes and faults: sandbox/README.md, section Fault injection):
+  --fault ROUTE=FAULT[,times=N][,ms=N][,retry_after=N]
+                           arm a fault at start-up; repeatable. times defaults to 0 (every
+                           request until DELETE /__sandbox/faults), e.g. --fault '*=latency,ms=50'
+                           or --fault uelz.purchases.create=status_503,times=2,retry_after=5
+
   -h, --help               show this help
 ";
 
@@ -44,6 +50,7 @@ struct Cli {
     dump_data: bool,
     uelz: UelzConfig,
     uelz_merchants_given: bool,
+    faults: Vec<FaultSpec>,
 }
 
 fn non_empty(flag: &str, v: String) -> Result<String, String> {
@@ -65,6 +72,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
         dump_data: false,
         uelz: UelzConfig::demo(),
         uelz_merchants_given: false,
+        faults: Vec::new(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -129,6 +137,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
             }
             "--uelz-checkout-lifetime" => {
                 cli.uelz.checkout_lifetime = parse_lifetime(&value("--uelz-checkout-lifetime")?)?
+            }
+            "--fault" => {
+                let v = value("--fault")?;
+                cli.faults
+                    .push(v.parse().map_err(|e| format!("--fault {v:?}: {e}"))?);
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -197,7 +210,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(sb) = running.sandbox() {
+        for spec in &cli.faults {
+            sb.arm_fault(*spec);
+        }
+    }
     eprintln!("checkout-sandbox listening on {}", running.url());
+    for spec in &cli.faults {
+        eprintln!("  fault armed: {}", describe_fault(spec));
+    }
     eprintln!("{summary}");
     if let Some(dir) = &cli.widget_dir {
         eprintln!("  widget: {} served at {}/", dir.display(), running.url());
@@ -206,6 +227,22 @@ async fn main() -> ExitCode {
     eprintln!("checkout-sandbox: shutting down");
     running.shutdown().await;
     ExitCode::SUCCESS
+}
+
+fn describe_fault(spec: &FaultSpec) -> String {
+    let o = &spec.options;
+    let mut s = format!("{} {}", spec.route, spec.fault);
+    match o.times {
+        0 => s += " on every request",
+        n => s += &format!(" on the next {n} requests"),
+    }
+    if let Some(ms) = o.ms {
+        s += &format!(", {ms} ms");
+    }
+    if let Some(ra) = o.retry_after {
+        s += &format!(", Retry-After {ra}");
+    }
+    s
 }
 
 fn summary(config: &Config) -> String {
@@ -284,6 +321,32 @@ mod tests {
         assert!(parse_args(args("--uelz-merchant-param a&b")).is_err());
         assert!(parse_args(args("--uelz-api-key")).is_err());
         assert!(USAGE.contains("--uelz-organization-id"));
+    }
+
+    #[test]
+    fn parses_fault_flags() {
+        use checkout_sandbox::{Fault, FaultOptions, FaultRoute};
+        let cli = parse_args(args(
+            "--fault *=latency,ms=50 --fault=uelz.purchases.create=status_503,times=2,retry_after=5",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(cli.faults.len(), 2);
+        assert_eq!(
+            (cli.faults[0].route, cli.faults[0].fault, cli.faults[0].options),
+            (FaultRoute::Any, Fault::Latency, FaultOptions::times(0).ms(50))
+        );
+        assert_eq!(cli.faults[1].route, FaultRoute::UelzPurchasesCreate);
+        assert_eq!(cli.faults[1].options, FaultOptions::times(2).retry_after(5));
+        assert_eq!(
+            describe_fault(&cli.faults[1]),
+            "uelz.purchases.create status_503 on the next 2 requests, Retry-After 5"
+        );
+        assert!(parse_args(args("--fault")).is_err());
+        assert!(parse_args(args("--fault *=slowness")).is_err());
+        assert!(parse_args(args("--fault teamup.refunds=latency")).is_err());
+        assert!(parse_args(args("--fault *=status_500,ms=5")).is_err());
+        assert!(USAGE.contains("--fault ROUTE=FAULT"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
-use crate::faults::Dropped;
+use crate::faults::{Dropped, Faulted};
 use crate::html::{esc, page};
 use crate::state::{PurchaseRecord, Sandbox};
 
@@ -26,9 +26,9 @@ use crate::state::{PurchaseRecord, Sandbox};
 pub fn router(config: Config) -> (Router, Sandbox) {
     let sandbox = Sandbox::new(&config);
     let mut app: Router<Sandbox> = Router::new()
-        .merge(crate::api::routes())
+        .merge(crate::api::routes(&sandbox))
         .merge(crate::pay_page::routes())
-        .merge(crate::uelz::routes())
+        .merge(crate::uelz::routes(&sandbox))
         .merge(crate::faults::routes())
         .route("/__sandbox/purchases", get(hook_purchases))
         .route("/__sandbox/uelz/purchases", get(hook_uelz_purchases))
@@ -58,7 +58,7 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("teamup-provider-id"),
             HeaderName::from_static("teamup-request-mode"),
         ])
-        .expose_headers([header::DATE])
+        .expose_headers([header::DATE, header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
 }
 
@@ -83,8 +83,12 @@ async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "/".into());
     let resp = next.run(req).await;
     if std::env::var_os("CHECKOUT_SANDBOX_QUIET").is_none_or(|v| v.is_empty() || v == "0") {
-        let status = match resp.extensions().get::<Dropped>() {
-            Some(Dropped(route, fault)) => format!("dropped ({route} {fault})"),
+        let dropped = resp.extensions().get::<Dropped>().is_some();
+        let status = match resp.extensions().get::<Faulted>() {
+            Some(Faulted { route, fault }) if dropped => format!("dropped ({route} {fault})"),
+            Some(Faulted { route, fault }) => {
+                format!("{} (fault {route} {fault})", resp.status().as_u16())
+            }
             None => resp.status().as_u16().to_string(),
         };
         eprintln!(

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::config::{Config, UelzConfig};
 use crate::data::{PlanStatus, StudioData};
-use crate::faults::{Fault, FaultRegistry, FaultRoute};
+use crate::faults::{Fault, FaultOptions, FaultRegistry, FaultRoute, FaultSpec, Taken};
 use crate::times::format_utc;
 use crate::uelz::state::UelzState;
 
@@ -333,27 +333,42 @@ impl Sandbox {
     }
 
     /// Arms a fault by its contract names, e.g. `inject_fault("uelz.purchases.create",
-    /// "drop_after_acting", 1)`: the next `times` requests to that route suffer it. Panics on
-    /// an unknown route or fault name: that is a bug in the test.
+    /// "drop_after_acting", 1)`: the next `times` requests to that route suffer it (0 = every
+    /// request until cleared). Panics on an unknown route or fault name: that is a bug in the test.
     pub fn inject_fault(&self, route: &str, fault: &str, times: u32) {
-        let r = FaultRoute::parse(route).unwrap_or_else(|| {
-            panic!(
-                "inject_fault: unknown route {route:?}; known: {:?}",
-                FaultRoute::ALL.map(FaultRoute::as_str)
-            )
-        });
-        let f = Fault::parse(fault).unwrap_or_else(|| {
-            panic!(
-                "inject_fault: unknown fault {fault:?}; known: {:?}",
-                Fault::ALL.map(Fault::as_str)
-            )
-        });
-        self.inject(r, f, times);
+        self.inject_fault_with(route, fault, FaultOptions::times(times));
+    }
+
+    /// `inject_fault` with options, e.g. `inject_fault_with("*", "latency",
+    /// FaultOptions::times(0).ms(50))` or `inject_fault_with("uelz.plans", "status_429",
+    /// FaultOptions::times(2).retry_after(3))`. Panics on unknown names or an option the fault
+    /// doesn't take (`ms`: latency, slow_trickle; `retry_after`: status_429, status_503).
+    pub fn inject_fault_with(&self, route: &str, fault: &str, options: FaultOptions) {
+        let spec = FaultSpec::from_names(route, fault, options)
+            .unwrap_or_else(|e| panic!("inject_fault: {e}"));
+        self.arm_fault(spec);
     }
 
     /// Typed form of `inject_fault`.
     pub fn inject(&self, route: FaultRoute, fault: Fault, times: u32) {
-        self.lock_faults().arm(route, fault, times);
+        self.inject_with(route, fault, FaultOptions::times(times));
+    }
+
+    /// Typed form of `inject_fault_with`; panics like it.
+    pub fn inject_with(&self, route: FaultRoute, fault: Fault, options: FaultOptions) {
+        let spec =
+            FaultSpec::new(route, fault, options).unwrap_or_else(|e| panic!("inject_fault: {e}"));
+        self.arm_fault(spec);
+    }
+
+    /// Arms a checked spec (e.g. parsed from `--fault`).
+    pub fn arm_fault(&self, spec: FaultSpec) {
+        self.lock_faults().arm(spec);
+    }
+
+    /// The armed faults as `GET /__sandbox/faults` lists them.
+    pub fn faults(&self) -> serde_json::Value {
+        self.lock_faults().to_json()
     }
 
     /// Disarms every fault (`DELETE /__sandbox/faults`).
@@ -365,7 +380,7 @@ impl Sandbox {
         self.inner.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn take_fault(&self, route: FaultRoute) -> Option<Fault> {
+    pub(crate) fn take_fault(&self, route: FaultRoute) -> Option<Taken> {
         self.lock_faults().take(route)
     }
 }

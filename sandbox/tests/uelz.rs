@@ -890,9 +890,11 @@ async fn fault_hook_refuses_unknown_names() {
     let api = start().await;
     for body in [
         json!({"route": "uelz.refunds", "fault": "status_503"}),
-        json!({"route": "uelz.plans", "fault": "status_500"}),
-        json!({"route": "uelz.plans", "fault": "status_503", "times": 0}),
+        json!({"route": "uelz.plans", "fault": "status_501"}),
+        json!({"route": "uelz.plans", "fault": "status_503", "times": -1}),
         json!({"route": "uelz.plans", "fault": "status_503", "times": "2"}),
+        json!({"route": "uelz.plans", "fault": "status_500", "retry_after": 2}),
+        json!({"route": "uelz.plans", "fault": "latency", "ms": "fast"}),
         json!(["uelz.plans"]),
     ] {
         let (status, resp) = arm(&api, body.clone()).await;
@@ -907,7 +909,7 @@ async fn fault_hook_refuses_unknown_names() {
 #[should_panic(expected = "unknown fault")]
 async fn inject_fault_panics_on_a_typo() {
     let api = start().await;
-    api.sandbox().inject_fault("uelz.plans", "status_504", 1);
+    api.sandbox().inject_fault("uelz.plans", "status_501", 1);
 }
 
 #[tokio::test]

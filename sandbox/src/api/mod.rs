@@ -13,43 +13,80 @@ use std::convert::Infallible;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::Method;
+use axum::middleware;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::faults::{faulty, Api, FaultRoute};
 use crate::state::Sandbox;
 use crate::times::{parse_filter_datetime, Zone};
 use crate::urls::base_url;
 pub use errors::{ApiError, FieldErrors};
 
-pub fn routes() -> Router<Sandbox> {
+pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
+    use FaultRoute as R;
+    // Faults apply once the route's own credential check passes (`Ctx`; `Authed` for profiles).
+    let f = |route: R, handlers: MethodRouter<Sandbox>| {
+        faulty::<auth::Ctx>(sb, route, Api::TeamUp, handlers)
+    };
     Router::new()
-        .route("/api/v2/auth/profiles", api(get(profiles::list)))
-        .route("/api/v2/providers/{id}", api(get(profiles::provider)))
-        .route("/api/v2/memberships", api(get(memberships::list)))
-        .route("/api/v2/memberships/{id}", api(get(memberships::retrieve)))
+        .route(
+            "/api/v2/auth/profiles",
+            api(faulty::<auth::Authed>(
+                sb,
+                R::TeamupProfiles,
+                Api::TeamUp,
+                get(profiles::list),
+            )),
+        )
+        .route(
+            "/api/v2/providers/{id}",
+            api(f(R::Any, get(profiles::provider))),
+        )
+        .route(
+            "/api/v2/memberships",
+            api(f(R::TeamupMemberships, get(memberships::list))),
+        )
+        .route(
+            "/api/v2/memberships/{id}",
+            api(f(R::TeamupMemberships, get(memberships::retrieve))),
+        )
         .route(
             "/api/v2/memberships/{id}/initiate_purchase",
-            api(post(purchase::initiate_purchase)),
+            api(f(
+                R::TeamupInitiatePurchase,
+                post(purchase::initiate_purchase),
+            )),
         )
         .route(
             "/api/v2/membership_payment_plans",
-            api(get(memberships::list_plans)),
+            api(f(R::TeamupPlans, get(memberships::list_plans))),
         )
         .route(
             "/api/v2/membership_payment_plans/{id}",
-            api(get(memberships::retrieve_plan)),
+            api(f(R::TeamupPlans, get(memberships::retrieve_plan))),
         )
-        .route("/api/v2/events", api(get(events::list)))
-        .route("/api/v2/events/{id}", api(get(events::retrieve)))
-        .route("/api/v2/slots", api(get(events::list_slots)))
-        .route("/api/v2/slots/{id}", api(get(events::retrieve_slot)))
+        .route("/api/v2/events", api(f(R::TeamupEvents, get(events::list))))
+        .route(
+            "/api/v2/events/{id}",
+            api(f(R::TeamupEvents, get(events::retrieve))),
+        )
+        .route(
+            "/api/v2/slots",
+            api(f(R::TeamupSlots, get(events::list_slots))),
+        )
+        .route(
+            "/api/v2/slots/{id}",
+            api(f(R::TeamupSlots, get(events::retrieve_slot))),
+        )
         .route("/api/v2", get(not_found).post(not_found))
         .route(
             "/api/v2/{*rest}",
             get(not_found).post(not_found).fallback(not_found),
         )
+        .layer(middleware::from_fn(crate::limits::teamup))
 }
 
 /// Unsupported methods get the error envelope rather than axum's empty 405. Like DRF, the

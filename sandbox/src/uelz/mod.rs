@@ -16,30 +16,56 @@ use std::convert::Infallible;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::faults::{faulty, Api, FaultRoute};
 use crate::state::Sandbox;
 pub use data::UelzData;
 pub use state::UelzStatus;
 
-pub(crate) fn routes() -> Router<Sandbox> {
+pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
+    use FaultRoute as R;
+    // Faults apply once the credential check passes.
+    let f = |route: R, handlers: MethodRouter<Sandbox>| {
+        faulty::<UelzAuth>(sb, route, Api::Uelz, handlers)
+    };
     Router::new()
-        .route("/uelz/plans", api(get(catalog::list_plans)))
-        .route("/uelz/plans/{id}", api(get(catalog::retrieve_plan)))
-        .route("/uelz/coupons", api(get(catalog::list_coupons)))
+        .route(
+            "/uelz/plans",
+            api(f(R::UelzPlans, get(catalog::list_plans))),
+        )
+        .route(
+            "/uelz/plans/{id}",
+            api(f(R::UelzPlans, get(catalog::retrieve_plan))),
+        )
+        .route(
+            "/uelz/coupons",
+            api(f(R::UelzCoupons, get(catalog::list_coupons))),
+        )
         .route(
             "/uelz/customers",
-            api(get(customers::list).post(customers::create)),
+            api(f(
+                R::UelzCustomers,
+                get(customers::list).post(customers::create),
+            )),
         )
-        .route("/uelz/purchases", api(post(purchases::create)))
-        .route("/uelz/purchases/{id}", api(get(purchases::retrieve)))
+        .route(
+            "/uelz/purchases",
+            api(f(R::UelzPurchasesCreate, post(purchases::create))),
+        )
+        .route(
+            "/uelz/purchases/{id}",
+            api(f(R::Any, get(purchases::retrieve))),
+        )
         .route("/uelz", any_not_found())
         .route("/uelz/", any_not_found())
         .route("/uelz/{*rest}", any_not_found())
+        .layer(middleware::from_fn(crate::limits::uelz))
         .merge(checkout::routes())
 }
 

@@ -14,7 +14,6 @@ use super::data::{parse_date, DiscountType, PlanStatus, PlanType, UelzData};
 use super::state::{new_id, Purchase, PurchaseRequest, PurchaseType, UelzState, UelzStatus};
 use super::{json_object, opt_string, Query, UelzAuth, UelzError};
 use crate::config::UelzConfig;
-use crate::faults::{guard, FaultRoute};
 use crate::state::Sandbox;
 
 pub const EXTERNAL_ID_MAX: usize = 64;
@@ -345,17 +344,15 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    guard(&sb, FaultRoute::UelzPurchasesCreate, || {
-        let cfg = sb.uelz_config();
-        let result = json_object(&headers, &body)
-            .and_then(|body| parse_request(&body, q.get(&cfg.merchant_param)))
-            .and_then(|req| create_in(&mut sb.lock().uelz, req, cfg, OffsetDateTime::now_utc()));
-        match result {
-            Ok(Outcome::Created(p)) => (StatusCode::CREATED, Json(p.to_json())).into_response(),
-            Ok(Outcome::Replayed(p)) => (StatusCode::OK, Json(p.to_json())).into_response(),
-            Err(e) => e.into_response(),
-        }
-    })
+    let cfg = sb.uelz_config();
+    let result = json_object(&headers, &body)
+        .and_then(|body| parse_request(&body, q.get(&cfg.merchant_param)))
+        .and_then(|req| create_in(&mut sb.lock().uelz, req, cfg, OffsetDateTime::now_utc()));
+    match result {
+        Ok(Outcome::Created(p)) => (StatusCode::CREATED, Json(p.to_json())).into_response(),
+        Ok(Outcome::Replayed(p)) => (StatusCode::OK, Json(p.to_json())).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `GET /uelz/purchases/:id` (extra: lets a client look a purchase up after a 409).
