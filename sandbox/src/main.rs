@@ -333,8 +333,16 @@ mod tests {
         .unwrap();
         assert_eq!(cli.faults.len(), 2);
         assert_eq!(
-            (cli.faults[0].route, cli.faults[0].fault, cli.faults[0].options),
-            (FaultRoute::Any, Fault::Latency, FaultOptions::times(0).ms(50))
+            (
+                cli.faults[0].route,
+                cli.faults[0].fault,
+                cli.faults[0].options
+            ),
+            (
+                FaultRoute::Any,
+                Fault::Latency,
+                FaultOptions::times(0).ms(50)
+            )
         );
         assert_eq!(cli.faults[1].route, FaultRoute::UelzPurchasesCreate);
         assert_eq!(cli.faults[1].options, FaultOptions::times(2).retry_after(5));
