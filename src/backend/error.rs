@@ -30,11 +30,8 @@ impl ApiError {
         let mut field_errors = Vec::new();
         if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(body) {
             code = obj.get("code").and_then(Value::as_str).map(str::to_owned);
-            message = obj
-                .get("message")
-                .or_else(|| obj.get("detail"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            // `message`, else `detail`: a `message` that is null or not text doesn't hide `detail`.
+            message = ["message", "detail"].iter().find_map(|k| obj.get(*k).and_then(Value::as_str)).map(str::to_owned);
             match obj.get("field_errors") {
                 Some(Value::Object(fields)) => field_errors = collect_fields(fields),
                 // A bare DRF validation body: every key holding a list of strings is a field.
@@ -166,6 +163,12 @@ mod tests {
         let err = ApiError::from_response(400, r#"{"event":["Invalid pk \"9\" - object does not exist."],"x":3}"#);
         assert_eq!(err.field_messages("event"), vec!["Invalid pk \"9\" - object does not exist."]);
         assert!(err.field_messages("x").is_empty());
+        // Found by tests/properties.rs: a non-text `message` used to hide `detail`, which was then
+        // read as a form field.
+        let err = ApiError::from_response(401, r#"{"message":null,"detail":"Invalid token."}"#);
+        assert_eq!(err.user_message(), "Invalid token.");
+        assert!(err.field_messages("detail").is_empty());
+        assert_eq!(ApiError::from_response(400, r#"{"message":[],"detail":"Bad date."}"#).user_message(), "Bad date.");
     }
 
     #[test]
