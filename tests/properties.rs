@@ -25,8 +25,10 @@ use serde_json::{Map, Value};
 const MANY: u32 = 2048;
 
 /// Failures are reported with their shrunk input and kept as unit tests next to the code, not as
-/// `.proptest-regressions` files.
+/// `.proptest-regressions` files. `PROPTEST_CASES=n` sets every property's case count for a
+/// deeper (slower) run.
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(cases);
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
