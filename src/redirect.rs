@@ -69,7 +69,7 @@ pub fn check_payment_url(url: &str, allowed: &[String]) -> Result<(), Refusal> {
     if scheme == "http" && !loopback {
         return refuse("is not secure (https)");
     }
-    if !allowed.iter().any(|a| *a == host) {
+    if !allowed.contains(&host) {
         return refuse(&format!("is on {host}, which this studio hasn't approved"));
     }
     Ok(())

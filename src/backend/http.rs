@@ -49,8 +49,10 @@ impl Transport {
         self.cancel.as_ref().is_some_and(AbortSignal::aborted)
     }
 
-    /// Sends, and sends again while [`retry::after_failure`] allows it.
-    pub async fn send(
+    /// Sends, reads the answer with `read`, and sends again while [`retry::after_failure`]
+    /// allows it: an answer that can't be read (wrong content, cut short) counts as a failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send<T>(
         &self,
         method: Method,
         url: &str,
@@ -58,12 +60,13 @@ impl Transport {
         body: Option<String>,
         timeout_ms: u32,
         repeat: Repeat,
-    ) -> Result<Reply, ApiError> {
+        read: impl Fn(&Reply) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut attempt = 1;
         loop {
             let (result, retry_after_ms) = self.attempt(method, url, headers, body.clone(), timeout_ms).await;
-            let error = match result {
-                Ok(reply) => return Ok(reply),
+            let error = match result.and_then(|reply| read(&reply)) {
+                Ok(value) => return Ok(value),
                 Err(error) => error,
             };
             if self.cancelled() {

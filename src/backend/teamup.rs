@@ -124,8 +124,7 @@ impl TeamUp {
 
     async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
         let t = &self.transport;
-        let reply = t.send(Method::Get, url, &self.headers(false), None, t.timeout_ms, Repeat::Safe).await?;
-        parse_json(&reply)
+        t.send(Method::Get, url, &self.headers(false), None, t.timeout_ms, Repeat::Safe, parse_json).await
     }
 
     /// Follows `next` until the end (DRF pagination).
@@ -195,19 +194,16 @@ impl TeamUp {
     pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         // No idempotency key: sent again only if TeamUp said it did nothing (429, 503).
         let t = &self.transport;
-        let reply = t
-            .send(
-                Method::Post,
-                &self.purchase_url(request.membership),
-                &self.headers(true),
-                Some(request.body()),
-                t.timeout_ms.saturating_mul(2),
-                Repeat::OnlyIfRefused,
-            )
-            .await?;
-        let offer: Offer = parse_json(&reply)?;
-        validate_offer(&offer)?;
-        Ok((offer, reply.server_date_ms))
+        t.send(
+            Method::Post,
+            &self.purchase_url(request.membership),
+            &self.headers(true),
+            Some(request.body()),
+            t.timeout_ms.saturating_mul(2),
+            Repeat::OnlyIfRefused,
+            read_offer,
+        )
+        .await
     }
 }
 
@@ -244,6 +240,13 @@ fn window(now_ms: f64) -> (String, String) {
 
 pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+/// An offer and the server's clock (`Date`), if it sent one.
+pub(crate) fn read_offer(reply: &Reply) -> Result<(Offer, Option<f64>), ApiError> {
+    let offer: Offer = parse_json(reply)?;
+    validate_offer(&offer)?;
+    Ok((offer, reply.server_date_ms))
 }
 
 /// The purchase answer must carry a usable payment page and expiry before we act on it.

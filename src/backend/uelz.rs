@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::http::{Method, Transport};
 use super::retry::Repeat;
-use super::teamup::{encode, parse_json, validate_offer};
+use super::teamup::{encode, parse_json, read_offer};
 use crate::checkout::uelz::UelzPurchaseRequest;
 use crate::model::uelz::{CouponQuote, PlansReply, UelzPlan};
 use crate::model::Offer;
@@ -45,27 +45,22 @@ impl Gateway {
 
     pub async fn plans(&self) -> Result<Vec<UelzPlan>, ApiError> {
         let t = &self.transport;
-        let reply = t.send(Method::Get, &self.plans_url(), &Self::headers(false), None, t.timeout_ms, Repeat::Safe).await?;
-        let PlansReply { plans } = parse_json(&reply)?;
+        let PlansReply { plans } =
+            t.send(Method::Get, &self.plans_url(), &Self::headers(false), None, t.timeout_ms, Repeat::Safe, parse_json).await?;
         Ok(plans)
     }
 
     pub async fn coupon(&self, code: &str, plan: &str) -> Result<CouponQuote, ApiError> {
         let t = &self.transport;
-        let reply = t.send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, t.timeout_ms, Repeat::Safe).await?;
-        parse_json(&reply)
+        t.send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, t.timeout_ms, Repeat::Safe, parse_json).await
     }
 
     /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz up
     /// to three times (customer, coupon, purchase), hence the longer limit.
     pub async fn purchase(&self, request: &UelzPurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         let t = &self.transport;
-        let reply = t
-            .send(Method::Post, &self.purchases_url(), &Self::headers(true), Some(request.body()), t.timeout_ms.saturating_mul(2), Repeat::Safe)
-            .await?;
-        let offer: Offer = parse_json(&reply)?;
-        validate_offer(&offer)?;
-        Ok((offer, reply.server_date_ms))
+        t.send(Method::Post, &self.purchases_url(), &Self::headers(true), Some(request.body()), t.timeout_ms.saturating_mul(2), Repeat::Safe, read_offer)
+            .await
     }
 }
 
