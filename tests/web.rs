@@ -200,3 +200,144 @@ async fn uelz_mode_with_an_unreachable_gateway_offers_to_reload() {
     wait_for(&el, "[data-testid=reload]").await.click();
     wait_for(&el, "[data-testid=load-error]").await;
 }
+
+/// Replaces the page's `fetch` (the widget's only way out) with `script`, a JS function
+/// `(url, init) => Promise<Response>`; the returned guard puts the real one back.
+struct FakeFetch;
+
+impl FakeFetch {
+    fn install(script: &str) -> FakeFetch {
+        js_sys::eval(&format!("window.__realFetch = window.__realFetch || window.fetch; window.fetch = {script};")).unwrap();
+        FakeFetch
+    }
+}
+
+impl Drop for FakeFetch {
+    fn drop(&mut self) {
+        let _ = js_sys::eval("if (window.__realFetch) { window.fetch = window.__realFetch; delete window.__realFetch; }");
+    }
+}
+
+fn js(expr: &str) -> wasm_bindgen::JsValue {
+    js_sys::eval(expr).unwrap()
+}
+
+const HOSTILE: &str = r#"<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>"#;
+
+#[wasm_bindgen_test]
+async fn api_strings_are_shown_as_text_and_never_run() {
+    storage().clear().unwrap();
+    js("window.__pwned = undefined;");
+    let hostile = serde_json::to_string(HOSTILE).unwrap();
+    let _fetch = FakeFetch::install(&format!(
+        r#"async (url) => {{
+            const h = {hostile};
+            const page = results => new Response(JSON.stringify({{ count: results.length, next: null, previous: null, results }}),
+                {{ status: 200, headers: {{ 'Content-Type': 'application/json' }} }});
+            if (url.includes('/auth/profiles')) return page([{{ id: 4242, profile_type: 'customer', provider: 100, name: h }}]);
+            if (url.includes('permits_registration_for_event')) return page([{{ id: 101 }}]);
+            if (url.includes('/memberships')) return page([{{ id: 101, type: 'pack', name: h, description: h, for_sale: true,
+                visible_to_customers: true, display_price: {{ decimal: '10.00', string: h, iso_currency_code: 'gbp' }} }}]);
+            if (url.includes('/events')) return page([{{ id: 5001, name: h, starts_at: '2099-01-01T10:00:00Z', ends_at: '2099-01-01T11:00:00Z',
+                status: 'active', offering_type: {{ id: 1, name: h }}, venue: {{ id: 1, name: h }} }}]);
+            return page([]);
+        }}"#
+    ));
+    let el = host(&[("data-api-base", "http://127.0.0.1:9/api/v2"), ("data-provider-id", "100"), ("data-token", "t")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let option = wait_for(&el, "[data-testid=memberships] label").await;
+    wait_for(&el, "input[name=membership]").await.click();
+    wait_for(&el, "[data-testid=event-select] option[value='5001']").await;
+    sleep(100).await;
+    assert!(option.text_content().unwrap().contains("<script>window.__pwned=1</script>"), "shown literally: {}", option.inner_html());
+    assert!(el.query_selector("script, img").unwrap().is_none(), "no element was made from API text: {}", el.inner_html());
+    assert!(js("window.__pwned").is_undefined(), "an API string ran as code");
+}
+
+#[wasm_bindgen_test]
+async fn the_token_never_reaches_the_dom_the_address_or_the_console() {
+    storage().clear().unwrap();
+    js("window.__logged = []; window.__realError = console.error; console.error = (...a) => { window.__logged.push(a.join(' ')); };");
+    let _fetch = FakeFetch::install(
+        r#"async (url, init) => new Response(JSON.stringify({ code: 'authentication_failed', message: 'Invalid token.',
+            type: 'invalid_request_error', field_errors: {} }), { status: 401, headers: { 'Content-Type': 'application/json' } })"#,
+    );
+    const TOKEN: &str = "secret-token-7f3a9c";
+    let el = host(&[("data-api-base", "http://127.0.0.1:9/api/v2"), ("data-provider-id", "100"), ("data-token", TOKEN)]);
+    let _widget = membership_checkout::mount(el.clone());
+    let notice = wait_for(&el, "[data-testid=load-error]").await;
+    let logged = js("window.__logged.join('\\n')").as_string().unwrap_or_default();
+    js("console.error = window.__realError;");
+    assert!(notice.text_content().unwrap().contains("Invalid token."), "{}", notice.inner_html());
+    let page = document().document_element().unwrap().outer_html();
+    assert!(!page.contains(TOKEN), "the token is in the DOM");
+    assert!(el.get_attribute("data-token").is_none(), "the attribute is removed once read");
+    assert!(!web_sys::window().unwrap().location().href().unwrap().contains(TOKEN));
+    assert!(!logged.contains(TOKEN), "the token was logged: {logged}");
+}
+
+#[wasm_bindgen_test]
+async fn removing_the_widget_aborts_its_requests() {
+    storage().clear().unwrap();
+    js("window.__started = 0; window.__aborted = 0;");
+    let _fetch = FakeFetch::install(
+        r#"(url, init) => new Promise((resolve, reject) => {
+            window.__started++;
+            init.signal.addEventListener('abort', () => { window.__aborted++; reject(new DOMException('aborted', 'AbortError')); });
+        })"#,
+    );
+    let el = host(&UNREACHABLE);
+    let widget = membership_checkout::mount(el.clone());
+    for _ in 0..50 {
+        if js("window.__started").as_f64().unwrap_or(0.0) >= 4.0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    let started = js("window.__started").as_f64().unwrap();
+    assert!(started >= 4.0, "profile, catalogue, events and slots load at once: {started}");
+    assert_eq!(js("window.__aborted").as_f64().unwrap(), 0.0);
+    drop(widget);
+    sleep(50).await;
+    assert_eq!(js("window.__aborted").as_f64().unwrap(), started, "every request in flight is aborted on removal");
+    sleep(600).await;
+    assert_eq!(js("window.__started").as_f64().unwrap(), started, "and nothing is retried after removal");
+}
+
+/// A catalogue of one pack; `initiate_purchase` answers with `next_url`.
+fn studio_offering(next_url: &str) -> String {
+    let next_url = serde_json::to_string(next_url).unwrap();
+    format!(
+        r#"async (url, init) => {{
+            const json = (body, status = 200) => new Response(JSON.stringify(body), {{ status, headers: {{ 'Content-Type': 'application/json' }} }});
+            const page = results => json({{ count: results.length, next: null, previous: null, results }});
+            if (url.includes('/initiate_purchase')) return json({{ next_url: {next_url}, expires_at: new Date(Date.now() + 600000).toISOString() }});
+            if (url.includes('/auth/profiles')) return page([{{ id: 4242, profile_type: 'customer', provider: 100 }}]);
+            if (url.includes('/memberships')) return page([{{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true, visible_to_customers: true }}]);
+            return page([]);
+        }}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn an_untrusted_payment_address_is_refused_with_a_reason() {
+    for (next_url, reason) in [
+        ("javascript:alert(1)", "not a web address"),
+        ("https://goteamup.com.evil.example/pay/1", "evil.example, which this studio hasn't approved"),
+        ("http://studio-api.example/pay/1", "not secure"),
+        ("https://user@studio-api.example/pay/1", "user name or password"),
+    ] {
+        storage().clear().unwrap();
+        let _fetch = FakeFetch::install(&studio_offering(next_url));
+        let el = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-token", "t")]);
+        let _widget = membership_checkout::mount(el.clone());
+        wait_for(&el, "input[name=membership]").await.click();
+        wait_for(&el, "[data-testid=continue]").await.click();
+        let error = wait_for(&el, "[data-testid=form-error]").await.text_content().unwrap();
+        assert!(error.contains(reason), "{next_url}: {error}");
+        assert_eq!(state(&el), "browsing", "{next_url}: the page stays, choices kept");
+        assert!(el.query_selector("[data-testid=retry]").unwrap().is_none(), "retrying can't help");
+        assert!(storage().get_item(OFFER_KEY).unwrap().is_none(), "a refused offer isn't kept");
+        el.remove();
+    }
+}

@@ -242,10 +242,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiErr
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
 }
 
-/// An offer and the server's clock (`Date`), if it sent one.
+/// An offer and the server's clock (`Date`), if it sent one. Where `next_url` leads is judged
+/// afterwards by [`crate::redirect`], which can say why it refuses.
 pub(crate) fn read_offer(reply: &Reply) -> Result<(Offer, Option<f64>), ApiError> {
     let offer: Offer = parse_json(reply)?;
-    validate_offer(&offer)?;
+    if offer.expires_at_ms().is_none() {
+        return Err(ApiError::Malformed("expires_at is not a date-time".into()));
+    }
     Ok((offer, reply.server_date_ms))
 }
 
