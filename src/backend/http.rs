@@ -64,7 +64,8 @@ impl Transport {
     ) -> Result<T, ApiError> {
         let mut attempt = 1;
         loop {
-            let (result, retry_after_ms) = self.attempt(method, url, headers, body.clone(), timeout_ms).await;
+            let (result, retry_after_ms) =
+                self.attempt(method, url, headers, body.clone(), timeout_ms).await.unwrap_or_else(|error| (Err(error), None));
             let error = match result.and_then(|reply| read(&reply)) {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
@@ -85,22 +86,9 @@ impl Transport {
         }
     }
 
-    /// One request. Also returns the server's `Retry-After` in ms when it sent one.
+    /// One request: its result and the server's `Retry-After` in ms, when it sent one. The outer
+    /// `Err` is a failure before anything was sent.
     async fn attempt(
-        &self,
-        method: Method,
-        url: &str,
-        headers: &[(&'static str, String)],
-        body: Option<String>,
-        timeout_ms: u32,
-    ) -> (Result<Reply, ApiError>, Option<u32>) {
-        match self.attempt_inner(method, url, headers, body, timeout_ms).await {
-            Ok(answer) => answer,
-            Err(error) => (Err(error), None),
-        }
-    }
-
-    async fn attempt_inner(
         &self,
         method: Method,
         url: &str,
