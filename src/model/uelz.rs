@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(summer.billing_terms(), "Billed weekly for 12 weeks, then ends");
         let trial = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"year"}},"trial_days":7}}"#));
         assert_eq!(trial.billing_terms(), "Free for 7 days, then billed yearly until you cancel");
-        assert_eq!(Price { amount: "0.00".into(), currency: "EUR".into() }.is_zero(), true);
+        assert!(Price { amount: "0.00".into(), currency: "EUR".into() }.is_zero());
         assert_eq!(Price { amount: "x".into(), currency: "EUR".into() }.value(), None);
     }
 }
