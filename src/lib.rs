@@ -41,5 +41,9 @@ pub fn mount(host: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<leptos:
     let _ = host.remove_attribute(settings::TOKEN);
     host.set_inner_html("");
     let _ = host.set_attribute(MOUNTED_ATTRIBUTE, "");
-    leptos::mount::mount_to(host, move || view! { <MembershipCheckout settings /> }.into_any())
+    let events = ui::events::HostEvents::new(Some(host.clone()));
+    leptos::mount::mount_to(host, move || {
+        provide_context(events);
+        view! { <MembershipCheckout settings /> }.into_any()
+    })
 }

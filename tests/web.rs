@@ -341,3 +341,60 @@ async fn an_untrusted_payment_address_is_refused_with_a_reason() {
         el.remove();
     }
 }
+
+#[wasm_bindgen_test]
+async fn the_host_page_hears_each_step_and_can_take_over_the_redirect() {
+    storage().clear().unwrap();
+    let _fetch = FakeFetch::install(&studio_offering("https://studio-api.example/pay/abc"));
+    let el = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-token", "t")]);
+    // The host records every event and handles the redirect itself.
+    js("window.__events = [];");
+    let record = js(r#"(e) => { window.__events.push([e.type, JSON.stringify(e.detail)]);
+                                if (e.type === 'membership-checkout:redirect') e.preventDefault(); }"#);
+    let record: &js_sys::Function = record.unchecked_ref();
+    for name in ["ready", "selection-change", "purchase-initiated", "redirect", "expired", "error"] {
+        el.add_event_listener_with_callback(&format!("membership-checkout:{name}"), record).unwrap();
+    }
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "input[name=membership]").await.click();
+    wait_for(&el, "[data-testid=continue]").await.click();
+    wait_for(&el, "[data-testid=countdown]").await;
+    let events = js("JSON.stringify(window.__events)").as_string().unwrap();
+    let names: Vec<String> = serde_json::from_str::<Vec<(String, String)>>(&events)
+        .unwrap()
+        .into_iter()
+        .map(|(name, _)| name.trim_start_matches("membership-checkout:").to_string())
+        .collect();
+    assert_eq!(names, ["ready", "selection-change", "purchase-initiated", "redirect"], "{events}");
+    assert!(events.contains(r#"\"membership\":101"#), "{events}");
+    assert!(events.contains(r#"\"next_url\":\"https://studio-api.example/pay/abc\""#) && events.contains("expires_at"), "{events}");
+    assert_eq!(state(&el), "redirecting", "the page stayed: the host took over");
+    assert_eq!(
+        wait_for(&el, "[data-testid=payment-link]").await.get_attribute("href").as_deref(),
+        Some("https://studio-api.example/pay/abc")
+    );
+    storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_host_page_hears_load_errors_and_lapsed_offers() {
+    storage().clear().unwrap();
+    storage().set_item(OFFER_KEY, &pending(-1.0)).unwrap();
+    let el = host(&UNREACHABLE);
+    js("window.__heard = [];");
+    let record = js("(e) => window.__heard.push(e.type + ' ' + JSON.stringify(e.detail))");
+    for name in ["expired", "error"] {
+        el.add_event_listener_with_callback(&format!("membership-checkout:{name}"), record.unchecked_ref()).unwrap();
+    }
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=lapsed]").await;
+    sleep(50).await;
+    let heard = js("window.__heard.join('\\n')").as_string().unwrap();
+    assert!(heard.contains("membership-checkout:expired {}"), "{heard}");
+    wait_for(&el, "[data-testid=start-again]").await.click();
+    wait_for(&el, "[data-testid=load-error]").await;
+    sleep(50).await;
+    let heard = js("window.__heard.join('\\n')").as_string().unwrap();
+    assert!(heard.contains(r#"membership-checkout:error {"message":"We couldn't reach the booking system"#) && heard.contains(r#""stage":"load""#), "{heard}");
+    storage().clear().unwrap();
+}

@@ -2,6 +2,7 @@
 //! from [`TeamUp`] through `LocalResource` (reads) and `Action::new_local` (the purchase).
 
 pub mod browser;
+pub mod events;
 pub mod format;
 mod offer;
 mod sections;
@@ -18,6 +19,8 @@ use crate::backend::teamup::{PurchaseRequest, TeamUp};
 use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, Form, PendingOffer, Phase, Selection};
 use crate::model::{Membership, PaymentPlan};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
+use events::{host_events, HostEvents};
+use serde_json::json;
 use browser::{console_error, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
@@ -117,6 +120,7 @@ fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
 fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let Common { return_url, locale, timeout_ms, payment_hosts } = common;
     let api = TeamUp::new(&settings, widget_transport(timeout_ms));
+    let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
     let checkout = RwSignal::new(Checkout::<Selection>::default());
@@ -186,13 +190,13 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     });
 
     let purchase = {
-        let (api, offer_key) = (api.clone(), offer_key.clone());
+        let (api, offer_key, events) = (api.clone(), offer_key.clone(), events.clone());
         Action::new_local(move |(request, name): &(PurchaseRequest, String)| {
             let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
-            let payment_hosts = payment_hosts.clone();
+            let (payment_hosts, events) = (payment_hosts.clone(), events.clone());
             async move {
                 let answer = api.initiate_purchase(&request).await;
-                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts);
+                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events);
             }
         })
     };
@@ -243,6 +247,20 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         schedule.refetch();
         slots.refetch();
     };
+    announce(
+        events,
+        "teamup",
+        checkout,
+        move || loaded().map(|r| r.map(|_| ())),
+        |s: &Selection| {
+            let (event, slot) = match &s.booking {
+                crate::checkout::Booking::None => (None, None),
+                crate::checkout::Booking::Event(id) => (Some(*id), None),
+                crate::checkout::Booking::Slot(id) => (None, Some(id.clone())),
+            };
+            json!({ "membership": s.membership, "plan": s.plan, "event": event, "slot": slot })
+        },
+    );
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
 
     view! {
@@ -300,15 +318,19 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     name: String,
     offer_key: &str,
     payment_hosts: &[String],
+    events: &HostEvents,
 ) -> bool {
     let now = now_ms();
     let pending = answer.and_then(|(offer, server_date)| {
-        PendingOffer::new(&offer, server_date, now, name).ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))
+        let pending = PendingOffer::new(&offer, server_date, now, name)
+            .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))?;
+        Ok((pending, offer.expires_at))
     });
     match pending {
-        Ok(pending) => {
+        Ok((pending, expires_at)) => {
             if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
                 console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
+                events.emit("error", json!({ "stage": "purchase", "message": refusal.0, "status": null }), false);
                 checkout.try_update(|c| c.refuse_offer(refusal.0));
                 return false;
             }
@@ -316,16 +338,57 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
             let open = checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_)));
             if open {
                 session_set(offer_key, &serde_json::to_string(&pending).unwrap_or_default());
-                navigate_top(&pending.next_url);
+                events.emit("purchase-initiated", json!({ "next_url": pending.next_url, "expires_at": expires_at }), false);
+                // The host may take over (its own router, a new tab): then the countdown and link stay.
+                if events.emit("redirect", json!({ "next_url": pending.next_url }), true) {
+                    navigate_top(&pending.next_url);
+                }
             }
             true
         }
         Err(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
+            events.emit("error", json!({ "stage": "purchase", "message": error.user_message(), "status": error.status() }), false);
             checkout.try_update(|c| c.fail(&error));
             false
         }
     }
+}
+
+/// `ready` once the catalogue shows, `error` when it fails, `expired` when an offer lapses, and
+/// `selection-change` with what `selection` describes.
+pub(crate) fn announce<S: Form + Send + Sync + 'static>(
+    events: HostEvents,
+    backend: &'static str,
+    checkout: RwSignal<Checkout<S>>,
+    loaded: impl Fn() -> Option<Result<(), ApiError>> + Send + Sync + 'static,
+    selection: impl Fn(&S) -> serde_json::Value + Send + Sync + 'static,
+) {
+    let status = Memo::new(move |_| loaded().map(|r| r.map_err(|e| (e.user_message(), e.status()))));
+    let on_load = events.clone();
+    Effect::new(move |ready_sent: Option<bool>| {
+        let sent = ready_sent.unwrap_or(false);
+        match status.get() {
+            Some(Ok(())) if !sent => on_load.emit("ready", json!({ "backend": backend }), false),
+            Some(Err((message, status))) => on_load.emit("error", json!({ "stage": "load", "message": message, "status": status }), false),
+            _ => return sent,
+        };
+        sent || matches!(status.get_untracked(), Some(Ok(())))
+    });
+    let chosen = Memo::new(move |_| checkout.with(|c| selection(&c.selection)));
+    let on_choice = events.clone();
+    Effect::new(move |first: Option<()>| {
+        let detail = chosen.get();
+        if first.is_some() {
+            on_choice.emit("selection-change", detail, false);
+        }
+    });
+    let phase = Memo::new(move |_| checkout.with(|c| c.phase.name()));
+    Effect::new(move |_| {
+        if phase.get() == "lapsed" {
+            events.emit("expired", json!({}), false);
+        }
+    });
 }
 
 /// Back on `return_to` with an outcome, or back from the payment page with Back.

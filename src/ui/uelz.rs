@@ -7,7 +7,8 @@ use leptos::prelude::*;
 
 use super::browser::{console_error, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::sections::{continue_button, field_error, form_error};
-use super::{format, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
+use super::events::host_events;
+use super::{announce, format, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
 use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
@@ -49,6 +50,7 @@ impl Ctx {
 pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoView {
     let Common { return_url, locale, timeout_ms, payment_hosts } = common;
     let gateway = Gateway::new(&settings, widget_transport(timeout_ms));
+    let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let key_base = format!("membership-checkout:uelz:{}", settings.gateway_url);
     let (offer_key, attempt_key) = (format!("{key_base}:offer"), format!("{key_base}:attempt"));
@@ -82,13 +84,13 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     });
 
     let purchase = {
-        let (gateway, offer_key, attempt_key) = (gateway.clone(), offer_key.clone(), attempt_key.clone());
+        let (gateway, offer_key, attempt_key, events) = (gateway.clone(), offer_key.clone(), attempt_key.clone(), events.clone());
         Action::new_local(move |(request, name): &(UelzPurchaseRequest, String)| {
-            let (gateway, request, name) = (gateway.clone(), request.clone(), name.clone());
+            let (gateway, request, name, events) = (gateway.clone(), request.clone(), name.clone(), events.clone());
             let (offer_key, attempt_key, payment_hosts) = (offer_key.clone(), attempt_key.clone(), payment_hosts.clone());
             async move {
                 let answer = gateway.purchase(&request).await;
-                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts) {
+                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events) {
                     // Done with this key: a later purchase, even an identical one, is a new one.
                     session_remove(&attempt_key);
                 }
@@ -139,6 +141,16 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             _ => phase,
         }
     };
+    announce(
+        events,
+        "uelz",
+        checkout,
+        move || plan_list.get().map(|r| r.map(|_| ())),
+        |s: &UelzSelection| {
+            let coupon = s.coupon.as_ref().map(|c| c.quote.code.clone());
+            serde_json::json!({ "plan": s.plan, "coupon": coupon })
+        },
+    );
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
     let asks_details = settings.customer_id.is_none();
 
