@@ -398,3 +398,23 @@ async fn the_host_page_hears_load_errors_and_lapsed_offers() {
     assert!(heard.contains(r#"membership-checkout:error {"message":"We couldn't reach the booking system"#) && heard.contains(r#""stage":"load""#), "{heard}");
     storage().clear().unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_host_can_force_the_dark_theme() {
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../style/widget.css")));
+    document().head().unwrap().append_child(&style).unwrap();
+    let background = |el: &HtmlElement| {
+        let root = el.query_selector(".mc").unwrap().unwrap();
+        web_sys::window().unwrap().get_computed_style(&root).unwrap().unwrap().get_property_value("background-color").unwrap()
+    };
+    let light = host(&[("data-backend", "uelz")]);
+    let dark = host(&[("data-backend", "uelz"), ("data-theme", "dark")]);
+    let _a = membership_checkout::mount(light.clone());
+    let _b = membership_checkout::mount(dark.clone());
+    wait_for(&light, ".mc").await;
+    wait_for(&dark, ".mc").await;
+    assert_eq!(background(&light), "rgb(255, 255, 255)", "light unless the visitor or the host asks for dark");
+    assert_eq!(background(&dark), "rgb(23, 28, 32)");
+    style.remove();
+}
