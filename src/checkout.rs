@@ -86,13 +86,22 @@ pub struct PendingOffer {
     /// Navigate to the payment page straight away (false when the customer came back to it).
     #[serde(skip)]
     pub auto_redirect: bool,
+    /// The page couldn't be sent there (a sandboxed frame): the link opens a new tab instead.
+    #[serde(skip)]
+    pub new_tab: bool,
 }
 
 impl PendingOffer {
     pub fn new(offer: &Offer, server_date_ms: Option<f64>, device_now_ms: f64, membership_name: String) -> Option<Self> {
         let expires = offer.expires_at_ms()?;
         let skew = server_date_ms.map(|server| device_now_ms - server).unwrap_or(0.0);
-        Some(PendingOffer { next_url: offer.next_url.clone(), expires_local_ms: expires + skew, membership_name, auto_redirect: true })
+        Some(PendingOffer {
+            next_url: offer.next_url.clone(),
+            expires_local_ms: expires + skew,
+            membership_name,
+            auto_redirect: true,
+            new_tab: false,
+        })
     }
 
     pub fn remaining_ms(&self, now_ms: f64) -> f64 {
@@ -295,6 +304,14 @@ impl<S: Form> Checkout<S> {
             return None;
         }
         Some(left)
+    }
+
+    /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
+    pub fn redirect_refused(&mut self) {
+        if let Phase::Redirecting(offer) = &mut self.phase {
+            offer.auto_redirect = false;
+            offer.new_tab = true;
+        }
     }
 
     /// Back from the payment page without an outcome: an open offer can be resumed.

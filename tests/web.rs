@@ -63,6 +63,7 @@ fn pending(minutes_left: f64) -> String {
         expires_local_ms: js_sys::Date::now() + minutes_left * 60_000.0,
         membership_name: "Unlimited Monthly".into(),
         auto_redirect: false,
+        new_tab: false,
     })
     .unwrap()
 }

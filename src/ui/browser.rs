@@ -42,12 +42,29 @@ pub fn session_remove(key: &str) {
     }
 }
 
+/// Whether the widget runs inside a frame (then the payment page must open at the top, or in a
+/// new tab when the frame may not navigate the top).
+pub fn in_frame() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    match window.top() {
+        Ok(Some(top)) => top != window,
+        // Reading `top` failed: certainly not the top window.
+        _ => true,
+    }
+}
+
 /// Sends the top-level page to `url` (the payment page must not open inside a frame). Returns
-/// false when the browser refused, so the caller keeps the fallback link in view.
+/// false when the browser refused (a sandboxed frame without top navigation): the caller then
+/// offers a link that opens the payment page in a new tab, and the frame stays as it is.
 pub fn navigate_top(url: &str) -> bool {
     let Some(window) = web_sys::window() else { return false };
-    let target = window.top().ok().flatten().unwrap_or_else(|| window.clone());
-    target.location().assign(url).is_ok() || window.location().assign(url).is_ok()
+    if !in_frame() {
+        return window.location().assign(url).is_ok();
+    }
+    match window.top() {
+        Ok(Some(top)) => top.location().assign(url).is_ok(),
+        _ => false,
+    }
 }
 
 pub fn console_error(message: &str) {

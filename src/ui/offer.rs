@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::browser::now_ms;
+use super::browser::{in_frame, now_ms};
 use super::format;
 use crate::checkout::{Checkout, Form, OutcomeKind, PendingOffer, Phase};
 use crate::model::format_countdown;
@@ -69,7 +69,7 @@ fn Countdown<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, offe
 where
     S: Form + Send + Sync + 'static,
 {
-    let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, .. } = offer.clone();
+    let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, new_tab, .. } = offer.clone();
     // Recomputed from the clock on every tick, so throttled timers and sleep can't make it drift.
     let remaining = RwSignal::new(offer.remaining_ms(now_ms()));
     let tick = move || {
@@ -97,7 +97,13 @@ where
     view! {
         <section class="mc-notice mc-offer" data-testid="offer">
             <p class="mc-notice__title">
-                {if auto { "Taking you to the secure payment page…" } else { "Your offer is still held" }}
+                {if auto {
+                    "Taking you to the secure payment page…"
+                } else if new_tab {
+                    "Your offer is ready: open the secure payment page to pay"
+                } else {
+                    "Your offer is still held"
+                }}
             </p>
             <p>
                 "Time left to pay: "
@@ -105,8 +111,11 @@ where
                 " (until " {lapses_at} ")"
             </p>
             <div class="mc-actions">
-                <a class="mc-button mc-button--primary" data-testid="payment-link" href=next_url rel="noopener">
-                    "Continue to payment"
+                // In a frame the payment page must not open inside it: a new tab when the top page
+                // can't be navigated (sandboxed frames), the whole window otherwise.
+                <a class="mc-button mc-button--primary" data-testid="payment-link" href=next_url rel="noopener"
+                    target=if new_tab { "_blank" } else if in_frame() { "_top" } else { "_self" }>
+                    {if new_tab { "Open the payment page (new tab)" } else { "Continue to payment" }}
                 </a>
                 <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
                     "Change my choice"

@@ -70,6 +70,12 @@ impl Studio {
         Ok(format!("{}/v1", gateway.url().trim_end_matches('/')))
     }
 
+    /// Writes a page of the studio's own (e.g. one that frames the widget's page).
+    pub fn write_page(&self, name: &str, html: &str) -> Result<()> {
+        std::fs::write(self.site.path().join(name), html)?;
+        Ok(())
+    }
+
     /// The built site's directory (what the browser can download).
     pub fn site_dir(&self) -> &std::path::Path {
         self.site.path()
