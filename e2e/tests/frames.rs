@@ -7,7 +7,7 @@ mod support;
 
 use anyhow::{ensure, Result};
 use checkout_e2e::HostElement;
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 
 use support::browser::{run, wait_for};
 use support::pages::{testid, CheckoutPage, PaymentPage};
@@ -23,6 +23,18 @@ fn framing(attrs: &str) -> String {
     )
 }
 
+/// Opens `page` (which frames the widget), and in the frame chooses the pack and continues.
+async fn buy_in_frame(c: &Client, studio: &Studio, page: &str) -> Result<CheckoutPage> {
+    c.goto(&studio.url(page)).await?;
+    wait_for("the frame", || async { Ok(c.find_all(Locator::Css("iframe#checkout")).await?.into_iter().next()) }).await?;
+    c.enter_frame(0).await?;
+    let checkout = CheckoutPage::on(c);
+    checkout.wait_root().await?;
+    checkout.choose_membership(PACK).await?;
+    checkout.press_continue().await?;
+    Ok(checkout)
+}
+
 async fn studio() -> Result<Studio> {
     let studio = Studio::start_with(checkout_sandbox::Config::demo(), &[("widget.html", HostElement::demo())]).await?;
     studio.write_page("framed.html", &framing(""))?;
@@ -35,13 +47,7 @@ async fn studio() -> Result<Studio> {
 async fn in_a_frame_the_payment_page_opens_at_the_top() {
     run("in_a_frame_the_payment_page_opens_at_the_top", |c| async move {
         let studio = studio().await?;
-        c.goto(&studio.url("/framed.html")).await?;
-        wait_for("the frame", || async { Ok(c.find_all(Locator::Css("iframe#checkout")).await?.into_iter().next()) }).await?;
-        c.enter_frame(0).await?;
-        let page = CheckoutPage::on(&c);
-        page.wait_root().await?;
-        page.choose_membership(PACK).await?;
-        page.press_continue().await?;
+        buy_in_frame(&c, &studio, "/framed.html").await?;
         // The whole window went to the payment page (WebDriver's URL is the top page's).
         PaymentPage::wait(&c).await?;
         ensure!(studio.purchases()?.len() == 1, "one purchase");
@@ -55,13 +61,7 @@ async fn in_a_frame_the_payment_page_opens_at_the_top() {
 async fn a_sandboxed_frame_offers_a_new_tab_instead() {
     run("a_sandboxed_frame_offers_a_new_tab_instead", |c| async move {
         let studio = studio().await?;
-        c.goto(&studio.url("/sandboxed.html")).await?;
-        wait_for("the frame", || async { Ok(c.find_all(Locator::Css("iframe#checkout")).await?.into_iter().next()) }).await?;
-        c.enter_frame(0).await?;
-        let page = CheckoutPage::on(&c);
-        page.wait_root().await?;
-        page.choose_membership(PACK).await?;
-        page.press_continue().await?;
+        let page = buy_in_frame(&c, &studio, "/sandboxed.html").await?;
         let link = page.visible("payment-link").await?;
         ensure!(link.attr("target").await?.as_deref() == Some("_blank"), "the link opens a new tab");
         let text = link.text().await?;
