@@ -61,7 +61,10 @@ if port_open "127.0.0.1:$PORT"; then
 fi
 
 log "building the sandbox and the gateway"
-cargo build --release -p checkout-sandbox -p checkout-gateway
+# One package per build: built together, their shared dependencies would get the union of both
+# feature sets, and each `cargo run -p` below would then rebuild them with its own.
+cargo build --release -p checkout-sandbox
+cargo build --release -p checkout-gateway
 
 SANDBOX_PID=""
 GATEWAY_PID=""
