@@ -4,7 +4,8 @@
 #
 #   rust target wasm32-unknown-unknown        rustup
 #   chromium + chromium-driver                 Debian apt (headless browser for component and e2e tests)
-#   node + npm, then wasm-opt 132              npm `binaryen` pinned in package.json / package-lock.json
+#   node + npm, then wasm-opt 132, esbuild,    npm, pinned in package.json / package-lock.json
+#   playwright-core
 #   trunk 0.21.14                              cargo install --locked
 #   wasm-bindgen-cli == Cargo.lock's version   cargo install (also gives wasm-bindgen-test-runner)
 #
@@ -61,16 +62,22 @@ else
   log "ok: $(/usr/bin/chromedriver --version 2>/dev/null | head -n1 | cut -d' ' -f1-2) + chromium"
 fi
 
-# --- wasm-opt from npm binaryen -----------------------------------------------------------------
+# --- npm tools: wasm-opt (binaryen), esbuild (embed bundle), playwright-core (benchmark) -----------
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 want_binaryen="$(node -p 'require("./package.json").devDependencies.binaryen')"
-have_binaryen="$(node -p 'try { require("./node_modules/binaryen/package.json").version } catch (e) { "" }')"
-if [ "$have_binaryen" = "$want_binaryen" ] && [ -x node_modules/.bin/wasm-opt ]; then
-  log "ok: npm binaryen $have_binaryen"
+# Every devDependency installed at exactly its pinned version, or `npm ci` (package-lock.json) again.
+npm_stale="$(node -e '
+  const want = require("./package.json").devDependencies;
+  const stale = Object.entries(want).filter(([name, version]) => {
+    try { return require(`./node_modules/${name}/package.json`).version !== version; } catch (e) { return true; }
+  });
+  console.log(stale.map(([n, v]) => `${n}@${v}`).join(" "));')"
+if [ -z "$npm_stale" ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/esbuild ]; then
+  log "ok: npm $(node -p 'Object.entries(require("./package.json").devDependencies).map(([n, v]) => n + " " + v).join(", ")')"
 else
-  log "npm ci (binaryen ${have_binaryen:-missing} -> $want_binaryen)"
+  log "npm ci (missing or stale: $npm_stale)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 wasm_opt_version="$(wasm-opt --version)"

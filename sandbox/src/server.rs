@@ -258,8 +258,11 @@ pub async fn spawn_on(config: Config, addr: SocketAddr) -> std::io::Result<Runni
 /// origin than the sandbox, for cross-origin tests).
 pub async fn spawn_static_site(dir: PathBuf) -> std::io::Result<Running> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    // CORS like a CDN: the embed build's module script and wasm are fetched cross-origin (and SRI
+    // needs a CORS response to check).
     let app = Router::new()
         .fallback_service(static_files(dir))
+        .layer(cors())
         .layer(middleware::from_fn(log_request));
     serve(listener, app, None).await
 }
