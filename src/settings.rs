@@ -15,6 +15,12 @@ pub const TIMEOUT: &str = "data-timeout";
 pub const PAYMENT_HOSTS: &str = "data-payment-hosts";
 pub const EXTERNAL_RETURN: &str = "data-allow-external-return";
 
+/// Every setting the widget reads (the custom element also takes each without `data-`).
+pub const ALL: [&str; 13] = [
+    BACKEND, API_BASE, PROVIDER_ID, TOKEN, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL, RETURN_URL, LOCALE,
+    TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN,
+];
+
 /// Time limit of one request when the host sets none (a purchase gets twice as long).
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 

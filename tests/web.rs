@@ -38,19 +38,25 @@ async fn sleep(ms: i32) {
     JsFuture::from(promise).await.unwrap();
 }
 
-/// Polls until `selector` matches inside `root` (reactive updates and fetches are async).
-async fn wait_for(root: &HtmlElement, selector: &str) -> HtmlElement {
+/// What the widget renders: the host element's shadow root.
+fn inside(host: &HtmlElement) -> web_sys::ShadowRoot {
+    host.shadow_root().expect("the widget renders into the host's shadow root")
+}
+
+/// Polls until `selector` matches inside the widget in `host` (reactive updates and fetches are async).
+async fn wait_for(host: &HtmlElement, selector: &str) -> HtmlElement {
     for _ in 0..100 {
-        if let Some(el) = root.query_selector(selector).unwrap() {
+        // A custom element mounts a moment after it is connected.
+        if let Some(el) = host.shadow_root().and_then(|root| root.query_selector(selector).unwrap()) {
             return el.unchecked_into();
         }
         sleep(50).await;
     }
-    panic!("{selector} never appeared; the widget shows: {}", root.inner_html());
+    panic!("{selector} never appeared; the widget shows: {}", inside(host).inner_html());
 }
 
-fn state(root: &HtmlElement) -> String {
-    root.query_selector("[data-testid=checkout]").unwrap().unwrap().get_attribute("data-state").unwrap()
+fn state(host: &HtmlElement) -> String {
+    inside(host).query_selector("[data-testid=checkout]").unwrap().unwrap().get_attribute("data-state").unwrap()
 }
 
 fn storage() -> web_sys::Storage {
@@ -88,8 +94,9 @@ async fn fallback_content_is_replaced_and_mounting_twice_is_harmless() {
     membership_checkout::mount_all();
     membership_checkout::mount_all();
     wait_for(&el, "[data-testid=checkout]").await;
-    assert!(el.query_selector(".fallback").unwrap().is_none());
-    assert_eq!(el.query_selector_all("[data-testid=checkout]").unwrap().length(), 1);
+    let fallback = el.query_selector(".fallback").unwrap().unwrap();
+    assert_eq!(fallback.get_client_rects().length(), 0, "the fallback is not rendered beside the widget");
+    assert_eq!(inside(&el).query_selector_all("[data-testid=checkout]").unwrap().length(), 1);
     el.remove();
 }
 
@@ -153,7 +160,7 @@ async fn an_expired_offer_is_reported_lapsed_and_can_start_again() {
     assert!(lapsed.text_content().unwrap().contains("Unlimited Monthly"));
     wait_for(&el, "[data-testid=start-again]").await.click();
     sleep(50).await;
-    assert!(el.query_selector("[data-testid=lapsed]").unwrap().is_none());
+    assert!(inside(&el).query_selector("[data-testid=lapsed]").unwrap().is_none());
     assert_ne!(state(&el), "lapsed");
     assert_eq!(storage().get_item(OFFER_KEY).unwrap(), None);
 }
@@ -177,7 +184,7 @@ async fn unmounting_removes_the_widget() {
     wait_for(&el, "[data-testid=checkout]").await;
     drop(widget);
     sleep(20).await;
-    assert!(el.query_selector("[data-testid=checkout]").unwrap().is_none());
+    assert!(inside(&el).query_selector("[data-testid=checkout]").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
@@ -196,7 +203,7 @@ async fn uelz_mode_with_an_unreachable_gateway_offers_to_reload() {
     let notice = wait_for(&el, "[data-testid=load-error]").await;
     assert!(notice.text_content().unwrap().contains("couldn't load the plans"), "{}", notice.inner_html());
     assert_eq!(state(&el), "load-error");
-    let root = el.query_selector("[data-testid=checkout]").unwrap().unwrap();
+    let root = inside(&el).query_selector("[data-testid=checkout]").unwrap().unwrap();
     assert_eq!(root.get_attribute("data-backend").as_deref(), Some("uelz"));
     wait_for(&el, "[data-testid=reload]").await.click();
     wait_for(&el, "[data-testid=load-error]").await;
@@ -251,7 +258,7 @@ async fn api_strings_are_shown_as_text_and_never_run() {
     wait_for(&el, "[data-testid=event-select] option[value='5001']").await;
     sleep(100).await;
     assert!(option.text_content().unwrap().contains("<script>window.__pwned=1</script>"), "shown literally: {}", option.inner_html());
-    assert!(el.query_selector("script, img").unwrap().is_none(), "no element was made from API text: {}", el.inner_html());
+    assert!(inside(&el).query_selector("script, img").unwrap().is_none(), "no element was made from API text: {}", inside(&el).inner_html());
     assert!(js("window.__pwned").is_undefined(), "an API string ran as code");
 }
 
@@ -270,7 +277,7 @@ async fn the_token_never_reaches_the_dom_the_address_or_the_console() {
     let logged = js("window.__logged.join('\\n')").as_string().unwrap_or_default();
     js("console.error = window.__realError;");
     assert!(notice.text_content().unwrap().contains("Invalid token."), "{}", notice.inner_html());
-    let page = document().document_element().unwrap().outer_html();
+    let page = document().document_element().unwrap().outer_html() + &inside(&el).inner_html();
     assert!(!page.contains(TOKEN), "the token is in the DOM");
     assert!(el.get_attribute("data-token").is_none(), "the attribute is removed once read");
     assert!(!web_sys::window().unwrap().location().href().unwrap().contains(TOKEN));
@@ -337,7 +344,7 @@ async fn an_untrusted_payment_address_is_refused_with_a_reason() {
         let error = wait_for(&el, "[data-testid=form-error]").await.text_content().unwrap();
         assert!(error.contains(reason), "{next_url}: {error}");
         assert_eq!(state(&el), "browsing", "{next_url}: the page stays, choices kept");
-        assert!(el.query_selector("[data-testid=retry]").unwrap().is_none(), "retrying can't help");
+        assert!(inside(&el).query_selector("[data-testid=retry]").unwrap().is_none(), "retrying can't help");
         assert!(storage().get_item(OFFER_KEY).unwrap().is_none(), "a refused offer isn't kept");
         el.remove();
     }
@@ -402,11 +409,8 @@ async fn the_host_page_hears_load_errors_and_lapsed_offers() {
 
 #[wasm_bindgen_test]
 async fn a_host_can_force_the_dark_theme() {
-    let style = document().create_element("style").unwrap();
-    style.set_text_content(Some(include_str!("../style/widget.css")));
-    document().head().unwrap().append_child(&style).unwrap();
     let background = |el: &HtmlElement| {
-        let root = el.query_selector(".mc").unwrap().unwrap();
+        let root = inside(&el).query_selector(".mc").unwrap().unwrap();
         web_sys::window().unwrap().get_computed_style(&root).unwrap().unwrap().get_property_value("background-color").unwrap()
     };
     let light = host(&[("data-backend", "uelz")]);
@@ -417,5 +421,83 @@ async fn a_host_can_force_the_dark_theme() {
     wait_for(&dark, ".mc").await;
     assert_eq!(background(&light), "rgb(255, 255, 255)", "light unless the visitor or the host asks for dark");
     assert_eq!(background(&dark), "rgb(23, 28, 32)");
+}
+
+/// Resolves a JS promise expression.
+async fn js_await(expr: &str) -> wasm_bindgen::JsValue {
+    JsFuture::from(js(expr).dyn_into::<js_sys::Promise>().unwrap()).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn host_page_styles_cannot_reach_inside_but_custom_properties_can() {
+    // A hostile theme: rules that would wreck a widget styled by class names in the page.
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(
+        "html { font-size: 10px } div, p, button { display: inline !important; color: red !important; \
+         font-size: 40px !important; letter-spacing: 9px } .mc { display: none !important } \
+         body { line-height: 5; text-transform: uppercase }",
+    ));
+    document().head().unwrap().append_child(&style).unwrap();
+    let el = host(&[("data-backend", "uelz")]);
+    el.style().set_property("--mc-surface", "rgb(1, 2, 3)").unwrap();
+    let _widget = membership_checkout::mount(el.clone());
+    let root = wait_for(&el, ".mc").await;
+    let computed = web_sys::window().unwrap().get_computed_style(&root).unwrap().unwrap();
+    let get = |name: &str| computed.get_property_value(name).unwrap();
+    assert_eq!(get("display"), "block");
+    assert_eq!(get("font-size"), "16px", "px, not the page's rem");
+    assert_eq!(get("letter-spacing"), "normal");
+    assert_eq!(get("text-transform"), "none");
+    assert_eq!(get("line-height"), "23.2px");
+    assert_eq!(get("background-color"), "rgb(1, 2, 3)", "the page's custom property on the element wins");
+    assert_ne!(get("color"), "rgb(255, 0, 0)");
     style.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_custom_element_mounts_remounts_on_attribute_changes_and_unmounts_when_removed() {
+    membership_checkout::host::connect_elements();
+    let el: HtmlElement = document().create_element("membership-checkout").unwrap().unchecked_into();
+    for (k, v) in [("api-base", "http://127.0.0.1:9/api/v2"), ("provider-id", "100"), ("token", "secret-5c1")] {
+        el.set_attribute(k, v).unwrap();
+    }
+    document().body().unwrap().append_child(&el).unwrap();
+    wait_for(&el, "[data-testid=load-error]").await;
+    assert!(el.get_attribute("token").is_none(), "the token is taken off the element");
+    assert!(el.has_attribute("data-membership-checkout-mounted"));
+
+    // A settings change restarts it with the new settings; the token is kept in memory.
+    el.set_attribute("provider-id", "not-a-number").unwrap();
+    let notice = wait_for(&el, "[data-testid=config-error]").await;
+    let text = notice.text_content().unwrap();
+    assert!(text.contains("provider-id") && !text.contains("data-provider-id"), "named as written: {text}");
+    assert!(!text.contains("token"), "the token survived the remount: {text}");
+
+    el.remove();
+    sleep(20).await;
+    assert!(!el.has_attribute("data-membership-checkout-mounted"), "removing the element unmounts it");
+    assert!(inside(&el).query_selector("[data-testid=checkout]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_mounts_updates_and_unmounts_with_settings_kept_out_of_the_dom() {
+    membership_checkout::host::connect_elements();
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    el.set_id("api-host");
+    document().body().unwrap().append_child(&el).unwrap();
+    js_await("MembershipCheckout.mount('#api-host', { backend: 'uelz', gatewayUrl: 'http://127.0.0.1:9/v1', timeout: 2 })").await;
+    wait_for(&el, "[data-testid=load-error]").await;
+    assert_eq!(el.get_attribute("data-backend"), None, "settings stay out of the DOM");
+    assert_eq!(js("MembershipCheckout.version").as_string().as_deref(), Some(env!("CARGO_PKG_VERSION")));
+
+    js_await("MembershipCheckout.update('#api-host', { customerId: 'bad id with spaces' })").await;
+    let text = wait_for(&el, "[data-testid=config-error]").await.text_content().unwrap();
+    assert!(text.contains("customer-id") && !text.contains("gateway-url"), "merged with the earlier settings: {text}");
+
+    let was_mounted = js_await("MembershipCheckout.unmount(document.getElementById('api-host'))").await;
+    assert_eq!(was_mounted.as_bool(), Some(true));
+    assert!(inside(&el).query_selector("[data-testid=checkout]").unwrap().is_none());
+    let missing = JsFuture::from(js("MembershipCheckout.mount('#nothing-here')").dyn_into::<js_sys::Promise>().unwrap()).await;
+    assert!(format!("{:?}", missing.unwrap_err()).contains("nothing matches #nothing-here"));
+    el.remove();
 }

@@ -157,7 +157,7 @@ async fn cancelling_on_the_payment_page_shows_cancelled() {
         widget.wait_outcome("cancelled").await?;
         ensure_on_studio_page(&c, &studio).await?;
         ensure!(
-            c.find_all(Locator::Css("[data-testid=\"outcome\"][data-outcome=\"paid\"]"))
+            widget.find_all("[data-testid=\"outcome\"][data-outcome=\"paid\"]")
                 .await?
                 .is_empty(),
             "a cancelled purchase must not be shown as paid"
@@ -265,7 +265,7 @@ async fn rapid_continue_clicks_create_one_purchase() {
         // A few more, through WebDriver, while the widget is submitting (errors are expected once the
         // button is disabled or the page has moved on).
         for _ in 0..3 {
-            if let Ok(button) = c.find(Locator::Css("button[data-testid=\"continue\"]")).await {
+            if let Some(button) = widget.find_all("button[data-testid=\"continue\"]").await.unwrap_or_default().pop() {
                 let _ = button.click().await;
             }
         }

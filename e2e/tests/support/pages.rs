@@ -94,10 +94,16 @@ fn api_js() -> String {
         .replace("__PROVIDER__", &DEMO_PROVIDER.to_string())
 }
 
-/// The widget on a studio page: root `[data-testid=checkout]` (contract §2).
+/// Host elements of either form (contract §2).
+pub const HOSTS: &str = "membership-checkout, [data-membership-checkout]";
+
+/// The widget on a studio page: root `[data-testid=checkout]` (contract §2), in the shadow root of
+/// its host element.
 #[derive(Clone)]
 pub struct CheckoutPage {
     pub c: Client,
+    /// CSS selector of the host element (the first match is the widget).
+    host: String,
 }
 
 impl CheckoutPage {
@@ -111,7 +117,53 @@ impl CheckoutPage {
 
     /// The page the browser is on now (after a redirect or Back).
     pub fn on(c: &Client) -> Self {
-        CheckoutPage { c: c.clone() }
+        CheckoutPage { c: c.clone(), host: HOSTS.to_string() }
+    }
+
+    /// The widget in the host element `host_css` (a page with several widgets).
+    pub fn within(mut self, host_css: &str) -> Self {
+        self.host = host_css.to_string();
+        self
+    }
+
+    /// Elements matching `css` inside the widget (none while it has no shadow root yet).
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let Some(host) = self.c.find_all(Locator::Css(&self.host)).await?.into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        match host.shadow_root().await {
+            Ok(root) => Ok(root.find_all(Locator::Css(css)).await?),
+            Err(e) if e.is_no_such_shadow_root() || e.is_detached_shadow_root() || e.is_stale_element_reference() => {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The first displayed element matching `css` inside the widget, if any.
+    async fn displayed(&self, css: &str) -> Result<Option<Element>> {
+        for el in self.find_all(css).await? {
+            if el.is_displayed().await? {
+                return Ok(Some(el));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Waits until an element matching `css` is displayed inside the widget.
+    pub async fn wait_visible(&self, css: &str) -> Result<Element> {
+        wait_for(&format!("`{css}` to be visible in the widget"), || self.displayed(css)).await
+    }
+
+    /// Runs `body` (JS) with `root` bound to the widget's shadow root and `args` to the arguments.
+    async fn execute_inside(&self, body: &str, args: Vec<Value>) -> Result<Value> {
+        let script = format!(
+            "const root = document.querySelector(arguments[0]).shadowRoot;\n\
+             const args = Array.from(arguments).slice(1);\n{body}"
+        );
+        let mut all = vec![json!(self.host)];
+        all.extend(args);
+        Ok(self.c.execute(&script, all).await?)
     }
 
     pub async fn wait_root(&self) -> Result<Element> {
@@ -121,14 +173,14 @@ impl CheckoutPage {
             if path.starts_with("/pay/") || path.starts_with("/checkout/") {
                 return Ok(None);
             }
-            Ok(self.c.find_all(Locator::Css(&css)).await?.into_iter().next())
+            Ok(self.find_all(&css).await?.into_iter().next())
         })
         .await
     }
 
     /// The root's `data-state`, if the root is there.
     pub async fn state(&self) -> Result<Option<String>> {
-        match self.c.find_all(Locator::Css(&testid("checkout"))).await?.first() {
+        match self.find_all(&testid("checkout")).await?.first() {
             Some(root) => Ok(root.attr("data-state").await?),
             None => Ok(None),
         }
@@ -149,7 +201,7 @@ impl CheckoutPage {
 
     /// Waits until the widget shows `[data-testid=NAME]` and returns it.
     pub async fn visible(&self, name: &str) -> Result<Element> {
-        wait_visible(&self.c, &format!("{} {}", testid("checkout"), testid(name))).await
+        self.wait_visible(&format!("{} {}", testid("checkout"), testid(name))).await
     }
 
     /// The visible text of `[data-testid=NAME]` (waits for it).
@@ -159,7 +211,7 @@ impl CheckoutPage {
 
     /// Whether `[data-testid=NAME]` is displayed right now (no waiting).
     pub async fn shows_now(&self, name: &str) -> Result<bool> {
-        Ok(displayed(&self.c, &format!("{} {}", testid("checkout"), testid(name)))
+        Ok(self.displayed(&format!("{} {}", testid("checkout"), testid(name)))
             .await?
             .is_some())
     }
@@ -168,7 +220,7 @@ impl CheckoutPage {
     async fn radio(&self, input_css: &str, value: &str) -> Result<Element> {
         let css = format!("{input_css}[value=\"{value}\"]");
         wait_for(&format!("radio `{css}`"), || async {
-            Ok(self.c.find_all(Locator::Css(&css)).await?.into_iter().next())
+            Ok(self.find_all(&css).await?.into_iter().next())
         })
         .await
     }
@@ -208,9 +260,8 @@ impl CheckoutPage {
     /// Options of a `<select>` by test id: `(value, label, disabled)`, without the empty "none" option.
     pub async fn options(&self, select: &str) -> Result<Vec<(String, String, bool)>> {
         let out = self
-            .c
-            .execute(
-                "const s = document.querySelector(arguments[0]);\n\
+            .execute_inside(
+                "const s = root && root.querySelector(args[0]);\n\
                  if (!s) return null;\n\
                  return Array.from(s.options).filter(o => o.value !== '').map(o => [o.value,\n\
                    ((o.parentElement.tagName === 'OPTGROUP' ? o.parentElement.label + ': ' : '') + o.text).trim(),\n\
@@ -242,7 +293,7 @@ impl CheckoutPage {
     }
 
     async fn select(&self, select: &str, value: &str) -> Result<()> {
-        let el = wait_visible(&self.c, &format!("select{}", testid(select))).await?;
+        let el = self.wait_visible(&format!("select{}", testid(select))).await?;
         el.select_by_value(value)
             .await
             .with_context(|| format!("selecting {value} in {}", testid(select)))?;
@@ -328,10 +379,10 @@ impl CheckoutPage {
     /// inputs depends on the browser's locale.
     pub async fn set_date(&self, name: &str, yyyy_mm_dd: &str) -> Result<()> {
         let css = format!("{} {}", testid("checkout"), testid(name));
-        wait_visible(&self.c, &css).await?;
-        self.c
-            .execute(
-                "const el = document.querySelector(arguments[0]); el.value = arguments[1];\n\
+        self.wait_visible(&css).await?;
+        self
+            .execute_inside(
+                "const el = root.querySelector(args[0]); el.value = args[1];\n\
                  el.dispatchEvent(new Event('input', { bubbles: true }));\n\
                  el.dispatchEvent(new Event('change', { bubbles: true }));",
                 vec![json!(css), json!(yyyy_mm_dd)],
@@ -349,18 +400,18 @@ impl CheckoutPage {
 
     /// Clicks `button[data-testid=continue]`.
     pub async fn press_continue(&self) -> Result<()> {
-        let button = wait_visible(&self.c, &format!("button{}", testid("continue"))).await?;
+        let button = self.wait_visible(&format!("button{}", testid("continue"))).await?;
         button.click().await.context("clicking continue")?;
         Ok(())
     }
 
     /// Clicks the continue button `times` times in one go, as fast as the page can take events.
     pub async fn press_continue_rapidly(&self, times: u32) -> Result<()> {
-        wait_visible(&self.c, &format!("button{}", testid("continue"))).await?;
-        self.c
-            .execute(
-                "const b = document.querySelector(arguments[0]);\n\
-                 for (let i = 0; i < arguments[1]; i++) b.click();",
+        self.wait_visible(&format!("button{}", testid("continue"))).await?;
+        self
+            .execute_inside(
+                "const b = root.querySelector(args[0]);\n\
+                 for (let i = 0; i < args[1]; i++) b.click();",
                 vec![json!(format!("button{}", testid("continue"))), json!(times)],
             )
             .await?;
@@ -371,7 +422,7 @@ impl CheckoutPage {
     pub async fn wait_outcome(&self, which: &str) -> Result<String> {
         self.wait_root().await?;
         let css = format!("{}[data-outcome=\"{which}\"]", testid("outcome"));
-        let el = wait_visible(&self.c, &css).await?;
+        let el = self.wait_visible(&css).await?;
         Ok(el.text().await?)
     }
 

@@ -1,0 +1,103 @@
+// Type declarations for the membership-checkout embed (shipped beside the loader as
+// membership-checkout-<version>.d.ts). Copy it into your project, or reference it with
+// `/// <reference path="./membership-checkout-<version>.d.ts" />`.
+
+/**
+ * Settings a widget takes, through `MembershipCheckout.mount/update` or as attributes: each key
+ * is also an attribute in kebab case (`apiBase` → `api-base` on `<membership-checkout>`,
+ * `data-api-base` on the data-attribute form). Settings given through the API win over
+ * attributes, and never appear in the DOM.
+ */
+export interface MembershipCheckoutSettings {
+  /** Which billing platform sells: `"teamup"` (default) or `"uelz"`. */
+  backend?: 'teamup' | 'uelz';
+  /** TeamUp: the API's base URL, e.g. `https://goteamup.com/api/v2` (or a path on this site). */
+  apiBase?: string;
+  /** TeamUp: the studio's provider id. */
+  providerId?: number | string;
+  /** TeamUp: the signed-in customer's access token. Prefer this API to an attribute. */
+  token?: string;
+  /** TeamUp: the Authorization scheme, `Bearer` (default), `Token` or `JWT`. */
+  authPrefix?: 'Bearer' | 'Token' | 'JWT';
+  /** TeamUp: `customer` (default) or `provider`. */
+  requestMode?: 'customer' | 'provider';
+  /** The customer's id, when the page already knows it (TeamUp: a number; Uelz: its customer id). */
+  customerId?: number | string;
+  /** Uelz: the studio's checkout gateway, e.g. `https://pay.studio.example/v1`. */
+  gatewayUrl?: string;
+  /** Where the payment page sends the customer back (default: this page). Same site unless `allowExternalReturn`. */
+  returnUrl?: string;
+  /** A BCP 47 language tag for texts, prices and dates, e.g. `en-GB`. */
+  locale?: string;
+  /** Time limit of one request in seconds, 1–120 (default 15). */
+  timeout?: number | string;
+  /** Space-separated extra host names the payment page may be on. */
+  paymentHosts?: string;
+  /** Allow `returnUrl` on another site. */
+  allowExternalReturn?: boolean;
+}
+
+/** What `event.detail` holds for each event the widget dispatches on its host element. */
+export interface MembershipCheckoutEventDetails {
+  /** The catalogue is on screen. */
+  'membership-checkout:ready': { backend: 'teamup' | 'uelz' };
+  /** The customer changed a choice. */
+  'membership-checkout:selection-change': {
+    membership?: number | null;
+    plan?: number | string | null;
+    event?: number | null;
+    slot?: string | null;
+    coupon?: string | null;
+  };
+  /** The billing platform made an offer; the customer is about to go to `next_url`. */
+  'membership-checkout:purchase-initiated': { next_url: string; expires_at: string };
+  /** Cancelable: `preventDefault()` keeps the customer on the page, with a countdown and a link. */
+  'membership-checkout:redirect': { next_url: string };
+  /** The offer lapsed before it was paid. */
+  'membership-checkout:expired': Record<string, never>;
+  /** Something failed. `stage` is `load` (the widget or its catalogue could not load) or `purchase`. */
+  'membership-checkout:error': { stage: 'load' | 'purchase'; message: string; status: number | null };
+}
+
+export type MembershipCheckoutEventMap = {
+  [K in keyof MembershipCheckoutEventDetails]: CustomEvent<MembershipCheckoutEventDetails[K]>;
+};
+
+/** `<membership-checkout>`: renders the widget in its shadow root while it is in the document. */
+export interface MembershipCheckoutElement extends HTMLElement {
+  /** Changes settings (merged with those given before) and restarts the widget. */
+  update(settings: MembershipCheckoutSettings): Promise<MembershipCheckoutElement>;
+  addEventListener<K extends keyof MembershipCheckoutEventMap>(
+    type: K,
+    listener: (this: MembershipCheckoutElement, event: MembershipCheckoutEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+}
+
+/** `window.MembershipCheckout`, there as soon as the loader script has run. */
+export interface MembershipCheckoutApi {
+  /** The widget's version, once its code has started. */
+  readonly version: string | undefined;
+  /** Settles when the widget's code has started (calls below wait for it). */
+  readonly ready: Promise<void>;
+  /**
+   * Renders a widget into `target` (an element or a CSS selector), replacing one already there.
+   * A `<div>` works as well as `<membership-checkout>`.
+   */
+  mount(target: HTMLElement | string, settings?: MembershipCheckoutSettings): Promise<HTMLElement>;
+  /** Merges `settings` into those given before and restarts the widget in `target`. */
+  update(target: HTMLElement | string, settings: MembershipCheckoutSettings): Promise<HTMLElement>;
+  /** Removes the widget from `target`: timers stop, requests are aborted. Resolves `false` if none was there. */
+  unmount(target: HTMLElement | string): Promise<boolean>;
+}
+
+declare global {
+  interface Window {
+    MembershipCheckout: MembershipCheckoutApi;
+  }
+  interface HTMLElementTagNameMap {
+    'membership-checkout': MembershipCheckoutElement;
+  }
+  interface HTMLElementEventMap extends MembershipCheckoutEventMap {}
+}

@@ -1,0 +1,140 @@
+// <membership-checkout> and window.MembershipCheckout (typings: embed/membership-checkout.d.ts).
+//
+// A custom element's class has to be JavaScript; everything it does is delegated to the wasm side
+// (src/host.rs), which hands over its attach/detach functions through `connect` once the module
+// has started. Until then the element and the API queue their work, so a page can use both
+// before the wasm has arrived. The wasm-bindgen glue imports this file, so it runs in the trunk
+// preview and in the embed build alike.
+
+const TAG = 'membership-checkout';
+// Settings attributes: a change remounts the widget. (`theme` only switches CSS, so it is not here.)
+const SETTINGS = [
+  'backend', 'api-base', 'provider-id', 'token', 'auth-prefix', 'request-mode', 'customer-id',
+  'gateway-url', 'return-url', 'locale', 'timeout', 'payment-hosts', 'allow-external-return',
+];
+
+let widget = null; // { attach(el, settings, merge), detach(el) -> bool } once the wasm has started
+let waiting = []; // work queued until then
+let failure = null; // { message, retry } while the widget's code couldn't load
+
+// A second copy of this script (the embed included twice under different URLs) leaves the first
+// in charge: one element definition, one API, one wasm.
+const first = !globalThis.MembershipCheckout;
+let markReady;
+const api = first ? {
+  version: undefined,
+  ready: new Promise(resolve => { markReady = resolve; }),
+  mount(target, settings) { return call(target, el => widget.attach(el, settings || {}, false)); },
+  update(target, settings) { return call(target, el => widget.attach(el, settings || {}, true)); },
+  unmount(target) { return call(target, el => widget.detach(el)); },
+} : globalThis.MembershipCheckout;
+
+function element(target) {
+  const el = typeof target === 'string' ? document.querySelector(target) : target;
+  if (!(el instanceof HTMLElement)) {
+    throw new TypeError(`MembershipCheckout: ${typeof target === 'string' ? `nothing matches ${target}` : 'not an element'}`);
+  }
+  return el;
+}
+
+function call(target, work) {
+  let el;
+  try { el = element(target); } catch (error) { return Promise.reject(error); }
+  return api.ready.then(() => { const result = work(el); return result === undefined ? el : result; });
+}
+
+function whenReady(work) {
+  if (widget) work(); else waiting.push(work);
+}
+
+if (first) {
+  Object.defineProperty(globalThis, 'MembershipCheckout', { value: api, enumerable: false });
+
+  // The embed loader reports a failed download or start here (src: embed/loader.js): each waiting
+  // host shows why, with a button to try again, and hears an error event.
+  Object.defineProperty(api, 'loadFailed', {
+    enumerable: false,
+    value(error, retry) {
+      failure = { message: 'The membership checkout could not load. Please check your connection and try again.', retry };
+      const hosts = [...document.querySelectorAll(`${TAG}, [data-membership-checkout]:not([data-membership-checkout-mounted])`)];
+      for (const host of hosts) showFailure(host);
+      const detail = { stage: 'load', message: failure.message, status: null, cause: String(error && error.message || error) };
+      const targets = hosts.length ? hosts : [document];
+      for (const target of targets) {
+        target.dispatchEvent(new CustomEvent('membership-checkout:error', { detail, bubbles: true, composed: true }));
+      }
+    },
+  });
+
+  class MembershipCheckoutElement extends HTMLElement {
+    static get observedAttributes() { return SETTINGS.flatMap(name => [name, `data-${name}`]); }
+
+    connectedCallback() { this.#schedule(); }
+
+    disconnectedCallback() {
+      // Moved within the page: the microtask in #schedule remounts it.
+      if (widget) widget.detach(this);
+    }
+
+    attributeChangedCallback(name, before, after) {
+      // The widget takes the token off the element itself; that is not a change of settings.
+      if (before === after || (after === null && name.endsWith('token'))) return;
+      if (this.isConnected) this.#schedule();
+    }
+
+    /** Changes settings (merged with those given before) and restarts the widget. */
+    update(settings) { return api.update(this, settings); }
+
+    #queued = false;
+
+    // Attributes set one after another in a script remount once, after the last.
+    #schedule() {
+      if (this.#queued) return;
+      this.#queued = true;
+      queueMicrotask(() => {
+        this.#queued = false;
+        if (!this.isConnected) return;
+        if (failure && !widget) showFailure(this);
+        whenReady(() => { if (this.isConnected) widget.attach(this, undefined, true); });
+      });
+    }
+  }
+
+  if (!customElements.get(TAG)) customElements.define(TAG, MembershipCheckoutElement);
+}
+
+// A failure notice in the host's shadow root (the widget replaces it once it starts).
+function showFailure(host) {
+  if (!failure) return;
+  let root = host.shadowRoot;
+  if (!root) {
+    try { root = host.attachShadow({ mode: 'open' }); } catch { return; }
+  }
+  const notice = document.createElement('p');
+  notice.setAttribute('role', 'alert');
+  notice.setAttribute('data-testid', 'load-failed');
+  notice.textContent = failure.message + ' ';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Try again';
+  button.addEventListener('click', () => {
+    const { retry } = failure;
+    failure = null;
+    notice.textContent = 'Loading…';
+    retry();
+  });
+  notice.append(button);
+  root.replaceChildren(notice);
+}
+
+/** Called by the wasm module when it has started (src/host.rs `install`). */
+export function connect(attach, detach, version) {
+  if (!first || widget) return;
+  widget = { attach, detach };
+  failure = null;
+  api.version = version;
+  const work = waiting;
+  waiting = [];
+  for (const item of work) item();
+  markReady();
+}
