@@ -4,8 +4,9 @@
 #   native  cargo test --workspace: unit tests of the widget's modules, the sandbox's tests, the e2e
 #           crate's fixture tests (its browser tests are #[ignore]d there and only compiled)
 #   wasm    wasm-bindgen-test component tests (tests/web.rs, ...) in headless Chromium
-#   build   trunk build --release -> dist/
-#   e2e     the browser suite (e2e/tests/) against the sandbox serving dist/, one test at a time
+#   build   trunk build --release -> dist/, then the embed build -> dist-embed/ (scripts/build-embed.sh)
+#   e2e     the browser suite (e2e/tests/) against the sandbox serving dist/ and, for the example
+#           pages, dist-embed/ from a second origin; one test at a time
 #
 # Usage: scripts/test.sh [--skip-install] [LEVEL ...]     (no LEVEL: all four)
 # Logs: target/test-logs/<level>.log. Failure screenshots: target/e2e-screenshots/.
@@ -129,18 +130,22 @@ for level in "${levels[@]}"; do
         "Reproduce with: . scripts/env.sh && trunk build --release" -- \
         trunk build --release
       [ -f dist/index.html ] || fail "trunk build --release left no dist/index.html"
-      sizes=""
-      for wasm in dist/*.wasm; do
-        [ -f "$wasm" ] || continue
-        sizes+=" $(basename "$wasm") $(( $(stat -c %s "$wasm") / 1024 )) KiB ($(( $(gzip -9c "$wasm" | wc -c) / 1024 )) KiB gzip)"
-      done
-      SUMMARY+=("$(printf '%-7s ok:%s (%ss)' build "${sizes:- no .wasm in dist/?}" "$LEVEL_SECONDS")")
+      trunk_seconds="$LEVEL_SECONDS"
+      run_level embed "embed build (loader + wasm + typings) from dist/" \
+        "Reproduce with: bash scripts/build-embed.sh" -- \
+        bash scripts/build-embed.sh --no-trunk
+      [ -f dist-embed/manifest.json ] || fail "the embed build left no dist-embed/manifest.json"
+      sizes="$(node -e '
+        const m = require("./dist-embed/manifest.json"), k = n => (n / 1024).toFixed(0) + " KiB";
+        console.log(`embed ${m.version}: ${m.files.filter(f => f.role !== "typings").map(f => `${f.role} ${k(f.bytes)}`).join(", ")}; transferred ${k(m.total_transferred.bytes)} (${k(m.total_transferred.gzip)} gzip)`);')"
+      SUMMARY+=("$(printf '%-7s ok: %s (%ss)' build "$sizes" "$((trunk_seconds + LEVEL_SECONDS))")")
       ;;
     e2e)
       [ -f dist/index.html ] || fail "no dist/index.html: the e2e level needs the release build (level 'build')"
+      [ -f dist-embed/manifest.json ] || fail "no dist-embed/manifest.json: the e2e level needs the embed build (level 'build')"
       run_test_level e2e "end-to-end suite: dist/ in headless Chromium against the sandbox" 2 \
         "Screenshots of failed tests: target/e2e-screenshots/. Reproduce with: . scripts/env.sh && E2E_DIST=dist cargo test -p checkout-e2e --test '*' -- --ignored --test-threads=1" -- \
-        env E2E_DIST="$ROOT/dist" RUST_BACKTRACE=0 \
+        env E2E_DIST="$ROOT/dist" E2E_EMBED="$ROOT/dist-embed" RUST_BACKTRACE=0 \
         cargo test --locked -p checkout-e2e --test '*' -- --ignored --test-threads=1
       ;;
   esac

@@ -103,6 +103,21 @@ if (first) {
   if (!customElements.get(TAG)) customElements.define(TAG, MembershipCheckoutElement);
 }
 
+// The failure notice's look: the widget's error notice in miniature (its stylesheet is in the wasm
+// that failed to arrive). Constructed, not a <style> element, so a strict CSP allows it.
+const FAILURE_CSS = `
+:host { display: block; color-scheme: light dark; }
+:host([theme="dark"]), :host([data-theme="dark"]) { color-scheme: dark; }
+:host([theme="light"]), :host([data-theme="light"]) { color-scheme: light; }
+.notice { all: initial; display: block; box-sizing: border-box; max-width: 40em; padding: 1em;
+  font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: light-dark(#1d2327, #e8ecef); background: light-dark(#fdecea, #3a1d1b);
+  border: 1px solid light-dark(#d5dae0, #3b4550); border-left: 4px solid light-dark(#b3261e, #ff9a90); border-radius: 10px; }
+.title { display: block; font-weight: 650; margin-bottom: 0.5em; }
+button { font: inherit; font-weight: 600; margin-top: 0.75em; padding: 0.6em 1em; cursor: pointer; border-radius: 10px;
+  color: light-dark(#ffffff, #0b1f1a); background: light-dark(#2f6f5e, #7fd6bd); border: 1px solid transparent; }
+button:focus-visible { outline: 3px solid light-dark(#2f6f5e, #7fd6bd); outline-offset: 2px; }`;
+
 // A failure notice in the host's shadow root (the widget replaces it once it starts).
 function showFailure(host) {
   if (!failure) return;
@@ -110,20 +125,30 @@ function showFailure(host) {
   if (!root) {
     try { root = host.attachShadow({ mode: 'open' }); } catch { return; }
   }
-  const notice = document.createElement('p');
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(FAILURE_CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch { /* unstyled, still readable */ }
+  const notice = document.createElement('div');
+  notice.className = 'notice';
   notice.setAttribute('role', 'alert');
   notice.setAttribute('data-testid', 'load-failed');
-  notice.textContent = failure.message + ' ';
+  const title = document.createElement('span');
+  title.className = 'title';
+  title.textContent = 'The membership checkout could not load.';
+  const text = document.createElement('span');
+  text.textContent = 'Please check your connection and try again.';
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = 'Try again';
   button.addEventListener('click', () => {
     const { retry } = failure;
     failure = null;
-    notice.textContent = 'Loading…';
+    notice.replaceChildren('Loading…');
     retry();
   });
-  notice.append(button);
+  notice.append(title, text, document.createElement('br'), button);
   root.replaceChildren(notice);
 }
 
