@@ -1,0 +1,331 @@
+// The benchmark's baseline: the same checkout screen written in plain JavaScript, no framework, as
+// a careful developer would write it. It is the practical lower bound the widget is compared with,
+// so it does the same work the widget does on load and on each choice:
+//   - reads the same host attributes, removes the token from the DOM, renders into an open shadow
+//     root with the widget's own stylesheet (adopted, like the embed), shows the loading skeleton;
+//   - sends the same TeamUp requests with the same headers, following DRF `next` links one page at a
+//     time: profiles, memberships, events of the next 14 days, one permits_registration_for_event
+//     lookup per class type among them, appointment slots; plans when a recurring membership is chosen;
+//   - shows the same list (same markup, classes and data-testid names), then plans, the class and
+//     appointment selects (only classes the chosen membership may book) and the summary;
+//   - a time limit on every request (AbortController), and the `membership-checkout:ready` event.
+// What it leaves out is what the happy path never runs: retries, error screens, the purchase.
+// run.mjs inlines the widget's CSS (BENCH_WIDGET_CSS) and minifies this file with esbuild.
+
+const SCHEDULE_DAYS = 14;
+const TIMEOUT_MS = 15000;
+
+class Baseline {
+  constructor(host) {
+    const attr = (name) => host.getAttribute(name);
+    this.host = host;
+    this.base = (attr('data-api-base') || '').replace(/\/+$/, '');
+    this.provider = Number(attr('data-provider-id'));
+    this.locale = attr('data-locale') || undefined;
+    this.headers = {
+      Accept: 'application/json',
+      Authorization: `${attr('data-auth-prefix') || 'Bearer'} ${attr('data-token')}`,
+      'Teamup-Request-Mode': attr('data-request-mode') || 'customer',
+      'TeamUp-Provider-ID': String(this.provider),
+    };
+    host.removeAttribute('data-token');
+    this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    this.selection = { membership: null, plan: null, event: null, slot: null };
+    this.plansFor = null;
+
+    const root = host.shadowRoot || host.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(BENCH_WIDGET_CSS);
+    root.adoptedStyleSheets = [sheet];
+    root.replaceChildren();
+    this.el = h('div', { class: 'mc', 'data-testid': 'checkout', 'data-state': 'loading', 'aria-busy': 'true' });
+    this.el.append(
+      h('div', { class: 'mc-loading', role: 'status' }, [
+        h('span', { class: 'mc-visually-hidden' }, 'Loading memberships…'),
+        h('div', { class: 'mc-skeleton', 'aria-hidden': 'true' }),
+        h('div', { class: 'mc-skeleton', 'aria-hidden': 'true' }),
+        h('div', { class: 'mc-skeleton', 'aria-hidden': 'true' }),
+      ]),
+    );
+    root.append(this.el);
+  }
+
+  async get(url) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    try {
+      const response = await fetch(url, { mode: 'cors', headers: this.headers, signal: controller.signal });
+      const body = await response.text();
+      if (!response.ok) throw new Error(`${response.status} ${url}`);
+      return JSON.parse(body);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async all(url) {
+    const items = [];
+    while (url) {
+      const page = await this.get(url);
+      items.push(...page.results);
+      url = page.next;
+    }
+    return items;
+  }
+
+  start() {
+    const now = Date.now();
+    const from = encodeURIComponent(new Date(now).toISOString());
+    const to = encodeURIComponent(new Date(now + SCHEDULE_DAYS * 864e5).toISOString());
+    const api = this.base;
+    const customer = this.all(`${api}/auth/profiles?page_size=100`).then((profiles) => {
+      const p = profiles.find((p) => p.profile_type === 'customer' && (p.provider?.id ?? p.provider) === this.provider);
+      if (!p) throw new Error('no customer profile');
+      return p.id;
+    });
+    const memberships = this.all(`${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`).then((list) =>
+      list.filter((m) => m.for_sale && m.visible_to_customers),
+    );
+    this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&page_size=250`).then(
+      async (events) => {
+        events = events.filter((e) => (e.status || 'active') === 'active' && !full(e) && Date.parse(e.starts_at) > now);
+        const groups = new Map(); // class type (or the event itself) -> first event
+        for (const e of events) {
+          const g = group(e);
+          if (!groups.has(g)) groups.set(g, e.id);
+        }
+        const permitted = new Map();
+        await Promise.all(
+          [...groups].map(async ([g, id]) => {
+            const list = await this.all(
+              `${api}/memberships?for_sale=true&visible_to_customers=true&permits_registration_for_event=${id}&fields=id&page_size=100`,
+            );
+            permitted.set(g, new Set(list.map((m) => m.id)));
+          }),
+        );
+        return { events, permitted };
+      },
+    );
+    this.slots = this.all(`${api}/slots?starts_at_gte=${from}&starts_at_lte=${to}&page_size=100`).then((list) =>
+      list.filter((s) => s.available && s.id && Date.parse(s.starts_at) > now),
+    );
+    Promise.all([customer, memberships]).then(([, list]) => this.showForm(list));
+  }
+
+  showForm(memberships) {
+    this.memberships = new Map(memberships.map((m) => [m.id, m]));
+    const options = h('div', { class: 'mc-options' });
+    for (const m of memberships) {
+      const duration = m.duration > 0 && m.duration_unit ? plural(m.duration, m.duration_unit.replace(/s$/, '')) : null;
+      const kind = KINDS[m.type] || 'Membership';
+      const body = h('span', { class: 'mc-option__body' }, [
+        h('span', { class: 'mc-option__name' }, m.name),
+        h('span', { class: 'mc-option__price' }, priceLabel(m)),
+        h('span', { class: 'mc-option__meta' }, duration ? `${kind} · ${duration}` : kind),
+      ]);
+      if (m.description && m.description.trim()) body.append(h('span', { class: 'mc-option__description' }, m.description));
+      const input = h('input', { type: 'radio', name: 'membership', value: String(m.id) });
+      options.append(h('label', { class: 'mc-option', 'data-testid': `membership-${m.id}` }, [input, body]));
+    }
+    options.addEventListener('change', (e) => this.chooseMembership(Number(e.target.value)));
+    this.options = options;
+    this.plansEl = h('div');
+    this.bookingEl = h('div');
+    this.summaryEl = h('div');
+    const form = h('form', { class: 'mc-form', novalidate: '' }, [
+      h('fieldset', { class: 'mc-section', 'data-testid': 'memberships' }, [h('legend', { class: 'mc-section__title' }, 'Choose a membership'), options]),
+      this.plansEl,
+      this.bookingEl,
+      h('section', { class: 'mc-summary', 'data-testid': 'summary' }, [
+        h('h3', { class: 'mc-section__title' }, 'Summary'),
+        this.summaryEl,
+        h('p', { class: 'mc-hint mc-coupon-note', 'data-testid': 'coupon-note' }, "Have a discount code? You can enter it on TeamUp's secure payment page, the next step."),
+      ]),
+      h('button', { type: 'submit', class: 'mc-button mc-button--primary', 'data-testid': 'continue', 'aria-busy': 'false' }, 'Continue to payment'),
+    ]);
+    form.addEventListener('submit', (e) => e.preventDefault());
+    this.el.replaceChildren(form);
+    this.el.setAttribute('data-state', 'browsing');
+    this.el.setAttribute('aria-busy', 'false');
+    this.renderSummary();
+    this.host.dispatchEvent(new CustomEvent('membership-checkout:ready', { bubbles: true, detail: { backend: 'teamup' } }));
+  }
+
+  chooseMembership(id) {
+    const m = this.memberships.get(id);
+    for (const label of this.options.children) label.classList.toggle('mc-option--chosen', label.firstChild.checked);
+    this.selection = { membership: id, plan: null, event: null, slot: null };
+    this.renderPlans(m);
+    this.renderBooking(m);
+    this.renderSummary();
+  }
+
+  renderPlans(m) {
+    if (m.type !== 'recurring_plan') {
+      this.plansEl.replaceChildren();
+      return;
+    }
+    const options = h('div', { class: 'mc-options' }, h('p', { class: 'mc-hint', role: 'status' }, 'Loading payment plans…'));
+    this.plansEl.replaceChildren(
+      h('fieldset', { class: 'mc-section', 'data-testid': 'plans' }, [h('legend', { class: 'mc-section__title' }, `Choose how to pay for ${m.name}`), options]),
+    );
+    const url = m.plans && /^https?:/.test(m.plans) ? `${m.plans}${m.plans.includes('?') ? '&' : '?'}page_size=100` : `${this.base}/membership_payment_plans?membership=${m.id}&page_size=100`;
+    this.all(url).then((plans) => {
+      if (this.selection.membership !== m.id) return;
+      plans = plans.filter((p) => p.status === 'for_sale');
+      this.plans = new Map(plans.map((p) => [p.id, p]));
+      if (!plans.length) {
+        options.replaceChildren(h('p', { class: 'mc-hint', 'data-testid': 'plans-empty' }, 'No payment plan for this membership is on sale right now. Please choose another membership.'));
+        return;
+      }
+      options.replaceChildren(
+        ...plans.map((p) => {
+          const details = [commitmentLabel(p), joiningFeeLabel(p)].filter(Boolean);
+          const body = h('span', { class: 'mc-option__body' }, h('span', { class: 'mc-option__name' }, planPrice(p)));
+          if (details.length) body.append(h('span', { class: 'mc-option__meta' }, details.join(' · ')));
+          return h('label', { class: 'mc-option mc-option--compact' }, [h('input', { type: 'radio', name: 'plan', value: String(p.id) }), body]);
+        }),
+      );
+      options.onchange = (e) => {
+        this.selection.plan = Number(e.target.value);
+        for (const label of options.children) label.classList.toggle('mc-option--chosen', label.firstChild.checked);
+        this.renderSummary();
+      };
+      if (plans.length === 1) {
+        options.querySelector('input').checked = true;
+        this.selection.plan = plans[0].id;
+        this.renderSummary();
+      }
+    });
+  }
+
+  renderBooking(m) {
+    const events = h('p', { class: 'mc-hint', role: 'status' }, 'Loading classes…');
+    const slots = h('p', { class: 'mc-hint', role: 'status' }, 'Loading appointments…');
+    this.bookingEl.replaceChildren(
+      h('fieldset', { class: 'mc-section', 'data-testid': 'booking' }, [
+        h('legend', { class: 'mc-section__title' }, 'Book your first visit (optional)'),
+        h('p', { class: 'mc-hint' }, 'Reserve a class or an appointment in the same step. Choose one or neither.'),
+        h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-event' }, 'Class'), events]),
+        h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-slot' }, 'Appointment'), slots]),
+      ]),
+    );
+    this.schedule.then(({ events: all, permitted }) => {
+      if (this.selection.membership !== m.id) return;
+      const list = all.filter((e) => permitted.get(group(e))?.has(m.id));
+      if (!list.length) {
+        events.replaceWith(h('p', { class: 'mc-hint', 'data-testid': 'no-events' }, 'No classes in the next two weeks can be booked with this membership.'));
+        return;
+      }
+      this.eventLabels = new Map();
+      const select = h('select', { id: 'b-event', class: 'mc-select', 'data-testid': 'event-select', 'aria-invalid': 'false' });
+      select.append(new Option('No class', ''));
+      for (const e of list) {
+        const label = this.eventLabel(e);
+        this.eventLabels.set(e.id, label);
+        select.append(new Option(label, String(e.id)));
+      }
+      select.addEventListener('change', () => {
+        this.selection.event = select.value ? Number(select.value) : null;
+        this.selection.slot = null;
+        if (this.slotSelect) this.slotSelect.value = '';
+        this.renderSummary();
+      });
+      events.replaceWith(select);
+    });
+    this.slots.then((list) => {
+      if (this.selection.membership !== m.id) return;
+      if (!list.length) {
+        slots.replaceWith(h('p', { class: 'mc-hint' }, 'No appointments are free in the next two weeks.'));
+        return;
+      }
+      this.slotLabels = new Map();
+      const select = h('select', { id: 'b-slot', class: 'mc-select', 'data-testid': 'slot-select', 'aria-invalid': 'false' });
+      select.append(new Option('No appointment', ''));
+      for (const s of list) {
+        let label = this.when.format(new Date(s.starts_at));
+        if (s.offering_type?.name) label += ` · ${s.offering_type.name}`;
+        if (s.instructor?.name) label += ` with ${s.instructor.name}`;
+        this.slotLabels.set(s.id, label);
+        select.append(new Option(label, s.id));
+      }
+      select.addEventListener('change', () => {
+        this.selection.slot = select.value || null;
+        this.selection.event = null;
+        const events = this.bookingEl.querySelector('[data-testid=event-select]');
+        if (events) events.value = '';
+        this.renderSummary();
+      });
+      this.slotSelect = select;
+      slots.replaceWith(select);
+    });
+  }
+
+  eventLabel(e) {
+    let label = `${this.when.format(new Date(e.starts_at))} · ${e.name}`;
+    if (e.venue?.name) label += ` · ${e.venue.name}`;
+    if (e.max_occupancy > 0 && e.attending_count != null) {
+      const left = Math.max(0, e.max_occupancy - e.attending_count);
+      label += left === 1 ? ' (1 place left)' : ` (${left} places left)`;
+    }
+    return label;
+  }
+
+  renderSummary() {
+    const s = this.selection;
+    const m = s.membership != null ? this.memberships.get(s.membership) : null;
+    if (!m) {
+      this.summaryEl.replaceChildren(h('p', { class: 'mc-hint' }, 'Choose a membership to see your summary.'));
+      return;
+    }
+    const rows = [row('Membership', `${m.name} · ${priceLabel(m)}`)];
+    const plan = s.plan != null ? this.plans?.get(s.plan) : null;
+    if (plan) rows.push(row('Payment plan', [planPrice(plan), commitmentLabel(plan), joiningFeeLabel(plan)].filter(Boolean).join(' · ')));
+    if (s.event != null) rows.push(row('Booking', `Class: ${this.eventLabels?.get(s.event) ?? `#${s.event}`}`));
+    if (s.slot != null) rows.push(row('Booking', `Appointment: ${this.slotLabels?.get(s.slot) ?? s.slot}`));
+    this.summaryEl.replaceChildren(h('dl', { class: 'mc-summary__list' }, rows));
+  }
+}
+
+const KINDS = { pack: 'Class pack', recurring_plan: 'Recurring membership', prepaid_plan: 'Prepaid membership' };
+
+function h(tag, attrs, children) {
+  const el = document.createElement(tag);
+  for (const k in attrs) el.setAttribute(k, attrs[k]);
+  if (children != null) el.append(...(Array.isArray(children) ? children : [children]));
+  return el;
+}
+const row = (term, text) => h('div', null, [h('dt', null, term), h('dd', null, text)]);
+const plural = (n, unit) => (n === 1 ? `1 ${unit}` : `${n} ${unit}s`);
+const full = (e) => e.max_occupancy > 0 && e.attending_count >= e.max_occupancy;
+const group = (e) => (e.offering_type?.id != null ? `t${e.offering_type.id}` : `e${e.id}`);
+function money(m) {
+  if (!m) return '';
+  if (m.string && m.string.trim()) return m.string;
+  if (m.decimal == null) return '';
+  return m.iso_currency_code ? `${Number(m.decimal).toFixed(2)} ${m.iso_currency_code.toUpperCase()}` : Number(m.decimal).toFixed(2);
+}
+function priceLabel(m) {
+  const label = money(m.display_price || m.price);
+  return m.type === 'recurring_plan' && label ? `from ${label}` : label;
+}
+function planPrice(p) {
+  if (p.price_with_period && p.price_with_period.trim()) return p.price_with_period;
+  const price = money(p.price);
+  if (!p.billing_period_unit || !price) return price;
+  const n = p.billing_period_length || 1;
+  const unit = p.billing_period_unit.replace(/s$/, '');
+  return `${price} ${n === 1 ? `every ${unit}` : `every ${n} ${unit}s`}`;
+}
+function commitmentLabel(p) {
+  if (p.duration_description && p.duration_description.trim()) return p.duration_description;
+  if (p.committed_billing_periods == null || !p.billing_period_unit) return null;
+  return `${p.committed_billing_periods}-${p.billing_period_unit.replace(/s$/, '')} commitment`;
+}
+function joiningFeeLabel(p) {
+  const fee = p.joining_fee;
+  if (!fee || typeof fee !== 'object' || !fee.amount || Number(fee.amount.decimal) === 0) return null;
+  return `${money(fee.amount)} joining fee`;
+}
+
+for (const host of document.querySelectorAll('[data-bench-baseline]')) new Baseline(host).start();
