@@ -1,0 +1,647 @@
+// The benchmark runner (issue 8). scripts/bench.sh builds the release widget, starts the sandboxes
+// and calls this; see bench/README.md for the method and every figure.
+//
+//   node bench/run.mjs --widget-dir DIR --api URL --api-fast URL --api-scale URL [options]
+//
+//   --widget-dir DIR   the release build: scripts/build-embed.sh's output, or trunk's dist (detected)
+//   --api URL          sandbox with the demo studio and 50 ms added latency on every API request
+//   --api-fast URL     sandbox with the demo studio, no added latency (mobile profile: DevTools adds it)
+//   --api-scale URL    sandbox with the 1,000-membership / 5,000-event catalogue, no added latency
+//   --runs N           load runs per page and profile (default 20; interleaved widget/baseline)
+//   --interactions N   iterations per interaction (default 50)
+//   --quick            5 runs, 15 interactions, 2 scale loads: for development, not for figures
+//   --no-budgets       report the budgets but exit 0 when one is missed
+//   --only LIST        phases to run, comma-separated: sizes,desktop,mobile,scale,memory (default all)
+//   --out FILE         JSON report (default target/bench/report.json)
+//   --latency MS       the added latency the --api sandbox was started with (default 50; for the report
+//                      and the static files, which this runner serves with the same delay)
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+
+import { widgetAssets, page, hostAttributes } from './assets.mjs';
+import { startStaticServer, gzip, brotli } from './server.mjs';
+import { MEMBERSHIPS, EVENTS } from './catalogue.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const require = createRequire(join(ROOT, 'package.json'));
+const { chromium } = require('playwright-core');
+const esbuild = require('esbuild');
+
+// ---------------------------------------------------------------------------------------------
+// Budgets (issue 8).
+const KB = 1024;
+const BUDGETS = [
+  { id: 'transfer_gzip', what: 'wasm + js + css transferred (gzip)', limit: 100 * KB, unit: 'bytes' },
+  { id: 'first_list_ratio_desktop', what: 'first list, widget / baseline (median, 50 ms latency)', limit: 1.5, unit: 'ratio' },
+  { id: 'first_list_ratio_mobile', what: 'first list, widget / baseline (median, mobile profile)', limit: 2.0, unit: 'ratio' },
+  { id: 'interaction_p95', what: 'p95 interaction at 1,000 memberships / 5,000 events (worst of the two)', limit: 16, unit: 'ms' },
+];
+const MOBILE = {
+  // Lighthouse's "slow 4G" mobile profile, with the download rate issue 8 gives.
+  latency: 150, // ms added to every request (DevTools' model of a round trip)
+  downloadThroughput: 200000, // bytes/s = 1.6 Mbit/s
+  uploadThroughput: 93750, // bytes/s = 750 kbit/s
+  cpuSlowdown: 4,
+  viewport: { width: 412, height: 823 },
+  deviceScaleFactor: 1.75,
+};
+const DESKTOP_VIEWPORT = { width: 1280, height: 800 };
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// ---------------------------------------------------------------------------------------------
+function parseArgs(argv) {
+  const o = {
+    runs: 20,
+    interactions: 50,
+    scaleLoads: 5,
+    budgets: true,
+    only: ['sizes', 'desktop', 'mobile', 'scale', 'memory'],
+    out: join(ROOT, 'target/bench/report.json'),
+    latency: 50,
+    quick: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--widget-dir': o.widgetDir = value(); break;
+      case '--source': o.source = value(); break;
+      case '--api': o.api = value(); break;
+      case '--api-fast': o.apiFast = value(); break;
+      case '--api-scale': o.apiScale = value(); break;
+      case '--runs': o.runs = positive(flag, value()); o.runsGiven = true; break;
+      case '--interactions': o.interactions = positive(flag, value()); o.interactionsGiven = true; break;
+      case '--quick': o.quick = true; break;
+      case '--no-budgets': o.budgets = false; break;
+      case '--only': o.only = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--out': o.out = resolve(value()); break;
+      case '--latency': o.latency = Number(value()); break;
+      case '-h': case '--help':
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 20).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+        process.exit(0);
+      default: throw new Error(`unknown argument ${argv[i]} (try --help)`);
+    }
+  }
+  if (o.quick) {
+    if (!o.runsGiven) o.runs = 5;
+    if (!o.interactionsGiven) o.interactions = 15;
+    o.scaleLoads = 2;
+  }
+  if (!o.widgetDir) throw new Error('--widget-dir is required');
+  for (const [flag, key, phase] of [['--api', 'api', 'desktop'], ['--api-fast', 'apiFast', 'mobile'], ['--api-scale', 'apiScale', 'scale']]) {
+    if (o.only.includes(phase) && !o[key]) throw new Error(`${flag} is required for the ${phase} phase`);
+  }
+  return o;
+}
+function positive(flag, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got ${v}`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics.
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+function quantile(xs, q) {
+  // Nearest rank: the smallest value with at least q of the sample at or below it.
+  const s = sorted(xs);
+  if (!s.length) return null;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+function median(xs) {
+  const s = sorted(xs);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function stats(xs) {
+  xs = xs.filter((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!xs.length) return { n: 0, median: null, p95: null, min: null, max: null };
+  const r = (x) => Math.round(x * 10) / 10;
+  return { n: xs.length, median: r(median(xs)), p50: r(quantile(xs, 0.5)), p95: r(quantile(xs, 0.95)), min: r(Math.min(...xs)), max: r(Math.max(...xs)), samples: xs.map(r) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes: raw, gzip -9 and brotli -11 of every wasm, js and css file the page loads.
+function sizes(assets) {
+  const files = assets.files.map((f) => {
+    const body = assets.serve.get(`/${f.name}`) ?? readFileSync(f.path);
+    return { name: f.name, kind: f.kind, raw: body.length, gzip: gzip(body).length, brotli: brotli(body).length };
+  });
+  const byKind = {};
+  for (const kind of ['wasm', 'js', 'css']) {
+    const of = files.filter((f) => f.kind === kind);
+    byKind[kind] = { files: of.length, raw: sum(of, 'raw'), gzip: sum(of, 'gzip'), brotli: sum(of, 'brotli') };
+  }
+  return { files, ...byKind, total: { raw: sum(files, 'raw'), gzip: sum(files, 'gzip'), brotli: sum(files, 'brotli') } };
+}
+const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
+
+async function buildBaseline(css) {
+  const source = readFileSync(join(HERE, 'baseline/baseline.js'), 'utf8');
+  const out = await esbuild.transform(source, { minify: true, format: 'esm', target: 'es2020', define: { BENCH_WIDGET_CSS: JSON.stringify(css) } });
+  return Buffer.from(out.code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One page load in a fresh browser context (cold cache): first list painted, interactive, requests.
+async function newPage(browser, profile) {
+  const mobile = profile === 'mobile';
+  const context = await browser.newContext({
+    viewport: mobile ? MOBILE.viewport : DESKTOP_VIEWPORT,
+    deviceScaleFactor: mobile ? MOBILE.deviceScaleFactor : 1,
+    isMobile: mobile,
+    hasTouch: mobile,
+    locale: 'en-GB',
+  });
+  await context.addInitScript({ path: join(HERE, 'probe.js') });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  if (mobile) {
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: MOBILE.latency,
+      downloadThroughput: MOBILE.downloadThroughput,
+      uploadThroughput: MOBILE.uploadThroughput,
+      connectionType: 'cellular4g',
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: MOBILE.cpuSlowdown });
+  }
+  return { context, page, cdp };
+}
+
+const QUIET_MS = 500; // no API request for this long after the last answer: loading is over
+
+async function load(page, url, timeout) {
+  await page.goto(url, { waitUntil: 'commit', timeout });
+  await page.waitForFunction(
+    (quiet) => {
+      const B = window.__bench;
+      return B && B.list && B.list.paint != null && B.inflight === 0 && B.quietAt != null && performance.now() - B.lastDone > quiet;
+    },
+    QUIET_MS,
+    { timeout, polling: 100 },
+  );
+  return page.evaluate(() => {
+    const B = window.__bench;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource').map((r) => ({
+      name: r.name, initiator: r.initiatorType, start: r.startTime, end: r.responseEnd, transfer: r.transferSize, encoded: r.encodedBodySize, decoded: r.decodedBodySize,
+    }));
+    return {
+      firstList: B.list.paint,
+      firstListDom: B.list.dom,
+      listItems: B.list.count,
+      interactive: Math.max(B.list.paint, B.quietAt),
+      state: B.$('[data-testid=checkout]')?.getAttribute('data-state') ?? null,
+      api: B.api.map((a) => ({ url: a.url, start: a.start, done: a.done, status: a.status })),
+      wasm: B.wasm.map((w) => ({ how: w.how, start: w.start, end: w.end })),
+      nav: nav ? { responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, transfer: nav.transferSize } : null,
+      resources,
+      errors: B.errors,
+    };
+  });
+}
+
+/** The API calls a page made, as "path?sorted query keys" (values vary with time and ids). */
+function requestShape(api) {
+  return api
+    .map((a) => {
+      const u = new URL(a.url);
+      return `${u.pathname}?${[...u.searchParams.keys()].sort().join('&')}`;
+    })
+    .sort();
+}
+function countShapes(shapes) {
+  const m = {};
+  for (const s of shapes) m[s] = (m[s] || 0) + 1;
+  return m;
+}
+
+async function loadRuns(browser, { label, profile, pages, runs, timeout, log }) {
+  // One discarded warm-up load per page (sandbox, OS caches), then `runs` pairs, interleaved; the
+  // order inside a pair alternates (W B, B W, ...) so neither page always goes first.
+  const results = { widget: [], baseline: [] };
+  const failures = [];
+  const order = [];
+  for (let i = 0; i < runs; i++) order.push(...(i % 2 ? ['baseline', 'widget'] : ['widget', 'baseline']));
+  for (const [i, kind] of [['warm-up', 'widget'], ['warm-up', 'baseline'], ...order.map((k, i) => [i >> 1, k])]) {
+    const { context, page } = await newPage(browser, profile);
+    try {
+      const r = await load(page, pages[kind], timeout);
+      if (i !== 'warm-up') results[kind].push(r);
+      log(`  ${label} ${String(i).padStart(7)} ${kind.padEnd(8)} first list ${r.firstList.toFixed(0).padStart(5)} ms  interactive ${r.interactive.toFixed(0).padStart(5)} ms  (${r.listItems} items, ${r.api.length} requests)`);
+    } catch (e) {
+      const state = await page.evaluate(() => window.__bench?.$('[data-testid=checkout]')?.getAttribute('data-state') ?? 'no widget root').catch(() => '?');
+      failures.push({ run: i, kind, error: String(e.message || e).split('\n')[0], state });
+      log(`  ${label} ${String(i).padStart(7)} ${kind.padEnd(8)} FAILED (${state}): ${String(e.message || e).split('\n')[0]}`);
+    } finally {
+      await context.close();
+    }
+  }
+  return summarizeLoads(results, failures);
+}
+
+function summarizeLoads(results, failures) {
+  const out = { failures };
+  for (const kind of ['widget', 'baseline']) {
+    const rs = results[kind];
+    const staticTransfer = rs.map((r) => (r.nav?.transfer ?? 0) + r.resources.filter((x) => !/\/api\/v2\//.test(x.name)).reduce((a, x) => a + x.transfer, 0));
+    out[kind] = {
+      runs: rs.length,
+      first_list_ms: stats(rs.map((r) => r.firstList)),
+      interactive_ms: stats(rs.map((r) => r.interactive)),
+      list_items: rs[0]?.listItems ?? null,
+      api_requests: rs[0]?.api.length ?? null,
+      request_shapes: rs[0] ? countShapes(requestShape(rs[0].api)) : null,
+      wasm_ready_ms: stats(rs.map((r) => r.wasm.length ? Math.max(...r.wasm.map((w) => w.end ?? NaN)) : NaN)),
+      page_transfer_bytes: stats(staticTransfer),
+    };
+  }
+  const ratio = (k) => (out.widget[k].median && out.baseline[k].median ? round3(out.widget[k].median / out.baseline[k].median) : null);
+  out.ratio = { first_list: ratio('first_list_ms'), interactive: ratio('interactive_ms') };
+  const a = JSON.stringify(out.widget.request_shapes);
+  const b = JSON.stringify(out.baseline.request_shapes);
+  out.same_requests = a === b;
+  return out;
+}
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Memory after load: GC first (HeapProfiler.collectGarbage), then JS heap (Performance.getMetrics,
+// Runtime.getHeapUsage) and the wasm linear memory the probe captured from WebAssembly.instantiate*.
+async function memoryAfterLoad(browser, url, timeout) {
+  const { context, page, cdp } = await newPage(browser, 'desktop');
+  try {
+    const r = await load(page, url, timeout);
+    await page.waitForTimeout(1000);
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('Performance.enable');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(() => window.__bench.wasmBytes());
+    return {
+      wasm_linear_memory_bytes: wasm,
+      js_heap_used_bytes: m.JSHeapUsedSize,
+      js_heap_total_bytes: m.JSHeapTotalSize,
+      runtime_heap_used_bytes: heap.usedSize,
+      dom_nodes: m.Nodes,
+      list_items: r.listItems,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interaction latency at scale: real input (Playwright's mouse click / key press through the
+// DevTools Input domain), from the input event's timeStamp to the frame that shows the result.
+async function interactions(browser, url, { iterations, timeout, log, label }) {
+  const { context, page, cdp } = await newPage(browser, 'desktop');
+  const out = { membership_plans: [], membership_next_paint: [], event: [], event_next_paint: [], failures: [] };
+  try {
+    const loaded = await load(page, url, timeout);
+    out.load = { first_list_ms: loaded.firstList, interactive_ms: loaded.interactive, list_items: loaded.listItems, api_requests: loaded.api.length };
+    // Recurring memberships (they have plans), spread over the whole list.
+    const recurring = await page.evaluate(() =>
+      window.__bench.$$('input[type=radio][name=membership]').map((i) => Number(i.value)).filter((id) => (id - 10001) % 3 === 0),
+    );
+    if (!recurring.length) throw new Error('no recurring membership in the list: is this the scale catalogue?');
+    const step = Math.max(1, Math.floor(recurring.length / iterations));
+    const settle = () =>
+      page.waitForFunction((q) => window.__bench.inflight === 0 && performance.now() - window.__bench.lastDone > q, 100, { timeout, polling: 50 });
+
+    for (let i = 0; i < iterations; i++) {
+      const id = recurring[(i * step) % recurring.length];
+      const input = page.locator(`input[type=radio][name=membership][value="${id}"]`);
+      await input.scrollIntoViewIfNeeded();
+      await page.evaluate(
+        ({ id }) =>
+          window.__bench.arm((B) => B.$(`input[name=membership][value="${id}"]`)?.checked && B.$(`[data-testid=plans] input[name^=plan][value="${id * 10 + 1}"]`)),
+        { id },
+      );
+      try {
+        await input.click({ timeout });
+        await page.waitForFunction(() => window.__bench.waiter.done, null, { timeout, polling: 50 });
+        const w = await page.evaluate(() => window.__bench.waiter);
+        out.membership_plans.push(w.paint - w.input);
+        out.membership_next_paint.push(w.firstPaint - w.input);
+      } catch (e) {
+        out.failures.push({ interaction: 'membership', id, error: String(e.message || e).split('\n')[0] });
+      }
+      await settle();
+    }
+    log(`  ${label} membership -> plans: ${out.membership_plans.length} samples`);
+
+    // Events: the membership (among the chosen ones) whose class list is longest; ArrowDown on the
+    // focused select moves to the next class (a real key press; the select stays closed).
+    let best = null;
+    for (const id of recurring.slice(0, 30)) {
+      await page.locator(`input[type=radio][name=membership][value="${id}"]`).click({ timeout });
+      await page.waitForFunction(() => window.__bench.$$('[data-testid=event-select] option').length > 1 || window.__bench.$('[data-testid=no-events]'), null, { timeout, polling: 50 });
+      await settle();
+      const n = await page.evaluate(() => window.__bench.$$('[data-testid=event-select] option').length);
+      if (!best || n > best.n) best = { id, n };
+      if (n > EVENTS / 4) break;
+    }
+    await page.locator(`input[type=radio][name=membership][value="${best.id}"]`).click({ timeout });
+    await page.waitForFunction((n) => window.__bench.$$('[data-testid=event-select] option').length === n, best.n, { timeout, polling: 50 });
+    await settle();
+    out.event_options = best.n - 1;
+    for (let i = 0; i < Math.min(iterations, best.n - 1); i++) {
+      const select = page.locator('[data-testid=event-select]');
+      await select.focus();
+      await page.evaluate(() => {
+        const B = window.__bench;
+        const select = B.$('[data-testid=event-select]');
+        const next = select.options[select.selectedIndex + 1];
+        const want = next.value;
+        const label = next.textContent;
+        B.arm((B) => {
+          const s = B.$('[data-testid=event-select]');
+          const summary = B.$('[data-testid=summary]')?.textContent ?? '';
+          return s && s.value === want && summary.includes(`Class: ${label}`);
+        });
+      });
+      try {
+        await page.keyboard.press('ArrowDown');
+        await page.waitForFunction(() => window.__bench.waiter.done, null, { timeout, polling: 50 });
+        const w = await page.evaluate(() => window.__bench.waiter);
+        out.event.push(w.paint - w.input);
+        out.event_next_paint.push(w.firstPaint - w.input);
+      } catch (e) {
+        out.failures.push({ interaction: 'event', error: String(e.message || e).split('\n')[0] });
+      }
+      await settle();
+    }
+    log(`  ${label} event chosen: ${out.event.length} samples (${out.event_options} classes in the select)`);
+  } catch (e) {
+    out.failures.push({ interaction: 'setup', error: String(e.message || e).split('\n')[0] });
+    log(`  ${label} interactions FAILED: ${String(e.message || e).split('\n')[0]}`);
+  } finally {
+    await context.close();
+  }
+  return {
+    load: out.load ?? null,
+    event_options: out.event_options ?? null,
+    membership_to_plans_ms: stats(out.membership_plans),
+    membership_next_paint_ms: stats(out.membership_next_paint),
+    event_chosen_ms: stats(out.event),
+    event_next_paint_ms: stats(out.event_next_paint),
+    failures: out.failures,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report.
+function environment(browser) {
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    date: new Date().toISOString(),
+    commit: git('rev-parse', 'HEAD'),
+    working_tree_dirty: git('status', '--porcelain')?.length > 0,
+    chromium: browser.version(),
+    node: process.version,
+    playwright_core: require('playwright-core/package.json').version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? null,
+    memory_bytes: os.totalmem(),
+    load_average: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+const METHOD = {
+  pages:
+    'Both pages are the same small studio page with one host element (data-api-base = the sandbox, provider 100, the demo customer token, en-GB), served by bench/server.mjs from another origin than the API (so the API calls are cross-origin with CORS preflights, as on a studio site), every file precompressed (brotli, which Chromium accepts over loopback). The widget page loads the release build; the baseline page loads bench/baseline/baseline.js (plain JavaScript, minified with esbuild, the widget stylesheet inlined) which makes the same API requests and renders the same markup; request_shapes in each load section lists both pages\' requests, and same_requests says whether they match.',
+  runs:
+    'Every load is a fresh browser context (cold HTTP cache, no service worker, no code cache) in one headless Chromium; one warm-up load per page is discarded, then widget and baseline loads are interleaved in pairs whose order alternates (W B, B W, ...). median and p95 (nearest rank) over the runs.',
+  desktop:
+    'desktop: 1280x800, no CPU or network throttling; the sandbox adds a fixed latency to every API request (--fault \'*=latency,ms=N\') and the static server delays every file by the same N ms; CORS preflights (answered by the sandbox\'s CORS layer) are not delayed.',
+  mobile:
+    'mobile: 412x823 at 1.75x, touch; DevTools Network.emulateNetworkConditions (150 ms latency per request, 1.6 Mbit/s = 200,000 B/s down, 750 kbit/s up) and Emulation.setCPUThrottlingRate 4; sandbox and static server without added latency.',
+  first_list:
+    'first list = the membership list painted: bench/probe.js checks in every requestAnimationFrame callback whether the list ([data-testid=memberships] with its membership radios, in the host\'s shadow root or light DOM) is in the DOM; the first frame that finds it is the frame that paints it, and the time is taken when a MessageChannel message posted from that rAF callback runs, i.e. after that frame has been rendered. Element Timing is not used: Chromium reports no entries for elements in shadow trees (checked with Chromium 156).',
+  interactive:
+    'interactive = the later of first list and the moment loading is over: every API request made during load has been answered and its body read (fetch is wrapped), no new one has started, and the frame after the last one has been rendered (rAF, then a MessageChannel message: the main thread was free to run a task). Measured identically on both pages.',
+  interactions:
+    'interactions (scale sandbox, no added latency, desktop): the page is loaded once; "membership -> plans" clicks a recurring membership\'s radio (Playwright mouse click, real input through DevTools) and measures from the click event\'s timeStamp to the rendered frame in which that membership is checked and its first plan radio is shown (this includes the plans request the widget sends on each choice, over loopback); "event chosen" presses ArrowDown on the focused class select (real key press) and measures from the keydown timeStamp to the rendered frame whose summary shows "Class: <that class>". *_next_paint is the first frame rendered after the input (INP-like). The membership with the longest class list among the first recurring ones is used for the events.',
+  memory:
+    'memory: one extra desktop load per page; 1 s after interactive, a full GC (HeapProfiler.collectGarbage), then JSHeapUsedSize/JSHeapTotalSize/Nodes (Performance.getMetrics) and Runtime.getHeapUsage; wasm linear memory = byteLength of the WebAssembly.Memory exported by the instance the probe saw created (WebAssembly.instantiate/instantiateStreaming are wrapped).',
+  sizes:
+    'sizes: every wasm, js and css file of the release build the page loads, raw, gzip -9 and brotli -11 (node zlib); total = their sum; the budget is on the gzip total (100 KB = 102,400 bytes). page_transfer_bytes in the load sections is what Chromium actually transferred for the page (navigation + static files, Resource Timing transferSize).',
+};
+
+function budgets(report) {
+  const worstP95 = (() => {
+    const xs = [report.scale?.widget?.membership_to_plans_ms?.p95, report.scale?.widget?.event_chosen_ms?.p95];
+    return xs.some((x) => x == null) ? null : Math.max(...xs);
+  })();
+  const actual = {
+    transfer_gzip: report.sizes?.total.gzip ?? null,
+    first_list_ratio_desktop: report.desktop?.ratio.first_list ?? null,
+    first_list_ratio_mobile: report.mobile?.ratio.first_list ?? null,
+    interaction_p95: worstP95,
+  };
+  return BUDGETS.map((b) => ({ ...b, actual: actual[b.id], pass: actual[b.id] == null ? null : actual[b.id] <= b.limit }));
+}
+
+// ---- table ----
+const kib = (n) => (n == null ? '-' : `${(n / KB).toFixed(1)} KB`);
+const ms = (n) => (n == null ? '-' : `${Math.round(n)} ms`);
+const ms1 = (n) => (n == null ? '-' : `${n.toFixed(1)} ms`);
+const mib = (n) => (n == null ? '-' : `${(n / KB / KB).toFixed(2)} MB`);
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r, ri) => {
+    const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+    return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+function print(report) {
+  const out = [];
+  const p = (s = '') => out.push(s);
+  p(`membership-checkout benchmark  ${report.environment.date}  ${report.environment.commit?.slice(0, 10) ?? ''}${report.environment.working_tree_dirty ? ' (dirty)' : ''}  Chromium ${report.environment.chromium}, ${report.environment.cpus} CPUs${report.options.quick ? '  [--quick: not for figures]' : ''}`);
+  p(`build: ${report.build.source} (${report.build.dir})`);
+  if (report.sizes) {
+    const s = report.sizes;
+    p();
+    p(table([
+      ['size', 'raw', 'gzip', 'brotli'],
+      ...['wasm', 'js', 'css'].map((k) => [`${k}${s[k].files ? '' : ' (none)'}`, kib(s[k].raw), kib(s[k].gzip), kib(s[k].brotli)]),
+      ['total transferred', kib(s.total.raw), kib(s.total.gzip), kib(s.total.brotli)],
+      ['baseline js (for reference)', kib(s.baseline.raw), kib(s.baseline.gzip), kib(s.baseline.brotli)],
+    ]));
+  }
+  for (const [key, title] of [['desktop', `load, ${report.options.latency} ms added latency`], ['mobile', 'load, mobile profile (1.6 Mbit/s, 150 ms, CPU 4x)']]) {
+    const l = report[key];
+    if (!l) continue;
+    p();
+    p(`${title}: ${l.widget.runs} + ${l.baseline.runs} runs${l.failures.length ? `, ${l.failures.length} FAILED` : ''}${l.same_requests ? '' : '  (!) widget and baseline requests differ'}`);
+    p(table([
+      ['', 'widget median', 'p95', 'baseline median', 'p95', 'ratio'],
+      ['first list painted', ms(l.widget.first_list_ms.median), ms(l.widget.first_list_ms.p95), ms(l.baseline.first_list_ms.median), ms(l.baseline.first_list_ms.p95), l.ratio.first_list?.toFixed(2) ?? '-'],
+      ['interactive', ms(l.widget.interactive_ms.median), ms(l.widget.interactive_ms.p95), ms(l.baseline.interactive_ms.median), ms(l.baseline.interactive_ms.p95), l.ratio.interactive?.toFixed(2) ?? '-'],
+      ['page transferred', kib(l.widget.page_transfer_bytes.median), '', kib(l.baseline.page_transfer_bytes.median), '', ''],
+    ]));
+  }
+  if (report.scale) {
+    const w = report.scale.widget;
+    const b = report.scale.baseline;
+    p();
+    p(`interactions at ${report.scale.catalogue.memberships} memberships / ${report.scale.catalogue.events} events (no added latency; ${w.membership_to_plans_ms.n} + ${w.event_chosen_ms.n} samples; class select: ${w.event_options ?? '-'} options)`);
+    p(table([
+      ['', 'widget p50', 'p95', 'baseline p50', 'p95'],
+      ['membership -> plans shown', ms1(w.membership_to_plans_ms.p50), ms1(w.membership_to_plans_ms.p95), ms1(b.membership_to_plans_ms.p50), ms1(b.membership_to_plans_ms.p95)],
+      ['  (first frame after input)', ms1(w.membership_next_paint_ms.p50), ms1(w.membership_next_paint_ms.p95), ms1(b.membership_next_paint_ms.p50), ms1(b.membership_next_paint_ms.p95)],
+      ['event chosen -> summary', ms1(w.event_chosen_ms.p50), ms1(w.event_chosen_ms.p95), ms1(b.event_chosen_ms.p50), ms1(b.event_chosen_ms.p95)],
+      ['  (first frame after input)', ms1(w.event_next_paint_ms.p50), ms1(w.event_next_paint_ms.p95), ms1(b.event_next_paint_ms.p50), ms1(b.event_next_paint_ms.p95)],
+      ['load: first list (median)', ms(report.scale.loads?.widget.first_list_ms.median), '', ms(report.scale.loads?.baseline.first_list_ms.median), ''],
+      ['load: interactive (median)', ms(report.scale.loads?.widget.interactive_ms.median), '', ms(report.scale.loads?.baseline.interactive_ms.median), ''],
+    ]));
+  }
+  if (report.memory) {
+    const m = report.memory;
+    p();
+    p(table([
+      ['memory after load (after GC)', 'widget', 'baseline', 'widget @scale', 'baseline @scale'],
+      ['wasm linear memory', mib(m.demo?.widget?.wasm_linear_memory_bytes), mib(m.demo?.baseline?.wasm_linear_memory_bytes), mib(m.scale?.widget?.wasm_linear_memory_bytes), mib(m.scale?.baseline?.wasm_linear_memory_bytes)],
+      ['JS heap used', mib(m.demo?.widget?.js_heap_used_bytes), mib(m.demo?.baseline?.js_heap_used_bytes), mib(m.scale?.widget?.js_heap_used_bytes), mib(m.scale?.baseline?.js_heap_used_bytes)],
+      ['DOM nodes', m.demo?.widget?.dom_nodes ?? '-', m.demo?.baseline?.dom_nodes ?? '-', m.scale?.widget?.dom_nodes ?? '-', m.scale?.baseline?.dom_nodes ?? '-'],
+    ]));
+  }
+  p();
+  p(table([
+    ['budget', 'limit', 'actual', ''],
+    ...report.budgets.map((b) => [b.what, b.unit === 'bytes' ? kib(b.limit) : b.unit === 'ms' ? ms1(b.limit) : b.limit.toFixed(2), b.actual == null ? '-' : b.unit === 'bytes' ? kib(b.actual) : b.unit === 'ms' ? ms1(b.actual) : b.actual.toFixed(3), b.pass == null ? 'not measured' : b.pass ? 'ok' : 'MISSED']),
+  ]));
+  const missed = report.budgets.filter((b) => b.pass === false);
+  p();
+  p(missed.length ? `${missed.length} budget(s) missed: ${missed.map((b) => b.id).join(', ')}${report.options.budgets ? '' : ' (--no-budgets: not failing)'}` : 'all measured budgets met');
+  if (report.problems.length) p(`problems: ${report.problems.join('; ')}`);
+  p(`report: ${report.options.out}`);
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const log = (s) => process.stderr.write(`${s}\n`);
+  const assets = widgetAssets(resolve(o.widgetDir), o.source);
+  const css = assets.css ?? readFileSync(join(ROOT, 'style/widget.css'), 'utf8');
+  const baselineJs = await buildBaseline(css);
+  const baselineName = 'baseline.js';
+
+  // Pages: one widget and one baseline page per sandbox.
+  const files = new Map(assets.serve);
+  files.set(`/${baselineName}`, baselineJs);
+  const pagePaths = {};
+  for (const [name, api] of [['desktop', o.api], ['mobile', o.apiFast], ['scale', o.apiScale]]) {
+    if (!api) continue;
+    files.set(`/widget-${name}.html`, Buffer.from(page({ title: 'Join Riverside Fitness Studio', head: assets.head, host: `<div data-membership-checkout ${hostAttributes(api)}>\n  <p>Loading the membership checkout…</p>\n</div>` })));
+    files.set(`/baseline-${name}.html`, Buffer.from(page({ title: 'Join Riverside Fitness Studio', head: `<script type="module" src="/${baselineName}"></script>`, host: `<div data-bench-baseline ${hostAttributes(api)}>\n  <p>Loading the membership checkout…</p>\n</div>` })));
+    pagePaths[name] = { widget: `/widget-${name}.html`, baseline: `/baseline-${name}.html` };
+  }
+  const slow = await startStaticServer(files, { delayMs: o.latency });
+  const fast = await startStaticServer(files, { delayMs: 0 });
+  const urls = (server, name) => ({ widget: server.url + pagePaths[name].widget, baseline: server.url + pagePaths[name].baseline });
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROME_BIN || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const report = {
+    environment: environment(browser),
+    options: { runs: o.runs, interactions: o.interactions, quick: o.quick, budgets: o.budgets, latency: o.latency, phases: o.only, out: o.out, mobile: MOBILE },
+    build: { source: assets.source, dir: assets.dir, version: assets.version, notes: assets.notes },
+    method: METHOD,
+    problems: [],
+  };
+  try {
+    if (o.only.includes('sizes')) {
+      report.sizes = sizes(assets);
+      report.sizes.baseline = { raw: baselineJs.length, gzip: gzip(baselineJs).length, brotli: brotli(baselineJs).length };
+      if (assets.manifest?.total_transferred) report.sizes.manifest_total_transferred = assets.manifest.total_transferred;
+      log(`sizes: wasm ${kib(report.sizes.wasm.gzip)} gzip, js ${kib(report.sizes.js.gzip)}, css ${kib(report.sizes.css.gzip)}; total ${kib(report.sizes.total.gzip)} gzip / ${kib(report.sizes.total.brotli)} brotli`);
+    }
+    if (o.only.includes('desktop')) {
+      log(`desktop loads (${o.latency} ms added latency), ${o.runs} runs per page:`);
+      report.desktop = await loadRuns(browser, { label: 'desktop', profile: 'desktop', pages: urls(slow, 'desktop'), runs: o.runs, timeout: 30000, log });
+    }
+    if (o.only.includes('mobile')) {
+      log(`mobile loads, ${o.runs} runs per page:`);
+      report.mobile = await loadRuns(browser, { label: 'mobile', profile: 'mobile', pages: urls(fast, 'mobile'), runs: o.runs, timeout: 90000, log });
+    }
+    if (o.only.includes('scale')) {
+      log(`scale (${MEMBERSHIPS} memberships, ${EVENTS} events):`);
+      const pages = urls(fast, 'scale');
+      report.scale = {
+        catalogue: { memberships: MEMBERSHIPS, events: EVENTS, note: 'bench/catalogue.mjs; events page 250 at a time (20 pages), memberships 100 (10 pages)' },
+        loads: await loadRuns(browser, { label: 'scale', profile: 'desktop', pages, runs: o.scaleLoads, timeout: 120000, log }),
+        widget: await interactions(browser, pages.widget, { iterations: o.interactions, timeout: 60000, log, label: 'widget' }),
+        baseline: await interactions(browser, pages.baseline, { iterations: o.interactions, timeout: 60000, log, label: 'baseline' }),
+      };
+    }
+    if (o.only.includes('memory')) {
+      log('memory after load:');
+      report.memory = {};
+      for (const [name, server, key] of [['demo', slow, 'desktop'], ['scale', fast, 'scale']]) {
+        if (!pagePaths[key]) continue;
+        report.memory[name] = {};
+        for (const kind of ['widget', 'baseline']) {
+          try {
+            report.memory[name][kind] = await memoryAfterLoad(browser, urls(server, key)[kind], 120000);
+          } catch (e) {
+            report.problems.push(`memory ${name} ${kind}: ${String(e.message || e).split('\n')[0]}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await slow.close();
+    await fast.close();
+  }
+
+  // Anything that makes the figures doubtful goes into problems (and fails the run).
+  for (const key of ['desktop', 'mobile']) {
+    const l = report[key];
+    if (!l) continue;
+    if (l.failures.length) report.problems.push(`${key}: ${l.failures.length} load(s) failed`);
+    if (!l.same_requests) report.problems.push(`${key}: the widget's and the baseline's API requests differ (see request_shapes)`);
+    if (l.widget.list_items !== l.baseline.list_items) report.problems.push(`${key}: list sizes differ (widget ${l.widget.list_items}, baseline ${l.baseline.list_items})`);
+  }
+  if (report.scale) {
+    for (const kind of ['widget', 'baseline']) {
+      const f = report.scale[kind].failures;
+      if (f.length) report.problems.push(`scale ${kind}: ${f.length} interaction(s) failed (${f[0].interaction}: ${f[0].error})`);
+    }
+  }
+  report.budgets = budgets(report);
+  report.wall_time_s = Math.round((Date.now() - started) / 100) / 10;
+  mkdirSync(dirname(o.out), { recursive: true });
+  writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(print(report));
+  console.log(`wall time: ${report.wall_time_s} s`);
+  const missed = report.budgets.filter((b) => b.pass === false);
+  if (report.problems.length) process.exit(2);
+  if (missed.length && o.budgets) process.exit(1);
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(2);
+});
