@@ -307,6 +307,13 @@ impl<S: Form> Checkout<S> {
     }
 
     /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
+    /// The host page cancelled the redirect to handle it itself: no "taking you there" any more.
+    pub fn redirect_taken_over(&mut self) {
+        if let Phase::Redirecting(offer) = &mut self.phase {
+            offer.auto_redirect = false;
+        }
+    }
+
     pub fn redirect_refused(&mut self) {
         if let Phase::Redirecting(offer) = &mut self.phase {
             offer.auto_redirect = false;
@@ -465,6 +472,28 @@ mod tests {
         assert_eq!(c.selection.membership, Some(101), "choices are frozen while sending");
         c.succeed(PendingOffer::new(&offer("2030-01-01T00:15:00Z"), None, 0.0, "Pack".into()).unwrap(), ms("2030-01-01T00:00:00Z"));
         assert!(c.submit(1, RETURN).is_none(), "no second purchase after success");
+    }
+
+    #[test]
+    fn a_redirect_the_host_takes_over_or_the_frame_refuses_stops_saying_it_is_underway() {
+        let redirecting = || {
+            let mut c = Checkout::<Selection>::default();
+            c.choose_membership(101, false);
+            c.submit(1, RETURN).unwrap();
+            c.succeed(PendingOffer::new(&offer("2030-01-01T00:15:00Z"), None, 0.0, "Pack".into()).unwrap(), ms("2030-01-01T00:00:00Z"));
+            c
+        };
+        let offer_of = |c: &Checkout| match &c.phase {
+            Phase::Redirecting(offer) => (offer.auto_redirect, offer.new_tab),
+            other => panic!("not redirecting: {}", other.name()),
+        };
+        assert_eq!(offer_of(&redirecting()), (true, false));
+        let mut host = redirecting();
+        host.redirect_taken_over();
+        assert_eq!(offer_of(&host), (false, false), "held, with the ordinary link");
+        let mut frame = redirecting();
+        frame.redirect_refused();
+        assert_eq!(offer_of(&frame), (false, true), "held, with a new-tab link");
     }
 
     #[test]

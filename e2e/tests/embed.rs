@@ -312,6 +312,8 @@ async fn a_single_page_app_adds_and_removes_the_widget_without_leaks() {
         widget.choose_membership(PACK).await?;
         widget.press_continue().await?;
         widget.visible("countdown").await?;
+        let offer = widget.text_of("offer").await?;
+        ensure!(!offer.contains("Taking you"), "the app took over the redirect, so the widget doesn't claim it: {offer}");
         photograph(&c, "#checkout", "spa").await?;
         let running = probe(&c).await?;
         ensure!(running["intervals"].as_u64() >= Some(1), "the countdown runs on a timer: {running}");

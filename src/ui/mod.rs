@@ -340,7 +340,9 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
                 session_set(offer_key, &serde_json::to_string(&pending).unwrap_or_default());
                 events.emit("purchase-initiated", json!({ "next_url": pending.next_url, "expires_at": expires_at }), false);
                 // The host may take over (its own router, a new tab): then the countdown and link stay.
-                if events.emit("redirect", json!({ "next_url": pending.next_url }), true) && !navigate_top(&pending.next_url) {
+                if !events.emit("redirect", json!({ "next_url": pending.next_url }), true) {
+                    checkout.try_update(|c| c.redirect_taken_over());
+                } else if !navigate_top(&pending.next_url) {
                     checkout.try_update(|c| c.redirect_refused());
                 }
             }
