@@ -15,8 +15,15 @@ export interface MembershipCheckoutSettings {
   apiBase?: string;
   /** TeamUp: the studio's provider id. */
   providerId?: number | string;
-  /** TeamUp: the signed-in customer's access token. Prefer this API to an attribute. */
+  /** TeamUp: the signed-in customer's access token, when the page has already signed them in. Prefer this API to an attribute. */
   token?: string;
+  /**
+   * TeamUp, with `token`: called when the token is rejected or about to lapse; resolve a fresh one
+   * (or `null` to give up). Only through the JS API.
+   */
+  getFreshToken?: () => Promise<string | null>;
+  /** TeamUp: the studio's OAuth client id. Without a `token`, customers sign in with TeamUp (PKCE) when they continue to payment. */
+  clientId?: string;
   /** TeamUp: the Authorization scheme, `Bearer` (default), `Token` or `JWT`. */
   authPrefix?: 'Bearer' | 'Token' | 'JWT';
   /** TeamUp: `customer` (default) or `provider`. */

@@ -371,6 +371,11 @@ pub fn parse_outcome(query: &str) -> Option<Outcome> {
 /// The page URL without our outcome parameters: the default `return_to`, and what the address
 /// bar is tidied to after the outcome was read.
 pub fn strip_outcome_params(url: &str) -> String {
+    strip_params(url, &[OUTCOME_PARAM, PURCHASE_PARAM])
+}
+
+/// `url` without the query parameters named in `names` (others and the fragment kept as they are).
+pub fn strip_params(url: &str, names: &[&str]) -> String {
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
@@ -384,7 +389,7 @@ pub fn strip_outcome_params(url: &str) -> String {
         .split('&')
         .filter(|pair| {
             let key = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && key != OUTCOME_PARAM && key != PURCHASE_PARAM
+            !pair.is_empty() && !names.contains(&key)
         })
         .collect();
     let mut out = path.to_string();

@@ -3,6 +3,7 @@
 //! Data flows one way: host attributes → [`settings`] → [`backend`] → [`checkout`] state → [`ui`]
 //! → redirect to the vendor's payment page. [`host`] is how a widget gets onto a page.
 
+pub mod auth;
 pub mod backend;
 pub mod checkout;
 pub mod host;

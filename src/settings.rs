@@ -14,11 +14,12 @@ pub const GATEWAY_URL: &str = "data-gateway-url";
 pub const TIMEOUT: &str = "data-timeout";
 pub const PAYMENT_HOSTS: &str = "data-payment-hosts";
 pub const EXTERNAL_RETURN: &str = "data-allow-external-return";
+pub const CLIENT_ID: &str = "data-client-id";
 
 /// Every setting the widget reads (the custom element also takes each without `data-`).
-pub const ALL: [&str; 13] = [
-    BACKEND, API_BASE, PROVIDER_ID, TOKEN, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL, RETURN_URL, LOCALE,
-    TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN,
+pub const ALL: [&str; 14] = [
+    BACKEND, API_BASE, PROVIDER_ID, TOKEN, CLIENT_ID, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL, RETURN_URL,
+    LOCALE, TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN,
 ];
 
 /// Time limit of one request when the host sets none (a purchase gets twice as long).
@@ -66,7 +67,10 @@ pub struct TeamUpSettings {
     pub api_base: String,
     pub provider_id: u64,
     pub request_mode: RequestMode,
-    pub token: String,
+    /// The customer's access token from the host page; `None`: the customer signs in (`client_id`).
+    pub token: Option<String>,
+    /// The studio's OAuth client id: customers without a token sign in with TeamUp (PKCE).
+    pub client_id: Option<String>,
     /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
     pub auth_prefix: String,
     pub customer_id: Option<u64>,
@@ -198,8 +202,12 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
     };
 
     let token = value(TOKEN);
-    if token.is_none() {
-        fail(TOKEN, "is required: the customer's TeamUp access token");
+    let client_id = value(CLIENT_ID);
+    if token.is_none() && client_id.is_none() {
+        fail(TOKEN, "is required: the customer's TeamUp access token (or data-client-id, so customers can sign in)");
+    }
+    if client_id.as_deref().is_some_and(|c| c.len() > 200 || c.chars().any(|c| c.is_whitespace() || c.is_control())) {
+        fail(CLIENT_ID, "must be the OAuth client id TeamUp registered for the studio's site (no spaces)");
     }
     if token.as_deref().is_some_and(|t| t.chars().any(|c| c.is_whitespace() || c.is_control())) {
         fail(TOKEN, "must not contain spaces; give the token without its prefix (use data-auth-prefix)");
@@ -236,11 +244,9 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
         },
     };
 
-    match (api_base, provider_id, token, auth_prefix, request_mode, customer_id) {
-        (Some(api_base), Some(provider_id), Some(token), Some(auth_prefix), Some(request_mode), Some(customer_id))
-            if errors.len() == before =>
-        {
-            Some(TeamUpSettings { api_base, provider_id, request_mode, token, auth_prefix, customer_id })
+    match (api_base, provider_id, auth_prefix, request_mode, customer_id) {
+        (Some(api_base), Some(provider_id), Some(auth_prefix), Some(request_mode), Some(customer_id)) if errors.len() == before => {
+            Some(TeamUpSettings { api_base, provider_id, request_mode, token, client_id, auth_prefix, customer_id })
         }
         _ => None,
     }

@@ -716,7 +716,8 @@ fn formatting_extremes() {
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const ATTRIBUTES: [&str; 13] = [
+const ATTRIBUTES: [&str; 14] = [
+    settings::CLIENT_ID,
     settings::TIMEOUT,
     settings::PAYMENT_HOSTS,
     settings::EXTERNAL_RETURN,
@@ -742,6 +743,7 @@ fn attribute_value(name: &'static str) -> BoxedStrategy<String> {
         settings::PROVIDER_ID => number_text(),
         settings::CUSTOMER_ID => prop_oneof![number_text(), "[A-Za-z0-9_-]{0,70}".boxed()].boxed(),
         settings::TOKEN => prop_oneof!["[A-Za-z0-9._-]{1,40}", "(Bearer|Token) [a-z0-9]{1,8}"].boxed(),
+        settings::CLIENT_ID => prop_oneof!["[A-Za-z0-9._-]{1,40}", "client id"].boxed(),
         settings::AUTH_PREFIX => prop::sample::select(&["Bearer", "token", "JWT", "jwt", "Basic", ""][..]).prop_map(str::to_owned).boxed(),
         settings::REQUEST_MODE => prop::sample::select(&["customer", "Provider", "admin", ""][..]).prop_map(str::to_owned).boxed(),
         settings::BACKEND => prop::sample::select(&["teamup", "uelz", "UELZ", "TeamUp", "stripe", ""][..]).prop_map(str::to_owned).boxed(),
@@ -770,6 +772,7 @@ fn valid_attribute_value(name: &'static str) -> BoxedStrategy<String> {
         .boxed(),
         settings::PROVIDER_ID => prop_oneof![(1u64..1_000_000).prop_map(|n| n.to_string()), any::<u64>().prop_map(|n| n.to_string())].boxed(),
         settings::TOKEN => "[A-Za-z0-9._-]{1,40}".boxed(),
+        settings::CLIENT_ID => "[A-Za-z0-9._-]{1,40}".boxed(),
         settings::AUTH_PREFIX => words(&["Bearer", "token", "JWT"]),
         settings::REQUEST_MODE => words(&["customer", "Provider"]),
         settings::CUSTOMER_ID => prop_oneof![(1u64..1_000_000).prop_map(|n| n.to_string()), "[A-Za-z0-9_-]{1,64}".boxed()].boxed(),
@@ -843,7 +846,10 @@ proptest! {
                         prop_assert!(t.provider_id > 0);
                         prop_assert!(t.customer_id.is_none_or(|c| c > 0));
                         prop_assert!(["Bearer", "Token", "JWT"].contains(&t.auth_prefix.as_str()));
-                        prop_assert!(!t.token.is_empty() && !t.token.chars().any(|c| c.is_whitespace() || c.is_control()));
+                        prop_assert!(t.token.is_some() || t.client_id.is_some(), "a token, or a way to sign in");
+                        for credential in [&t.token, &t.client_id].into_iter().flatten() {
+                            prop_assert!(!credential.is_empty() && !credential.chars().any(|c| c.is_whitespace() || c.is_control()));
+                        }
                         prop_assert!(matches!(t.request_mode, RequestMode::Customer | RequestMode::Provider));
                     }
                     Backend::Uelz(u) => {

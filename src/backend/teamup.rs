@@ -8,6 +8,8 @@ use serde_json::{json, Map, Value};
 use super::error::ApiError;
 use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
+use super::session::{Renewal, Session};
+use crate::auth::Tokens;
 use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Slot};
 use crate::settings::TeamUpSettings;
 
@@ -46,38 +48,116 @@ impl PurchaseRequest {
     }
 }
 
-/// A configured TeamUp client: base URL, provider and credentials.
+/// A configured TeamUp client: base URL, provider and whose requests these are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeamUp {
     base: String,
     provider_id: u64,
     mode: &'static str,
-    authorization: String,
+    prefix: String,
+    session: Session,
     transport: Transport,
 }
 
 impl TeamUp {
+    /// With the host page's token if it gave one, else nobody signed in yet.
     pub fn new(settings: &TeamUpSettings, transport: Transport) -> Self {
+        let session = settings.token.clone().map(Session::with_token).unwrap_or_default();
+        Self::with_session(settings, transport, session)
+    }
+
+    pub fn with_session(settings: &TeamUpSettings, transport: Transport, session: Session) -> Self {
         TeamUp {
             transport,
             base: settings.api_base.trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
-            authorization: format!("{} {}", settings.auth_prefix, settings.token),
+            prefix: settings.auth_prefix.clone(),
+            session,
         }
     }
 
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The headers of a request now: no `Authorization` while nobody is signed in.
     pub fn headers(&self, with_json_body: bool) -> Vec<(&'static str, String)> {
-        let mut headers = vec![
-            ("Accept", "application/json".to_string()),
-            ("Authorization", self.authorization.clone()),
-            ("Teamup-Request-Mode", self.mode.to_string()),
-            ("TeamUp-Provider-ID", self.provider_id.to_string()),
-        ];
+        let mut headers = vec![("Accept", "application/json".to_string())];
+        if let Some(access) = self.session.access() {
+            headers.push(("Authorization", format!("{} {access}", self.prefix)));
+        }
+        headers.push(("Teamup-Request-Mode", self.mode.to_string()));
+        headers.push(("TeamUp-Provider-ID", self.provider_id.to_string()));
         if with_json_body {
             headers.push(("Content-Type", "application/json".to_string()));
         }
         headers
+    }
+
+    pub fn authorize_base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token_url(&self) -> String {
+        format!("{}/auth/oauth/token", self.base)
+    }
+
+    pub fn refresh_url(&self) -> String {
+        format!("{}/auth/refresh_access_token", self.base)
+    }
+
+    /// Sends with the session's token: renewed first when it is about to lapse, and once more
+    /// after a 401 if it can be renewed.
+    async fn send_authorized<T>(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<String>,
+        timeout_ms: u32,
+        repeat: Repeat,
+        read: impl Fn(&Reply) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        if self.session.needs_renewal(js_sys::Date::now()) {
+            self.session.renew().await;
+        }
+        let json = body.is_some();
+        let first = self.transport.send(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &read).await;
+        match first {
+            Err(error) if error.status() == Some(401) && self.session.can_renew() => {
+                if self.session.renew().await {
+                    self.transport.send(method, url, &self.headers(json), body, timeout_ms, repeat, &read).await
+                } else {
+                    Err(error)
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Exchanges a sign-in code for tokens (`POST /auth/oauth/token`, form-encoded).
+    pub async fn exchange_code(&self, form: String) -> Result<Tokens, ApiError> {
+        let headers = [
+            ("Accept", "application/json".to_string()),
+            ("Content-Type", "application/x-www-form-urlencoded".to_string()),
+        ];
+        let t = &self.transport;
+        t.send(Method::Post, &self.token_url(), &headers, Some(form), t.timeout_ms, Repeat::OnlyIfRefused, read_tokens).await
+    }
+
+    /// Renews with the refresh token (`POST /auth/refresh_access_token`, api-notes §1.1).
+    pub fn refresher(&self) -> Renewal {
+        let (transport, url) = (self.transport.clone(), self.refresh_url());
+        std::rc::Rc::new(move |current: Option<Tokens>| {
+            let (transport, url) = (transport.clone(), url.clone());
+            Box::pin(async move {
+                let refresh = current?.refresh?;
+                let headers = [("Accept", "application/json".to_string()), ("Content-Type", "application/json".to_string())];
+                let body = crate::auth::refresh_body(&refresh);
+                let timeout = transport.timeout_ms;
+                transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await.ok()
+            })
+        })
     }
 
     pub fn profiles_url(&self) -> String {
@@ -123,8 +203,7 @@ impl TeamUp {
     // ---- calls ----
 
     async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
-        let t = &self.transport;
-        t.send(Method::Get, url, &self.headers(false), None, t.timeout_ms, Repeat::Safe, parse_json).await
+        self.send_authorized(Method::Get, url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await
     }
 
     /// Follows `next` until the end (DRF pagination).
@@ -193,13 +272,11 @@ impl TeamUp {
     /// Sends initiate_purchase. Returns the offer and the server's clock (`Date`) if given.
     pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         // No idempotency key: sent again only if TeamUp said it did nothing (429, 503).
-        let t = &self.transport;
-        t.send(
+        self.send_authorized(
             Method::Post,
             &self.purchase_url(request.membership),
-            &self.headers(true),
             Some(request.body()),
-            t.timeout_ms.saturating_mul(2),
+            self.transport.timeout_ms.saturating_mul(2),
             Repeat::OnlyIfRefused,
             read_offer,
         )
@@ -236,6 +313,10 @@ pub fn representatives(events: &[Event]) -> BTreeMap<PermissionGroup, u64> {
 fn window(now_ms: f64) -> (String, String) {
     use crate::model::format_rfc3339_ms;
     (format_rfc3339_ms(now_ms), format_rfc3339_ms(now_ms + SCHEDULE_DAYS * 86_400_000.0))
+}
+
+fn read_tokens(reply: &Reply) -> Result<Tokens, ApiError> {
+    Tokens::from_reply(&reply.body, js_sys::Date::now()).map_err(ApiError::Malformed)
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
@@ -295,7 +376,8 @@ mod tests {
             api_base: "https://goteamup.com/api/v2/".into(),
             provider_id: 100,
             request_mode: RequestMode::Customer,
-            token: "tok".into(),
+            token: Some("tok".into()),
+            client_id: None,
             auth_prefix: "Token".into(),
             customer_id: None,
         }, Transport::new(15_000))

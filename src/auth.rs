@@ -1,0 +1,323 @@
+//! Customer sign-in: OAuth 2.0 authorization code with PKCE (RFC 7636) for a public client, and
+//! the tokens it yields. Plain Rust, unit-tested; the browser supplies random bytes, SHA-256
+//! (`crypto.subtle`), storage and navigation (`ui::signin`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::teamup::encode;
+use crate::checkout::strip_params;
+
+/// How long a started sign-in may take before its answer is refused.
+pub const SIGN_IN_LIFETIME_MS: f64 = 10.0 * 60_000.0;
+/// Refresh this long before the access token lapses (a request in flight must not outlive it).
+pub const REFRESH_MARGIN_MS: f64 = 30_000.0;
+/// The parameters the authorization server adds to our page's address.
+pub const RETURN_PARAMS: [&str; 5] = ["code", "state", "error", "error_description", "iss"];
+
+/// Base64url without padding (RFC 4648 §5), as PKCE and `state` use it.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let emit = chunk.len() + 1;
+        for i in 0..emit {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A sign-in on its way: what the page must remember across the trip to the authorization server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub state: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    pub started_ms: f64,
+    /// The customer's choices, restored when they come back.
+    pub selection: Option<serde_json::Value>,
+}
+
+impl SignInRequest {
+    /// From 32 random bytes for the verifier (43 characters, RFC 7636 §4.1) and 16 for `state`.
+    pub fn new(verifier_bytes: &[u8; 32], state_bytes: &[u8; 16], redirect_uri: String, now_ms: f64) -> Self {
+        SignInRequest {
+            state: base64url(state_bytes),
+            verifier: base64url(verifier_bytes),
+            redirect_uri,
+            started_ms: now_ms,
+            selection: None,
+        }
+    }
+}
+
+/// The S256 `code_challenge` for a verifier's SHA-256 digest.
+pub fn challenge(digest: &[u8]) -> String {
+    base64url(digest)
+}
+
+/// Where sign-in happens: `<api>/auth/oauth/authorize?…` (api-notes §1.1).
+pub fn authorize_url(api_base: &str, client_id: &str, request: &SignInRequest, challenge: &str, provider_id: u64) -> String {
+    format!(
+        "{}/auth/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&code_challenge={}&code_challenge_method=S256",
+        api_base.trim_end_matches('/'),
+        encode(client_id),
+        encode(&request.redirect_uri),
+        encode(&format!("read_write provider:{provider_id}")),
+        encode(&request.state),
+        encode(challenge),
+    )
+}
+
+/// The page's own address as the redirect URI: no query or fragment (they would have to match).
+pub fn redirect_uri_for(page_url: &str) -> String {
+    let end = page_url.find(['?', '#']).unwrap_or(page_url.len());
+    page_url[..end].to_string()
+}
+
+/// The page's address without what the authorization server added (the code must not linger).
+pub fn strip_return_params(url: &str) -> String {
+    strip_params(url, &RETURN_PARAMS)
+}
+
+/// What the address says about a sign-in coming back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Return {
+    /// Not a return from sign-in.
+    Nothing,
+    /// The code to exchange, for this request.
+    Code { code: String, request: SignInRequest },
+    /// Refused, with what to tell the customer.
+    Refused(String),
+}
+
+/// Checks a return against the sign-in this page started (`pending`, used once).
+pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64) -> Return {
+    let mut params = std::collections::HashMap::new();
+    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        params.insert(key, percent_decode(value));
+    }
+    let (code, error) = (params.get("code"), params.get("error"));
+    if code.is_none() && error.is_none() {
+        return Return::Nothing;
+    }
+    let Some(request) = pending else {
+        return Return::Refused("This sign-in has already been used or wasn't started here. Please sign in again.".into());
+    };
+    if params.get("state") != Some(&request.state) {
+        return Return::Refused("The sign-in answer didn't match the sign-in this page started, so it was ignored. Please sign in again.".into());
+    }
+    if now_ms - request.started_ms > SIGN_IN_LIFETIME_MS {
+        return Return::Refused("The sign-in took too long. Please sign in again.".into());
+    }
+    match (code, error.map(String::as_str)) {
+        (_, Some("access_denied")) => Return::Refused("Sign-in was cancelled. Sign in to continue to payment.".into()),
+        (_, Some(error)) => {
+            let detail = params.get("error_description").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| error.to_string());
+            Return::Refused(format!("Sign-in failed: {detail}"))
+        }
+        (Some(code), None) if !code.is_empty() => Return::Code { code: code.clone(), request },
+        _ => Return::Refused("The sign-in answer had no code. Please sign in again.".into()),
+    }
+}
+
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The token request body (form-urlencoded).
+pub fn token_form(client_id: &str, code: &str, request: &SignInRequest) -> String {
+    format!(
+        "grant_type=authorization_code&code={}&redirect_uri={}&client_id={}&code_verifier={}",
+        encode(code),
+        encode(&request.redirect_uri),
+        encode(client_id),
+        encode(&request.verifier)
+    )
+}
+
+/// The refresh request body (JSON, api-notes §1.1).
+pub fn refresh_body(refresh_token: &str) -> String {
+    serde_json::json!({ "refresh_token": refresh_token, "new_access_token_type": "customer" }).to_string()
+}
+
+/// A signed-in customer's tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: Option<String>,
+    /// When the access token lapses, on this browser's clock; `None`: not said.
+    pub expires_at_ms: Option<f64>,
+    /// How long it was issued for.
+    pub lifetime_ms: Option<f64>,
+}
+
+impl Tokens {
+    /// Reads `{access_token, expires_in, refresh_token}` (token and refresh answers alike).
+    pub fn from_reply(body: &str, now_ms: f64) -> Result<Tokens, String> {
+        #[derive(Deserialize)]
+        struct Reply {
+            access_token: String,
+            #[serde(default)]
+            refresh_token: Option<String>,
+            #[serde(default)]
+            expires_in: Option<f64>,
+        }
+        let reply: Reply = serde_json::from_str(body).map_err(|e| format!("unexpected token answer: {e}"))?;
+        if reply.access_token.trim().is_empty() || reply.access_token.contains(char::is_whitespace) {
+            return Err("unexpected token answer: empty access_token".into());
+        }
+        let lifetime_ms = reply.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|s| s * 1000.0);
+        Ok(Tokens {
+            access: reply.access_token,
+            refresh: reply.refresh_token.filter(|r| !r.is_empty()),
+            expires_at_ms: lifetime_ms.map(|l| now_ms + l),
+            lifetime_ms,
+        })
+    }
+
+    /// Refresh this long before expiry: [`REFRESH_MARGIN_MS`], or a fifth of a short lifetime.
+    fn margin_ms(&self) -> f64 {
+        self.lifetime_ms.map_or(REFRESH_MARGIN_MS, |l| (l / 5.0).min(REFRESH_MARGIN_MS))
+    }
+
+    /// Time to refresh: the access token lapses within the margin (or has lapsed).
+    pub fn needs_refresh(&self, now_ms: f64) -> bool {
+        self.refresh.is_some() && self.expires_at_ms.is_some_and(|at| at - now_ms <= self.margin_ms())
+    }
+
+    /// Milliseconds until [`Tokens::needs_refresh`] turns true, if it will.
+    pub fn refresh_in_ms(&self, now_ms: f64) -> Option<f64> {
+        self.refresh.as_ref()?;
+        Some((self.expires_at_ms? - self.margin_ms() - now_ms).max(0.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> SignInRequest {
+        SignInRequest::new(&[7; 32], &[9; 16], "https://studio.example/join".into(), 1_000.0)
+    }
+
+    #[test]
+    fn base64url_matches_rfc_4648_without_padding() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    /// RFC 7636 Appendix B: the verifier's octets, and the challenge from its SHA-256. (The digest
+    /// itself is the browser's `crypto.subtle`; tests/web.rs checks it against this vector.)
+    #[test]
+    fn pkce_matches_the_rfc_7636_example() {
+        let octets: [u8; 32] = [
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88,
+            83, 132, 141, 121,
+        ];
+        let request = SignInRequest::new(&octets, &[0; 16], String::new(), 0.0);
+        assert_eq!(request.verifier, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let digest: [u8; 32] = [
+            19, 211, 30, 150, 26, 26, 216, 236, 47, 22, 177, 12, 76, 152, 46, 8, 118, 168, 120, 173, 109, 241, 68, 86, 110, 225, 137, 74,
+            203, 112, 249, 195,
+        ];
+        assert_eq!(challenge(&digest), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(request.verifier.len(), 43);
+    }
+
+    #[test]
+    fn the_authorize_address_carries_every_parameter_encoded() {
+        let url = authorize_url("https://goteamup.com/api/v2/", "widget app", &request(), "CH", 100);
+        assert!(url.starts_with("https://goteamup.com/api/v2/auth/oauth/authorize?response_type=code&"), "{url}");
+        assert!(url.contains("client_id=widget%20app"), "{url}");
+        assert!(url.contains("redirect_uri=https%3A%2F%2Fstudio.example%2Fjoin"), "{url}");
+        assert!(url.contains("scope=read_write%20provider%3A100"), "{url}");
+        assert!(url.contains(&format!("state={}", request().state)), "{url}");
+        assert!(url.ends_with("code_challenge=CH&code_challenge_method=S256"), "{url}");
+    }
+
+    #[test]
+    fn the_redirect_uri_is_the_page_without_query_or_fragment() {
+        assert_eq!(redirect_uri_for("https://s.example/join?x=1#top"), "https://s.example/join");
+        assert_eq!(redirect_uri_for("https://s.example/"), "https://s.example/");
+        assert_eq!(strip_return_params("https://s.example/j?a=1&code=c&state=s#t"), "https://s.example/j?a=1#t");
+    }
+
+    #[test]
+    fn a_return_is_accepted_only_with_the_state_this_page_started() {
+        let r = request();
+        let query = format!("?code=abc&state={}", r.state);
+        assert_eq!(read_return(&query, Some(r.clone()), 2_000.0), Return::Code { code: "abc".into(), request: r.clone() });
+        assert_eq!(read_return("?a=1", Some(r.clone()), 2_000.0), Return::Nothing);
+        match read_return("?code=abc&state=forged", Some(r.clone()), 2_000.0) {
+            Return::Refused(m) => assert!(m.contains("didn't match"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match read_return(&query, None, 2_000.0) {
+            Return::Refused(m) => assert!(m.contains("already been used"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match read_return(&query, Some(r.clone()), 1_000.0 + SIGN_IN_LIFETIME_MS + 1.0) {
+            Return::Refused(m) => assert!(m.contains("too long"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match read_return(&format!("?error=access_denied&state={}", r.state), Some(r.clone()), 2_000.0) {
+            Return::Refused(m) => assert!(m.contains("cancelled"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match read_return(&format!("?error=invalid_request&error_description=PKCE%20required&state={}", r.state), Some(r), 2_000.0) {
+            Return::Refused(m) => assert_eq!(m, "Sign-in failed: PKCE required"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn token_and_refresh_requests_are_encoded() {
+        let form = token_form("demo", "c/d", &request());
+        assert!(form.starts_with("grant_type=authorization_code&code=c%2Fd&redirect_uri=https%3A%2F%2Fstudio.example%2Fjoin&client_id=demo&code_verifier="));
+        let body: serde_json::Value = serde_json::from_str(&refresh_body("r1")).unwrap();
+        assert_eq!(body["refresh_token"], "r1");
+    }
+
+    #[test]
+    fn tokens_know_when_to_refresh() {
+        let t = Tokens::from_reply(r#"{"access_token":"a","expires_in":120,"refresh_token":"r","token_type":"Bearer"}"#, 0.0).unwrap();
+        assert_eq!(t.expires_at_ms, Some(120_000.0));
+        assert!(!t.needs_refresh(95_000.0), "a fifth of two minutes before expiry, not earlier");
+        assert!(t.needs_refresh(96_000.0));
+        assert_eq!(t.refresh_in_ms(0.0), Some(96_000.0));
+        let long = Tokens::from_reply(r#"{"access_token":"a","expires_in":3600,"refresh_token":"r"}"#, 0.0).unwrap();
+        assert_eq!(long.refresh_in_ms(0.0), Some(3_600_000.0 - REFRESH_MARGIN_MS));
+        let short = Tokens::from_reply(r#"{"access_token":"a","expires_in":3,"refresh_token":"r"}"#, 0.0).unwrap();
+        assert!(!short.needs_refresh(2_000.0), "a short lifetime is not refreshed on every request");
+        assert!(short.needs_refresh(2_400.0) && short.needs_refresh(5_000.0));
+        let forever = Tokens::from_reply(r#"{"access_token":"a"}"#, 0.0).unwrap();
+        assert!(!forever.needs_refresh(1e15) && forever.refresh_in_ms(0.0).is_none());
+        assert!(Tokens::from_reply(r#"{"access_token":""}"#, 0.0).is_err());
+        assert!(Tokens::from_reply("<html>", 0.0).is_err());
+    }
+}
