@@ -11,7 +11,7 @@ use crate::backend::teamup::PurchaseRequest;
 use crate::model::Offer;
 
 /// An event or an appointment slot, never both (api-notes §3.6).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Booking {
     #[default]
     None,
@@ -19,7 +19,7 @@ pub enum Booking {
     Slot(String),
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Selection {
     pub membership: Option<u64>,
     pub needs_plan: bool,
@@ -198,19 +198,29 @@ impl Checkout {
 
     /// Validates and moves to `Submitting`. Returns the request to send exactly when the caller
     /// must send one: never twice for one attempt, however often the button is pressed.
-    pub fn submit(&mut self, customer: u64, return_to: &str) -> Option<PurchaseRequest> {
+    /// Whether the choices are complete enough to buy (saying what is missing if not), without
+    /// starting anything: e.g. before sending the customer off to sign in.
+    pub fn check(&mut self) -> bool {
         if !self.browsing() {
-            return None;
+            return false;
         }
         self.problems = Problems::default();
-        let Some(membership) = self.selection.membership else {
+        if self.selection.membership.is_none() {
             self.problems.set("membership", "Choose a membership.");
-            return None;
-        };
+            return false;
+        }
         if self.selection.needs_plan && self.selection.plan.is_none() {
             self.problems.set("plan", "Choose a payment plan.");
+            return false;
+        }
+        true
+    }
+
+    pub fn submit(&mut self, customer: u64, return_to: &str) -> Option<PurchaseRequest> {
+        if !self.check() {
             return None;
         }
+        let membership = self.selection.membership?;
         let (event, appointment_slot) = match &self.selection.booking {
             Booking::None => (None, None),
             Booking::Event(id) => (Some(*id), None),

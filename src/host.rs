@@ -109,7 +109,8 @@ pub fn mount_with(host: HtmlElement, given: &Object) -> Handle {
     }
     let root = render_root(&host);
     let _ = host.set_attribute(MOUNTED_ATTRIBUTE, "");
-    let events = ui::events::HostEvents::new(Some(host));
+    let fresh_token = Reflect::get(given, &JsValue::from_str("getFreshToken")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let events = ui::events::HostEvents::new(Some(host)).with_fresh_token(fresh_token);
     leptos::mount::mount_to(root, move || {
         provide_context(events);
         view! { <MembershipCheckout settings /> }.into_any()

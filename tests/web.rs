@@ -501,3 +501,29 @@ async fn the_js_api_mounts_updates_and_unmounts_with_settings_kept_out_of_the_do
     assert!(format!("{:?}", missing.unwrap_err()).contains("nothing matches #nothing-here"));
     el.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_browsers_sha256_gives_the_rfc_7636_challenge() {
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let digest = membership_checkout::ui::browser::sha256(verifier.as_bytes()).await.expect("crypto.subtle");
+    assert_eq!(membership_checkout::auth::challenge(&digest), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_answer_with_a_forged_state_is_refused_and_wiped_from_the_address() {
+    let window = web_sys::window().unwrap();
+    let original = window.location().href().unwrap();
+    let started = membership_checkout::auth::SignInRequest::new(&[1; 32], &[2; 16], "http://x/".into(), js_sys::Date::now());
+    storage().set_item("membership-checkout:100:sign-in", &serde_json::to_string(&started).unwrap()).unwrap();
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?keep=1&code=stolen&state=forged")).unwrap();
+
+    let el = host(&[("data-api-base", "http://127.0.0.1:9/api/v2"), ("data-provider-id", "100"), ("data-client-id", "demo")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let notice = wait_for(&el, "[data-testid=sign-in-notice]").await.text_content().unwrap();
+    assert!(notice.contains("didn't match"), "{notice}");
+    assert_eq!(window.location().search().unwrap(), "?keep=1", "the code is removed from the address");
+    assert_eq!(storage().get_item("membership-checkout:100:sign-in").unwrap(), None, "the sign-in can't be replayed");
+    assert_eq!(storage().get_item("membership-checkout:100:tokens").unwrap(), None, "nothing was exchanged");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+    storage().clear().unwrap();
+}

@@ -85,3 +85,24 @@ pub fn today_local() -> String {
     let d = js_sys::Date::new_0();
     format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
 }
+
+/// Bytes from the browser's cryptographic random source (`None` without `crypto`).
+pub fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    let mut bytes = [0u8; N];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// SHA-256 by the browser (`crypto.subtle`, secure contexts only: https, or http on localhost).
+pub async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let promise = subtle.digest_with_str_and_u8_array("SHA-256", data).ok()?;
+    let digest = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    Some(js_sys::Uint8Array::new(&digest).to_vec())
+}
+
+/// Sends this window (the widget's own frame, if framed) to `url`.
+pub fn go_to(url: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.location().assign(url).is_ok())
+}

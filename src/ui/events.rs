@@ -17,14 +17,34 @@ use wasm_bindgen::JsValue;
 
 pub const PREFIX: &str = "membership-checkout:";
 
-/// The host element, shared through context (reactive code wants `Send`; the element never
-/// leaves the browser's one thread).
+/// The host element, and the host page's `getFreshToken` callback if it gave one; shared through
+/// context (reactive code wants `Send`; both never leave the browser's one thread).
 #[derive(Clone)]
-pub struct HostEvents(SendWrapper<Option<web_sys::HtmlElement>>);
+pub struct HostEvents(SendWrapper<Option<web_sys::HtmlElement>>, SendWrapper<Option<js_sys::Function>>);
 
 impl HostEvents {
     pub fn new(host: Option<web_sys::HtmlElement>) -> Self {
-        HostEvents(SendWrapper::new(host))
+        HostEvents(SendWrapper::new(host), SendWrapper::new(None))
+    }
+
+    pub fn with_fresh_token(self, callback: Option<js_sys::Function>) -> Self {
+        HostEvents(self.0, SendWrapper::new(callback))
+    }
+
+    /// Renews a host-given token by asking the host page (`getFreshToken()`, resolving a token or
+    /// null); `None` if it gave no callback.
+    pub fn fresh_token_renewal(&self) -> Option<crate::backend::session::Renewal> {
+        let callback = (*self.1).clone()?;
+        Some(std::rc::Rc::new(move |_current| {
+            let callback = callback.clone();
+            Box::pin(async move {
+                let answer = callback.call0(&JsValue::UNDEFINED).ok()?;
+                let token = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await.ok()?.as_string()?;
+                let token = token.trim().to_string();
+                (!token.is_empty() && !token.contains(char::is_whitespace))
+                    .then(|| crate::auth::Tokens { access: token, refresh: None, expires_at_ms: None, lifetime_ms: None })
+            })
+        }))
     }
 
     /// Dispatches `membership-checkout:<name>`; returns false if a listener cancelled it.

@@ -6,6 +6,7 @@ pub mod events;
 pub mod format;
 mod offer;
 mod sections;
+mod signin;
 mod uelz;
 
 
@@ -119,21 +120,33 @@ fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
 #[component]
 fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let Common { return_url, locale, timeout_ms, payment_hosts } = common;
-    let api = TeamUp::new(&settings, widget_transport(timeout_ms));
+    let (session, sign_in) = signin::start(&settings, host_events().fresh_token_renewal());
+    let api = TeamUp::with_session(&settings, widget_transport(timeout_ms), session.clone());
+    if sign_in.enabled {
+        session.set_renewal(api.refresher());
+    }
     let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
     let checkout = RwSignal::new(Checkout::<Selection>::default());
     restore_after_payment_page(checkout, &offer_key);
 
+    sign_in.finish(&api, settings.client_id.as_deref().unwrap_or_default(), |saved| {
+        if let Ok(selection) = serde_json::from_value::<Selection>(saved) {
+            checkout.update(|c| c.selection = selection);
+        }
+    });
+    // `None` while nobody is signed in: the catalogue shows, and continuing signs in first.
     let customer = {
         let (api, fixed) = (api.clone(), settings.customer_id);
         LocalResource::new(move || {
-            let api = api.clone();
+            let (api, status) = (api.clone(), sign_in.status.get());
             async move {
-                match fixed {
-                    Some(id) => Ok(id),
-                    None => api.customer_id().await,
+                match (status, fixed) {
+                    (signin::Status::Exchanging, _) => futures::future::pending().await,
+                    (signin::Status::Anonymous, _) => Ok(None),
+                    (signin::Status::SignedIn, Some(id)) => Ok(Some(id)),
+                    (signin::Status::SignedIn, None) => api.customer_id().await.map(Some),
                 }
             }
         })
@@ -201,14 +214,41 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         })
     };
 
+    let go_sign_in = {
+        let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
+        Action::new_local(move |selection: &serde_json::Value| {
+            let (api_base, client_id, selection) = (api_base.clone(), client_id.clone(), selection.clone());
+            async move { sign_in.begin(api_base, client_id, provider_id, selection).await }
+        })
+    };
     let submit = Callback::new(move |_: ()| {
         let Some(Ok(customer)) = customer.get_untracked() else { return };
+        let Some(customer) = customer else {
+            // Nobody signed in yet: sign in first (if the choices are complete), then come back here.
+            if sign_in.enabled && checkout.try_update(Checkout::check) == Some(true) {
+                let selection = checkout.with_untracked(|c| serde_json::to_value(&c.selection).unwrap_or_default());
+                go_sign_in.dispatch_local(selection);
+            }
+            return;
+        };
         let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
         let return_to = return_url.clone().unwrap_or_else(|| strip_outcome_params(&page_url()));
         if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
             purchase.dispatch_local((request, name));
         }
     });
+    // Back from signing in with the choices made: carry on to payment once the customer is known.
+    Effect::new(move |_| {
+        let ready = matches!(customer.get(), Some(Ok(Some(_)))) && matches!(memberships.get(), Some(Ok(_)));
+        if ready && sign_in.continue_after.get_value() {
+            sign_in.continue_after.set_value(false);
+            submit.run(());
+        }
+    });
+    let sign_out = {
+        let session = send_wrapper::SendWrapper::new(session.clone());
+        Callback::new(move |_: ()| sign_in.sign_out(&session))
+    };
     let start_again = {
         let offer_key = offer_key.clone();
         Callback::new(move |_: ()| {
@@ -265,6 +305,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
 
     view! {
         <div class="mc" data-testid="checkout" data-state=state aria-busy=move || (state() == "loading").to_string()>
+            <signin::SignInBar sign_in sign_out />
             {move || match screen.get() {
                 "redirecting" | "lapsed" | "outcome" => {
                     view! { <offer::AfterSubmit checkout start_again locale=shared.locale /> }.into_any()

@@ -1,0 +1,178 @@
+//! "Sign in with TeamUp" (issue 7): starting a sign-in (PKCE + state, then TeamUp's authorize
+//! page), coming back (state checked, code exchanged, the customer's choices restored), keeping
+//! the tokens for this tab only (sessionStorage, never localStorage, never the DOM or the address),
+//! and signing out.
+
+use leptos::prelude::*;
+
+use crate::auth::{self, Return, SignInRequest, Tokens};
+use crate::backend::session::Session;
+use crate::backend::teamup::TeamUp;
+use crate::settings::TeamUpSettings;
+
+use super::browser::{console_error, go_to, now_ms, page_query, page_url, random_bytes, replace_url, session_get, session_remove, session_set, sha256};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Nobody signed in: the public catalogue, and "continue" signs in first.
+    Anonymous,
+    /// Back from TeamUp, exchanging the code.
+    Exchanging,
+    SignedIn,
+}
+
+/// One widget's sign-in state.
+#[derive(Clone, Copy)]
+pub(crate) struct SignIn {
+    pub status: RwSignal<Status>,
+    /// Why a sign-in didn't work, for the customer.
+    pub notice: RwSignal<Option<String>>,
+    /// Whether customers sign in here (a client id and no token from the host).
+    pub enabled: bool,
+    /// Back from signing in with a complete choice: continue to payment by itself.
+    pub continue_after: StoredValue<bool>,
+    keys: StoredValue<(String, String)>,
+}
+
+/// The session for a TeamUp widget, and its sign-in state. With a host token: that token (renewed
+/// through the host's callback, if it gave one). With a client id: tokens from this tab's earlier
+/// sign-in, or those a code coming back now is exchanged for.
+pub(crate) fn start(
+    settings: &TeamUpSettings,
+    host_renewal: Option<crate::backend::session::Renewal>,
+) -> (Session, SignIn) {
+    let provider = settings.provider_id;
+    let keys = (format!("membership-checkout:{provider}:sign-in"), format!("membership-checkout:{provider}:tokens"));
+    let enabled = settings.token.is_none() && settings.client_id.is_some();
+    let session = match &settings.token {
+        Some(token) => {
+            let session = Session::with_token(token.clone());
+            if let Some(renewal) = host_renewal {
+                session.set_renewal(renewal);
+            }
+            session
+        }
+        None => Session::with_tokens(session_get(&keys.1).and_then(|t| serde_json::from_str::<Tokens>(&t).ok())),
+    };
+    let status = RwSignal::new(if session.is_signed_in() { Status::SignedIn } else { Status::Anonymous });
+    let sign_in = SignIn {
+        status,
+        notice: RwSignal::new(None),
+        enabled,
+        continue_after: StoredValue::new(false),
+        keys: StoredValue::new(keys.clone()),
+    };
+    if enabled {
+        let tokens_key = keys.1.clone();
+        session.set_on_change(std::rc::Rc::new(move |tokens: Option<&Tokens>| {
+            match tokens.and_then(|t| serde_json::to_string(t).ok()) {
+                Some(json) => session_set(&tokens_key, &json),
+                None => {
+                    session_remove(&tokens_key);
+                    status.try_set(Status::Anonymous);
+                }
+            }
+        }));
+    }
+    (session, sign_in)
+}
+
+impl SignIn {
+    /// Handles a return from TeamUp's sign-in page, if this is one: the code is exchanged in the
+    /// background; the choices the customer had made come back through `restore`.
+    pub fn finish(&self, api: &TeamUp, client_id: &str, restore: impl FnOnce(serde_json::Value)) {
+        if !self.enabled {
+            return;
+        }
+        let (request_key, _) = self.keys.get_value();
+        let pending = session_get(&request_key).and_then(|r| serde_json::from_str::<SignInRequest>(&r).ok());
+        let answer = auth::read_return(&page_query(), pending, now_ms());
+        if answer == Return::Nothing {
+            return;
+        }
+        // One use only, and the code must not linger in the address bar or the history.
+        session_remove(&request_key);
+        replace_url(&auth::strip_return_params(&page_url()));
+        match answer {
+            Return::Nothing => {}
+            Return::Refused(message) => self.notice.set(Some(message)),
+            Return::Code { code, request } => {
+                if let Some(selection) = request.selection.clone() {
+                    restore(selection);
+                    self.continue_after.set_value(true);
+                }
+                self.status.set(Status::Exchanging);
+                let (api, form) = (api.clone(), auth::token_form(client_id, &code, &request));
+                let this = *self;
+                leptos::task::spawn_local(async move {
+                    match api.exchange_code(form).await {
+                        Ok(tokens) => {
+                            api.session().set(Some(tokens));
+                            this.status.try_set(Status::SignedIn);
+                        }
+                        Err(error) => {
+                            console_error(&format!("membership-checkout: signing in failed: {error}"));
+                            this.continue_after.try_set_value(false);
+                            this.notice.try_set(Some(format!("Signing in with TeamUp didn't work: {}", error.user_message())));
+                            this.status.try_set(Status::Anonymous);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Off to TeamUp's sign-in page, remembering `selection` for the way back.
+    pub async fn begin(&self, api_base: String, client_id: String, provider_id: u64, selection: serde_json::Value) {
+        let (Some(verifier), Some(state)) = (random_bytes::<32>(), random_bytes::<16>()) else {
+            self.notice.try_set(Some("This browser can't sign in securely (no cryptographic random source).".into()));
+            return;
+        };
+        let mut request = SignInRequest::new(&verifier, &state, auth::redirect_uri_for(&page_url()), now_ms());
+        let Some(digest) = sha256(request.verifier.as_bytes()).await else {
+            self.notice.try_set(Some("This page can't sign in securely: it must be served over https.".into()));
+            return;
+        };
+        request.selection = Some(selection);
+        let (request_key, _) = self.keys.get_value();
+        session_set(&request_key, &serde_json::to_string(&request).unwrap_or_default());
+        let url = auth::authorize_url(&api_base, &client_id, &request, &auth::challenge(&digest), provider_id);
+        if !go_to(&url) {
+            self.notice.try_set(Some("The sign-in page couldn't be opened.".into()));
+        }
+    }
+
+    /// Forgets the customer's tokens (memory and this tab's storage).
+    pub fn sign_out(&self, session: &Session) {
+        session.set(None);
+        let (request_key, tokens_key) = self.keys.get_value();
+        session_remove(&request_key);
+        session_remove(&tokens_key);
+        self.status.set(Status::Anonymous);
+    }
+}
+
+/// Who is signed in, with a way out; or why signing in didn't work.
+#[component]
+pub(crate) fn SignInBar(sign_in: SignIn, sign_out: Callback<()>) -> impl IntoView {
+    view! {
+        {move || sign_in.notice.get().map(|message| view! {
+            <div class="mc-notice mc-notice--warning mc-signin" data-testid="sign-in-notice" role="alert">
+                <p>{message}</p>
+            </div>
+        })}
+        {move || (sign_in.enabled && sign_in.status.get() == Status::SignedIn).then(|| view! {
+            <p class="mc-signin mc-hint" data-testid="signed-in">
+                "Signed in with TeamUp. "
+                <button type="button" class="mc-link-button" data-testid="sign-out" on:click=move |_| sign_out.run(())>
+                    "Sign out"
+                </button>
+            </p>
+        })}
+        {move || (sign_in.enabled && sign_in.status.get() == Status::Anonymous).then(|| view! {
+            <p class="mc-signin mc-hint" data-testid="sign-in-hint">
+                "You'll sign in with your TeamUp account before paying."
+            </p>
+        })}
+    }
+}
