@@ -43,7 +43,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 started=$(date +%s)
 
 if [ "$install" = 1 ]; then
-  bash scripts/install.sh
+  bash scripts/install.sh >&2
 fi
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
@@ -113,5 +113,5 @@ log "sandboxes: $API (+${LATENCY_MS} ms), $API_FAST, $API_SCALE (scale)"
 status=0
 node bench/run.mjs --widget-dir "$widget_dir" --api "$API" --api-fast "$API_FAST" --api-scale "$API_SCALE" \
   --latency "$LATENCY_MS" --out "$OUT/report.json" "${run_args[@]}" || status=$?
-log "done in $(( $(date +%s) - started )) s (build included)"
+log "done in $(( $(date +%s) - started )) s"
 exit "$status"
