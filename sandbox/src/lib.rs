@@ -3,7 +3,8 @@
 //! plus the hosted payment page that `next_url` points at, test hooks, and optionally the built
 //! widget itself. Under `/uelz` it also stands in for the Uelz billing API subset the gateway
 //! uses, with Uelz's hosted checkout at `/checkout/<purchase id>`, and test hooks can inject
-//! faults (latency, error statuses, broken bodies, dropped connections) into every API route. See README.md for the routes, demo data and assumptions.
+//! faults (latency, error statuses, broken bodies, dropped connections) into every API route.
+//! OAuth 2.0 sign-in (authorization code + PKCE) issues access tokens for the API. See README.md for the routes, demo data and assumptions.
 
 pub(crate) mod api;
 pub mod config;
@@ -12,6 +13,7 @@ mod faults;
 mod html;
 mod limits;
 mod money;
+mod oauth;
 mod pay_page;
 mod server;
 mod state;
@@ -20,12 +22,16 @@ pub mod uelz;
 mod urls;
 
 pub use config::{
-    parse_lifetime, Config, UelzConfig, DEFAULT_OFFER_LIFETIME, DEFAULT_UELZ_CHECKOUT_LIFETIME,
-    DEFAULT_UELZ_MERCHANT_PARAM, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT, UELZ_DEMO_ORGANIZATION_ID,
+    parse_lifetime, parse_oauth_client, Config, OAuthClient, UelzConfig,
+    DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_OAUTH_CODE_LIFETIME, DEFAULT_OFFER_LIFETIME,
+    DEFAULT_UELZ_CHECKOUT_LIFETIME, DEFAULT_UELZ_MERCHANT_PARAM, DEMO_OAUTH_CLIENT_ID,
+    DEMO_OAUTH_CLIENT_NAME, DEMO_OAUTH_REDIRECT_URIS, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT,
+    UELZ_DEMO_ORGANIZATION_ID,
 };
 pub use data::StudioData;
 pub use faults::{Fault, FaultOptions, FaultRoute, FaultSpec};
 pub use limits::MAX_BODY_BYTES;
+pub use oauth::OAuthStats;
 pub use server::{router, spawn, spawn_on, spawn_static_site, Running};
 pub use state::{PurchaseRecord, PurchaseStatus, Sandbox};
 pub use uelz::UelzData;

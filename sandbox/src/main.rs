@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use checkout_sandbox::{
-    parse_lifetime, spawn_on, Config, FaultSpec, StudioData, UelzConfig, DEFAULT_OFFER_LIFETIME,
+    parse_lifetime, parse_oauth_client, spawn_on, Config, FaultSpec, OAuthClient, StudioData,
+    UelzConfig, DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_OFFER_LIFETIME,
 };
 
 const USAGE: &str = "\
@@ -32,6 +33,16 @@ Uelz billing API subset under /uelz (hosted checkout at /checkout/<purchase id>)
                            unpaid purchases lapse this long after created_at: 90s, 30m, 1h or
                            seconds (default 30m)
 
+OAuth sign-in (authorization code + PKCE S256) at /api/v2/auth/oauth/authorize:
+  --oauth-client ID=URI[,URI...]
+                           register a client and its redirect URIs (loopback hosts match any
+                           port); repeatable; the first use replaces the demo client
+                           membership-checkout-demo (http://127.0.0.1/, http://localhost/,
+                           .../index.html, http://127.0.0.1/spa.html, http://127.0.0.1/plain.html)
+  --access-token-lifetime DUR
+                           how long issued access tokens work: 90s, 15m, 1h or seconds
+                           (default 1h); refresh with POST /api/v2/auth/refresh_access_token
+
 Fault injection (routes and faults: sandbox/README.md, section Fault injection):
   --fault ROUTE=FAULT[,times=N][,ms=N][,retry_after=N]
                            arm a fault at start-up; repeatable. times defaults to 0 (every
@@ -51,6 +62,9 @@ struct Cli {
     uelz: UelzConfig,
     uelz_merchants_given: bool,
     faults: Vec<FaultSpec>,
+    oauth_clients: Vec<OAuthClient>,
+    oauth_clients_given: bool,
+    access_token_lifetime: std::time::Duration,
 }
 
 fn non_empty(flag: &str, v: String) -> Result<String, String> {
@@ -73,6 +87,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
         uelz: UelzConfig::demo(),
         uelz_merchants_given: false,
         faults: Vec::new(),
+        oauth_clients: vec![OAuthClient::demo()],
+        oauth_clients_given: false,
+        access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -143,6 +160,19 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
                 cli.faults
                     .push(v.parse().map_err(|e| format!("--fault {v:?}: {e}"))?);
             }
+            "--oauth-client" => {
+                let v = value("--oauth-client")?;
+                let client = parse_oauth_client(&v).map_err(|e| format!("--oauth-client: {e}"))?;
+                if !cli.oauth_clients_given {
+                    cli.oauth_clients.clear();
+                    cli.oauth_clients_given = true;
+                }
+                cli.oauth_clients.retain(|c| c.id != client.id);
+                cli.oauth_clients.push(client);
+            }
+            "--access-token-lifetime" => {
+                cli.access_token_lifetime = parse_lifetime(&value("--access-token-lifetime")?)?
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -195,13 +225,13 @@ async fn main() -> ExitCode {
         }
     }
 
-    let config = Config {
-        offer_lifetime: cli.offer_lifetime,
-        public_url: cli.public_url.clone(),
-        widget_dir: cli.widget_dir.clone(),
-        data,
-        uelz: cli.uelz.clone(),
-    };
+    let mut config = Config::demo().with_access_token_lifetime(cli.access_token_lifetime);
+    config.offer_lifetime = cli.offer_lifetime;
+    config.public_url = cli.public_url.clone();
+    config.widget_dir = cli.widget_dir.clone();
+    config.data = data;
+    config.uelz = cli.uelz.clone();
+    config.oauth_clients = cli.oauth_clients.clone();
     let summary = summary(&config);
     let running = match spawn_on(config, cli.addr).await {
         Ok(r) => r,
@@ -258,6 +288,18 @@ fn summary(config: &Config) -> String {
         u.merchant_param,
         u.merchants.join(", "),
         u.checkout_lifetime
+    ));
+    for c in &config.oauth_clients {
+        lines.push(format!(
+            "  OAuth client {} ({}): {}",
+            c.id,
+            c.name,
+            c.redirect_uris.join(" ")
+        ));
+    }
+    lines.push(format!(
+        "  OAuth sign-in at /api/v2/auth/oauth/authorize; access tokens last {:?}",
+        config.access_token_lifetime
     ));
     for p in &config.data.providers {
         lines.push(format!("  provider {}: {}", p.id, p.name));
@@ -355,6 +397,31 @@ mod tests {
         assert!(parse_args(args("--fault teamup.refunds=latency")).is_err());
         assert!(parse_args(args("--fault *=status_500,ms=5")).is_err());
         assert!(USAGE.contains("--fault ROUTE=FAULT"));
+    }
+
+    #[test]
+    fn parses_oauth_flags() {
+        let cli = parse_args(args("")).unwrap().unwrap();
+        assert_eq!(cli.oauth_clients, [OAuthClient::demo()]);
+        assert_eq!(cli.access_token_lifetime.as_secs(), 3600);
+        let cli = parse_args(args(
+            "--oauth-client app=http://127.0.0.1/cb,https://app.example/oauth \
+             --oauth-client=other=http://localhost/ --access-token-lifetime 2s",
+        ))
+        .unwrap()
+        .unwrap();
+        let ids: Vec<&str> = cli.oauth_clients.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["app", "other"]);
+        assert_eq!(
+            cli.oauth_clients[0].redirect_uris,
+            ["http://127.0.0.1/cb", "https://app.example/oauth"]
+        );
+        assert_eq!(cli.access_token_lifetime.as_secs(), 2);
+        assert!(parse_args(args("--oauth-client app")).is_err());
+        assert!(parse_args(args("--oauth-client app=ftp://x.example/")).is_err());
+        assert!(parse_args(args("--access-token-lifetime never")).is_err());
+        assert!(USAGE.contains("--oauth-client ID=URI"));
+        assert!(USAGE.contains("--access-token-lifetime DUR"));
     }
 
     #[test]

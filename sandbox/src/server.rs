@@ -30,6 +30,7 @@ pub fn router(config: Config) -> (Router, Sandbox) {
         .merge(crate::pay_page::routes())
         .merge(crate::uelz::routes(&sandbox))
         .merge(crate::faults::routes())
+        .merge(crate::oauth::hook_routes())
         .route("/__sandbox/purchases", get(hook_purchases))
         .route("/__sandbox/uelz/purchases", get(hook_uelz_purchases))
         .route("/__sandbox/reset", post(hook_reset));
@@ -52,6 +53,8 @@ fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        // A browser POSTs the token endpoint with a form body (a simple request, no preflight)
+        // and refresh_access_token with JSON (preflighted: Content-Type is allowed below).
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -159,13 +162,25 @@ async fn index_page(State(sb): State<Sandbox>) -> Html<String> {
          <h2>Uelz</h2>\n<p>The Uelz subset is under <code>/uelz</code> (plans, coupons, customers, purchases). Send \
          <code>api-key: {key}</code> and <code>organization-id: {org}</code>. Pay links: \
          <code>/checkout/&lt;purchase id&gt;?return_url=…</code>, open for {uelz_lifetime}s.</p>\n\
+         <h2>Sign in (OAuth)</h2>\n<p>Authorization code with PKCE (S256): \
+         <code>GET /api/v2/auth/oauth/authorize</code>, <code>POST /api/v2/auth/oauth/token</code>, \
+         <code>POST /api/v2/auth/refresh_access_token</code>. Clients: {clients}. Access tokens last {token_lifetime}s. \
+         Without a token, customer mode with <code>TeamUp-Provider-ID</code> may read the catalogue.</p>\n\
          <p class=\"who\">Test hooks: <code>GET /__sandbox/purchases</code>, <code>GET /__sandbox/uelz/purchases</code>, \
-         <code>POST /__sandbox/reset</code>, <code>POST|DELETE /__sandbox/faults</code>. \
+         <code>POST /__sandbox/reset</code>, <code>POST|DELETE /__sandbox/faults</code>, <code>GET|DELETE /__sandbox/oauth</code>. \
          Start with <code>--widget-dir dist</code> to serve the widget here.</p>",
         lifetime = sb.offer_lifetime().as_secs(),
         key = esc(&sb.uelz_config().api_key),
         org = esc(&sb.uelz_config().organization_id),
         uelz_lifetime = sb.uelz_config().checkout_lifetime.as_secs(),
+        clients = esc(
+            &sb.oauth_clients()
+                .iter()
+                .map(|c| format!("{} ({})", c.id, c.redirect_uris.join(" ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        token_lifetime = sb.access_token_lifetime().as_secs(),
     );
     Html(page("checkout-sandbox", &body))
 }

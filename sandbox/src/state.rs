@@ -11,9 +11,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::config::{Config, UelzConfig};
+use crate::config::{Config, OAuthClient, UelzConfig};
 use crate::data::{PlanStatus, StudioData};
 use crate::faults::{Fault, FaultOptions, FaultRegistry, FaultRoute, FaultSpec, Taken};
+use crate::oauth::{OAuthState, OAuthStats};
 use crate::times::format_utc;
 use crate::uelz::state::UelzState;
 
@@ -34,6 +35,9 @@ pub(crate) struct Inner {
     /// Uelz settings; its `data` is what `reset` restores.
     uelz: UelzConfig,
     faults: Mutex<FaultRegistry>,
+    oauth_clients: Vec<OAuthClient>,
+    access_token_lifetime: Duration,
+    oauth_code_lifetime: Duration,
 }
 
 pub(crate) struct State {
@@ -41,6 +45,8 @@ pub(crate) struct State {
     pub purchases: Vec<Purchase>,
     next_purchase_id: u64,
     pub uelz: UelzState,
+    /// OAuth codes, issued tokens and counters (contract §6).
+    pub oauth: OAuthState,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,9 +251,13 @@ impl Sandbox {
                     purchases: Vec::new(),
                     next_purchase_id: 1,
                     uelz: UelzState::new(config.uelz.data.clone()),
+                    oauth: OAuthState::default(),
                 }),
                 uelz: config.uelz.clone(),
                 faults: Mutex::new(FaultRegistry::default()),
+                oauth_clients: config.oauth_clients.clone(),
+                access_token_lifetime: config.access_token_lifetime,
+                oauth_code_lifetime: config.oauth_code_lifetime,
             }),
         }
     }
@@ -306,15 +316,42 @@ impl Sandbox {
     }
 
     /// Forgets every purchase (TeamUp and Uelz), restores the data the sandbox started with
-    /// (so customers created at run time go) and disarms every fault.
+    /// (so customers created at run time go), forgets OAuth codes and tokens (zeroing the
+    /// counters) and disarms every fault.
     pub fn reset(&self) {
         let mut state = self.lock();
         state.data = self.inner.initial.clone();
         state.purchases.clear();
         state.next_purchase_id = 1;
         state.uelz = UelzState::new(self.inner.uelz.data.clone());
+        state.oauth = OAuthState::default();
         drop(state);
         self.lock_faults().clear();
+    }
+
+    /// The OAuth counters, as `GET /__sandbox/oauth` reports them.
+    pub fn oauth_stats(&self) -> OAuthStats {
+        self.lock().oauth.stats(std::time::Instant::now())
+    }
+
+    /// Forgets every OAuth code and issued token and zeroes the counters
+    /// (`DELETE /__sandbox/oauth`); the demo tokens keep working.
+    pub fn reset_oauth(&self) {
+        self.lock().oauth = OAuthState::default();
+    }
+
+    /// The registered OAuth clients.
+    pub fn oauth_clients(&self) -> &[OAuthClient] {
+        &self.inner.oauth_clients
+    }
+
+    /// Lifetime of issued access tokens (`expires_in`).
+    pub fn access_token_lifetime(&self) -> Duration {
+        self.inner.access_token_lifetime
+    }
+
+    pub(crate) fn oauth_code_lifetime(&self) -> Duration {
+        self.inner.oauth_code_lifetime
     }
 
     pub fn uelz_config(&self) -> &UelzConfig {
@@ -387,7 +424,7 @@ impl Sandbox {
 
 /// 128 random bits as hex. std's RandomState is seeded from the OS per thread and stepped
 /// per instance, which is unpredictable enough for a local sandbox's payment links.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();

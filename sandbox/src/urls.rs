@@ -73,6 +73,12 @@ pub fn page_link(
 /// fragment after the query. Parameters of the same names already present are replaced, so a
 /// page that was itself reached through a return_to link does not pile up `outcome=` values.
 pub fn append_query(url: &str, params: &[(&str, &str)]) -> String {
+    set_query(url, &[], params)
+}
+
+/// `append_query` that also drops the parameters named in `remove` (an OAuth redirect drops a
+/// stale `error` when it adds `code`, and the other way round).
+pub fn set_query(url: &str, remove: &[&str], params: &[(&str, &str)]) -> String {
     let (before_fragment, fragment) = match url.find('#') {
         Some(i) => (&url[..i], &url[i..]),
         None => (url, ""),
@@ -89,7 +95,7 @@ pub fn append_query(url: &str, params: &[(&str, &str)]) -> String {
                 .next()
                 .map(|(k, _)| k.into_owned())
                 .unwrap_or_default();
-            !params.iter().any(|(k, _)| *k == name)
+            !params.iter().any(|(k, _)| *k == name) && !remove.contains(&name.as_str())
         })
         .map(str::to_string)
         .collect();

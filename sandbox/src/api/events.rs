@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::auth::Ctx;
+use super::auth::{Ctx, Reader};
 use super::pagination::{paginate, Page, MAX_EVENT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::{ApiError, NamedRef, Req};
 use crate::data::{Event, EventStatus, Slot, StudioData};
@@ -73,7 +73,7 @@ pub fn event_out(e: &Event, data: &StudioData, base: &str) -> EventOut {
 
 pub async fn list(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
 ) -> Result<Json<Page<EventOut>>, ApiError> {
     let zone = ctx.provider.zone();
@@ -142,7 +142,7 @@ pub async fn list(
 
 pub async fn retrieve(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
     Path(id): Path<String>,
 ) -> Result<Json<EventOut>, ApiError> {
@@ -195,12 +195,12 @@ fn slot_out(s: &Slot, state: &SandboxState, customer: Option<u64>, now: OffsetDa
 }
 
 fn viewer(ctx: &Ctx) -> Option<u64> {
-    ctx.is_customer().then_some(ctx.profile.id)
+    ctx.profile_id().filter(|_| ctx.is_customer())
 }
 
 pub async fn list_slots(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
 ) -> Result<Json<Page<SlotOut>>, ApiError> {
     let zone = ctx.provider.zone();
@@ -243,7 +243,7 @@ pub async fn list_slots(
 
 pub async fn retrieve_slot(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     Path(id): Path<String>,
 ) -> Result<Json<SlotOut>, ApiError> {
     let state = sb.lock();

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::{Ctx, Mode};
+use super::auth::{Ctx, Mode, Reader};
 use super::pagination::{paginate, Page, MAX_PAGE_SIZE};
 use super::{ApiError, Req};
 use crate::data::{BillingUnit, Currency, Membership, MembershipType, PaymentPlan, StudioData};
@@ -86,7 +86,7 @@ pub fn visible_in(m: &Membership, ctx: &Ctx) -> bool {
 
 pub async fn list(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
 ) -> Result<Json<Page<MembershipOut>>, ApiError> {
     let for_sale = req.bool_param("for_sale")?;
@@ -133,7 +133,7 @@ pub async fn list(
 
 pub async fn retrieve(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
     Path(id): Path<String>,
 ) -> Result<Json<MembershipOut>, ApiError> {
@@ -257,7 +257,12 @@ fn plan_visible(p: &PaymentPlan, data: &StudioData, ctx: &Ctx) -> bool {
 }
 
 fn require_plan_permission(ctx: &Ctx) -> Result<(), ApiError> {
-    if ctx.mode == Mode::Provider && !ctx.profile.permissions.iter().any(|p| p == "super_admin") {
+    if ctx.mode == Mode::Provider
+        && !ctx
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.permissions.iter().any(|p| p == "super_admin"))
+    {
         return Err(ApiError::permission_denied(
             "You do not have permission to perform this action.",
         ));
@@ -267,7 +272,7 @@ fn require_plan_permission(ctx: &Ctx) -> Result<(), ApiError> {
 
 pub async fn list_plans(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
 ) -> Result<Json<Page<PlanOut>>, ApiError> {
     require_plan_permission(&ctx)?;
@@ -297,7 +302,7 @@ pub async fn list_plans(
 
 pub async fn retrieve_plan(
     State(sb): State<Sandbox>,
-    ctx: Ctx,
+    Reader(ctx): Reader,
     req: Req,
     Path(id): Path<String>,
 ) -> Result<Json<PlanOut>, ApiError> {

@@ -31,7 +31,12 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
     let f = |route: R, handlers: MethodRouter<Sandbox>| {
         faulty::<auth::Ctx>(sb, route, Api::TeamUp, handlers)
     };
+    // The catalogue may also be read anonymously in customer mode (`Reader`).
+    let c = |route: R, handlers: MethodRouter<Sandbox>| {
+        faulty::<auth::Reader>(sb, route, Api::TeamUp, handlers)
+    };
     Router::new()
+        .merge(crate::oauth::api_routes())
         .route(
             "/api/v2/auth/profiles",
             api(faulty::<auth::Authed>(
@@ -47,11 +52,11 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
         )
         .route(
             "/api/v2/memberships",
-            api(f(R::TeamupMemberships, get(memberships::list))),
+            api(c(R::TeamupMemberships, get(memberships::list))),
         )
         .route(
             "/api/v2/memberships/{id}",
-            api(f(R::TeamupMemberships, get(memberships::retrieve))),
+            api(c(R::TeamupMemberships, get(memberships::retrieve))),
         )
         .route(
             "/api/v2/memberships/{id}/initiate_purchase",
@@ -62,24 +67,24 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
         )
         .route(
             "/api/v2/membership_payment_plans",
-            api(f(R::TeamupPlans, get(memberships::list_plans))),
+            api(c(R::TeamupPlans, get(memberships::list_plans))),
         )
         .route(
             "/api/v2/membership_payment_plans/{id}",
-            api(f(R::TeamupPlans, get(memberships::retrieve_plan))),
+            api(c(R::TeamupPlans, get(memberships::retrieve_plan))),
         )
-        .route("/api/v2/events", api(f(R::TeamupEvents, get(events::list))))
+        .route("/api/v2/events", api(c(R::TeamupEvents, get(events::list))))
         .route(
             "/api/v2/events/{id}",
-            api(f(R::TeamupEvents, get(events::retrieve))),
+            api(c(R::TeamupEvents, get(events::retrieve))),
         )
         .route(
             "/api/v2/slots",
-            api(f(R::TeamupSlots, get(events::list_slots))),
+            api(c(R::TeamupSlots, get(events::list_slots))),
         )
         .route(
             "/api/v2/slots/{id}",
-            api(f(R::TeamupSlots, get(events::retrieve_slot))),
+            api(c(R::TeamupSlots, get(events::retrieve_slot))),
         )
         .route("/api/v2", get(not_found).post(not_found))
         .route(

@@ -267,7 +267,7 @@ pub(crate) fn validate(
     let customer = match int_field(body.get("customer"), true, false, form) {
         Ok(Some(n)) => {
             let ok = match ctx.mode {
-                Mode::Customer => as_id(n) == Some(ctx.profile.id),
+                Mode::Customer => as_id(n).is_some() && as_id(n) == ctx.profile_id(),
                 Mode::Provider => as_id(n)
                     .and_then(|id| data.profile(id, ProfileType::Customer))
                     .is_some_and(|(_, p)| p.provider == ctx.provider.id),
@@ -380,7 +380,7 @@ pub(crate) fn validate(
         }
     };
 
-    let slot_holder = customer.or((ctx.mode == Mode::Customer).then_some(ctx.profile.id));
+    let slot_holder = customer.or(ctx.profile_id().filter(|_| ctx.mode == Mode::Customer));
     let appointment_slot = match slot_raw {
         Ok(None) => None,
         Ok(Some(id)) => match data.slot(&id).filter(|s| s.provider == ctx.provider.id) {
