@@ -143,8 +143,8 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             let (api, status) = (api.clone(), sign_in.status.get());
             async move {
                 match (status, fixed) {
-                    (signin::Status::Exchanging, _) => futures::future::pending().await,
-                    (signin::Status::Anonymous, _) => Ok(None),
+                    // (While exchanging, `loaded` below says "loading".)
+                    (signin::Status::Exchanging | signin::Status::Anonymous, _) => Ok(None),
                     (signin::Status::SignedIn, Some(id)) => Ok(Some(id)),
                     (signin::Status::SignedIn, None) => api.customer_id().await.map(Some),
                 }
@@ -267,6 +267,9 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         uid,
     };
     let loaded = move || {
+        if sign_in.status.get() == signin::Status::Exchanging {
+            return None;
+        }
         match (customer.get(), memberships.get()) {
             (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
             (Some(Ok(_)), Some(Ok(list))) => Some(Ok(list)),

@@ -85,6 +85,11 @@ impl Studio {
         self.running.sandbox().ok_or_else(|| anyhow!("not a sandbox (static site)"))
     }
 
+    /// What the sandbox's OAuth server has done so far (codes issued and exchanged, refreshes…).
+    pub fn oauth_stats(&self) -> Result<checkout_sandbox::OAuthStats> {
+        Ok(self.sandbox()?.oauth_stats())
+    }
+
     /// The purchases the sandbox's Uelz has recorded (`GET /__sandbox/uelz/purchases`).
     pub fn uelz_purchases(&self) -> Result<Vec<Value>> {
         Ok(self.sandbox()?.uelz_purchases())

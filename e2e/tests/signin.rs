@@ -1,0 +1,206 @@
+//! "Sign in with TeamUp" (issue 7): a customer without a token signs in from the widget (OAuth 2.0
+//! authorization code + PKCE against the sandbox) and buys; a tampered `state` and a reused code
+//! are refused; an access token that lapses mid-checkout is refreshed without losing the choices.
+//!
+//! `#[ignore]`d like the other browser suites; scripts/test.sh runs them.
+
+mod support;
+
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure, Result};
+use checkout_e2e::HostElement;
+use checkout_sandbox::Config;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use support::browser::{run, wait_for};
+use support::pages::{run_async_js, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
+use support::studio::Studio;
+
+const PACK: u64 = 101;
+const DROP_IN: u64 = 102;
+const CLIENT: &str = "membership-checkout-e2e";
+const ALEX: &str = "alex.runner@example.com";
+
+/// The studio with an OAuth client for its sign-in page, and that page: the widget with a client
+/// id and no token.
+async fn studio(access_token_lifetime: Option<Duration>) -> Result<Studio> {
+    let mut config = Config::demo().with_oauth_client(CLIENT, "Riverside checkout (e2e)", &["http://127.0.0.1/signin.html"]);
+    if let Some(lifetime) = access_token_lifetime {
+        config = config.with_access_token_lifetime(lifetime);
+    }
+    let page = HostElement::demo().without("data-token").with("data-client-id", CLIENT);
+    Studio::start_with(config, &[("signin.html", page)]).await
+}
+
+/// On TeamUp's (the sandbox's) sign-in page.
+async fn wait_sign_in_page(c: &Client) -> Result<()> {
+    wait_for("TeamUp's sign-in page", || async {
+        Ok(c.current_url().await?.path().ends_with("/auth/oauth/authorize").then_some(()))
+    })
+    .await
+}
+
+async fn sign_in_as(c: &Client, email: &str) -> Result<()> {
+    wait_sign_in_page(c).await?;
+    let css = format!("button[data-testid=\"oauth-sign-in\"][data-user=\"{email}\"]");
+    let button = wait_for(&format!("the sign-in button for {email}"), || async {
+        Ok(c.find_all(Locator::Css(&css)).await?.into_iter().next())
+    })
+    .await?;
+    button.click().await?;
+    Ok(())
+}
+
+/// Opens the sign-in page, chooses `membership` and continues: off to sign in.
+async fn choose_and_continue(c: &Client, studio: &Studio, membership: u64) -> Result<CheckoutPage> {
+    let widget = CheckoutPage::open(c, &studio.url("/signin.html")).await?;
+    widget.wait_state("browsing").await?;
+    widget.visible("sign-in-hint").await?;
+    widget.choose_membership(membership).await?;
+    widget.press_continue().await?;
+    Ok(widget)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn a_customer_without_a_token_signs_in_and_buys() {
+    run("a_customer_without_a_token_signs_in_and_buys", |c| async move {
+        let studio = studio(None).await?;
+        choose_and_continue(&c, &studio, PACK).await?;
+        ensure!(studio.purchases()?.is_empty(), "nothing is bought before signing in");
+        let at = c.current_url().await?;
+        let query: std::collections::HashMap<_, _> = at.query_pairs().into_owned().collect();
+        ensure!(query.get("code_challenge_method").map(String::as_str) == Some("S256"), "PKCE S256: {at}");
+        ensure!(query.get("state").is_some_and(|s| s.len() >= 20), "a random state: {at}");
+        ensure!(query.get("client_id").map(String::as_str) == Some(CLIENT), "{at}");
+
+        sign_in_as(&c, ALEX).await?;
+        // Back on the studio's page the widget exchanges the code, restores the choice and carries on.
+        let payment = PaymentPage::wait(&c).await?;
+        let purchase = studio.only_purchase()?;
+        ensure!(purchase["membership"] == json!(PACK), "the choice made before signing in was bought: {purchase}");
+        ensure!(purchase["customer"] == json!(DEMO_CUSTOMER), "as the customer who signed in: {purchase}");
+        let stats = studio.oauth_stats()?;
+        ensure!(stats.codes_exchanged == 1, "one code exchanged: {stats:?}");
+
+        payment.pay().await?;
+        let widget = CheckoutPage::on(&c);
+        widget.wait_outcome("paid").await?;
+        widget.visible("signed-in").await?;
+        let stored = run_async_js(&c, "return { local: localStorage.length, url: location.href, html: document.documentElement.outerHTML };", vec![]).await?;
+        ensure!(stored["local"] == json!(0), "nothing in localStorage: {stored}");
+        ensure!(!stored["url"].as_str().unwrap_or("").contains("code="), "no code in the address: {stored}");
+
+        // Signing out forgets the tokens: continuing asks to sign in again.
+        widget.click("sign-out").await?;
+        widget.visible("sign-in-hint").await?;
+        let tokens = run_async_js(&c, "return sessionStorage.getItem('membership-checkout:100:tokens');", vec![]).await?;
+        ensure!(tokens.is_null(), "the tokens are gone from this tab: {tokens}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn a_tampered_state_is_refused() {
+    run("a_tampered_state_is_refused", |c| async move {
+        let studio = studio(None).await?;
+        choose_and_continue(&c, &studio, PACK).await?;
+        wait_sign_in_page(&c).await?;
+        // Someone swaps the state: the answer comes back with one this page never made.
+        let mut url = c.current_url().await?;
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .into_owned()
+            .map(|(k, v)| if k == "state" { (k, "forged-state-0123456789abcdef".to_string()) } else { (k, v) })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        c.goto(url.as_str()).await?;
+        sign_in_as(&c, ALEX).await?;
+
+        let widget = CheckoutPage::on(&c);
+        let notice = widget.text_of("sign-in-notice").await?;
+        ensure!(notice.contains("didn't match"), "{notice}");
+        widget.visible("sign-in-hint").await?;
+        let stats = studio.oauth_stats()?;
+        ensure!(stats.codes_issued == 1 && stats.codes_exchanged == 0, "the code was never exchanged: {stats:?}");
+        ensure!(studio.purchases()?.is_empty(), "nothing bought");
+        ensure!(!c.current_url().await?.as_str().contains("code="), "the code is wiped from the address");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn a_reused_code_is_refused() {
+    run("a_reused_code_is_refused", |c| async move {
+        let studio = studio(None).await?;
+        choose_and_continue(&c, &studio, PACK).await?;
+        wait_sign_in_page(&c).await?;
+        // The sign-in page's own form, submitted by fetch: its redirect's address carries the code.
+        // The sign-in request the widget stored (same origin here) has the verifier.
+        let got = run_async_js(
+            &c,
+            "const form = document.querySelector('form');\n\
+             const data = new URLSearchParams(new FormData(form));\n\
+             data.set('user', document.querySelector('button[data-testid=oauth-sign-in]').value);\n\
+             const target = new URL(form.getAttribute('action') || '', location.href);\n\
+             const res = await fetch(target, { method: 'POST', body: data });\n\
+             const back = new URL(res.url);\n\
+             const request = JSON.parse(sessionStorage.getItem('membership-checkout:100:sign-in'));\n\
+             const exchange = () => fetch('/api/v2/auth/oauth/token', { method: 'POST', body: new URLSearchParams({\n\
+               grant_type: 'authorization_code', code: back.searchParams.get('code'), client_id: args[0],\n\
+               redirect_uri: request.redirect_uri, code_verifier: request.verifier }) }).then(async r => [r.status, await r.json()]);\n\
+             const first = await exchange();\n\
+             const second = await exchange();\n\
+             return { back: res.url, first, second };",
+            vec![json!(CLIENT)],
+        )
+        .await?;
+        ensure!(got["first"][0] == json!(200), "the code works once: {got}");
+        ensure!(got["second"][0] == json!(400) && got["second"][1]["code"] == json!("invalid_grant"), "and only once: {got}");
+
+        // The browser arrives with the used code: the widget's exchange is refused and it says so.
+        let back = got["back"].as_str().ok_or_else(|| anyhow!("no redirect address: {got}"))?;
+        c.goto(back).await?;
+        let widget = CheckoutPage::on(&c);
+        let notice = widget.text_of("sign-in-notice").await?;
+        ensure!(notice.contains("didn't work"), "{notice}");
+        widget.visible("sign-in-hint").await?;
+        ensure!(studio.purchases()?.is_empty(), "nothing bought with a used code");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn an_access_token_lapsing_mid_checkout_is_refreshed_and_the_choice_kept() {
+    run("an_access_token_lapsing_mid_checkout_is_refreshed_and_the_choice_kept", |c| async move {
+        let studio = studio(Some(Duration::from_secs(3))).await?;
+        choose_and_continue(&c, &studio, PACK).await?;
+        sign_in_as(&c, ALEX).await?;
+        PaymentPage::wait(&c).await?.cancel().await?;
+        let widget = CheckoutPage::on(&c);
+        widget.wait_outcome("cancelled").await?;
+        widget.click("start-again").await?;
+
+        // A new choice, then the access token lapses while the customer thinks it over.
+        widget.choose_membership(DROP_IN).await?;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let before = studio.oauth_stats()?;
+        widget.press_continue().await?;
+        PaymentPage::wait(&c).await?;
+        let after = studio.oauth_stats()?;
+        ensure!(after.refreshes > before.refreshes, "the token was refreshed: {before:?} -> {after:?}");
+        let purchases = studio.purchases()?;
+        let last = purchases.last().ok_or_else(|| anyhow!("no purchase"))?;
+        ensure!(last["membership"] == json!(DROP_IN) && last["customer"] == json!(DEMO_CUSTOMER), "the choice survived: {last}");
+        Ok(())
+    })
+    .await;
+}
