@@ -204,3 +204,34 @@ async fn an_access_token_lapsing_mid_checkout_is_refreshed_and_the_choice_kept()
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn a_host_page_hands_over_its_token_and_a_fresh_one_when_asked() {
+    run("a_host_page_hands_over_its_token_and_a_fresh_one_when_asked", |c| async move {
+        let studio = studio(None).await?;
+        CheckoutPage::open(&c, &studio.url("/signin.html")).await?;
+        // The page signed the customer in itself; its token has gone stale by the time the widget uses it.
+        run_async_js(
+            &c,
+            "window.__asked = 0;\n\
+             const el = document.createElement('div'); el.id = 'api-host'; document.body.append(el);\n\
+             await MembershipCheckout.mount(el, { apiBase: '/api/v2', providerId: 100, token: 'stale-token',\n\
+               getFreshToken: async () => { window.__asked++; return 'demo-customer-token'; } });",
+            vec![],
+        )
+        .await?;
+        let widget = CheckoutPage::on(&c).within("#api-host");
+        widget.wait_state("browsing").await?;
+        ensure!(!widget.shows_now("sign-in-hint").await?, "a host-given token needs no sign-in");
+        let asked = run_async_js(&c, "return { asked: window.__asked, attrs: document.getElementById('api-host').getAttributeNames() };", vec![]).await?;
+        ensure!(asked["asked"] == json!(1), "the page was asked once for a fresh token: {asked}");
+        ensure!(!asked["attrs"].to_string().contains("token"), "no token in the DOM: {asked}");
+        widget.choose_membership(PACK).await?;
+        widget.press_continue().await?;
+        PaymentPage::wait(&c).await?;
+        ensure!(studio.only_purchase()?["customer"] == json!(DEMO_CUSTOMER));
+        Ok(())
+    })
+    .await;
+}

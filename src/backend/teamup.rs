@@ -122,10 +122,13 @@ impl TeamUp {
             self.session.renew().await;
         }
         let json = body.is_some();
+        let sent_with = self.session.access();
         let first = self.transport.send(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &read).await;
         match first {
             Err(error) if error.status() == Some(401) && self.session.can_renew() => {
-                if self.session.renew().await {
+                // Another request may have renewed the token meanwhile: then just use the new one.
+                let renewed = self.session.access() != sent_with || self.session.renew().await;
+                if renewed {
                     self.transport.send(method, url, &self.headers(json), body, timeout_ms, repeat, &read).await
                 } else {
                     Err(error)
