@@ -189,14 +189,16 @@ async fn an_access_token_lapsing_mid_checkout_is_refreshed_and_the_choice_kept()
         widget.wait_outcome("cancelled").await?;
         widget.click("start-again").await?;
 
-        // A new choice, then the access token lapses while the customer thinks it over.
+        // A new choice, and the customer thinks it over for longer than the access token lives: it
+        // is renewed before it lapses, without a request needing it.
         widget.choose_membership(DROP_IN).await?;
-        tokio::time::sleep(Duration::from_secs(4)).await;
         let before = studio.oauth_stats()?;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let meanwhile = studio.oauth_stats()?;
+        ensure!(meanwhile.refreshes > before.refreshes, "renewed while the customer was deciding: {before:?} -> {meanwhile:?}");
+        ensure!(meanwhile.tokens_active >= 1, "a live access token: {meanwhile:?}");
         widget.press_continue().await?;
         PaymentPage::wait(&c).await?;
-        let after = studio.oauth_stats()?;
-        ensure!(after.refreshes > before.refreshes, "the token was refreshed: {before:?} -> {after:?}");
         let purchases = studio.purchases()?;
         let last = purchases.last().ok_or_else(|| anyhow!("no purchase"))?;
         ensure!(last["membership"] == json!(DROP_IN) && last["customer"] == json!(DEMO_CUSTOMER), "the choice survived: {last}");

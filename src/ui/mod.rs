@@ -124,6 +124,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let api = TeamUp::with_session(&settings, widget_transport(timeout_ms), session.clone());
     if sign_in.enabled {
         session.set_renewal(api.refresher());
+        signin::keep_fresh(sign_in, session.clone());
     }
     let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;

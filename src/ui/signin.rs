@@ -176,3 +176,42 @@ pub(crate) fn SignInBar(sign_in: SignIn, sign_out: Callback<()>) -> impl IntoVie
         })}
     }
 }
+
+/// Renews a signed-in customer's tokens shortly before the access token lapses, for as long as
+/// the widget is on the page (the timer goes with it).
+pub(crate) fn keep_fresh(sign_in: SignIn, session: Session) {
+    let session = send_wrapper::SendWrapper::new(session);
+    Effect::new(move |_| {
+        if sign_in.status.get() != Status::SignedIn {
+            return;
+        }
+        let current = StoredValue::new(None::<TimeoutHandle>);
+        on_cleanup(move || {
+            if let Some(Some(handle)) = current.try_get_value() {
+                handle.clear();
+            }
+        });
+        schedule((*session).clone(), current);
+    });
+}
+
+fn schedule(session: Session, current: StoredValue<Option<TimeoutHandle>>) {
+    let Some(wait_ms) = session.renew_in_ms(now_ms()) else { return };
+    let session_then = send_wrapper::SendWrapper::new(session);
+    let fire = move || {
+        let session = session_then.take();
+        leptos::task::spawn_local(async move {
+            // Gone from the page meanwhile: nothing more to do.
+            if current.try_get_value().is_none() {
+                return;
+            }
+            if session.needs_renewal(now_ms()) && !session.renew().await {
+                return;
+            }
+            schedule(session, current);
+        });
+    };
+    if let Ok(handle) = set_timeout_with_handle(fire, std::time::Duration::from_millis(wait_ms as u64)) {
+        current.try_set_value(Some(handle));
+    }
+}
