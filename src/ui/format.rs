@@ -22,8 +22,16 @@ fn options(pairs: &[(&str, &str)]) -> Object {
     opts
 }
 
+thread_local! {
+    /// Formatters by locale and options: building one is costly, and a schedule labels thousands.
+    static DATE_FORMATS: std::cell::RefCell<std::collections::HashMap<String, Intl::DateTimeFormat>> = Default::default();
+}
+
 fn format_with(ms: f64, locale: Option<&str>, pairs: &[(&str, &str)]) -> String {
-    let formatter = Intl::DateTimeFormat::new(&locales(locale), &options(pairs));
+    let key = format!("{locale:?}{pairs:?}");
+    let formatter = DATE_FORMATS.with(|formats| {
+        formats.borrow_mut().entry(key).or_insert_with(|| Intl::DateTimeFormat::new(&locales(locale), &options(pairs))).clone()
+    });
     formatter
         .format()
         .call1(&JsValue::NULL, &Date::new(&JsValue::from_f64(ms)))

@@ -197,6 +197,14 @@ fn slot_label(slot: &Slot, locale: Option<&str>) -> String {
 fn BookingChoice(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, schedule, slots, locale, .. } = shared;
     let booking = move || checkout.with(|c| c.selection.booking.clone());
+    let chosen_event = move || match booking() {
+        Booking::Event(id) => id.to_string(),
+        _ => String::new(),
+    };
+    let chosen_slot = move || match booking() {
+        Booking::Slot(id) => id,
+        _ => String::new(),
+    };
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
     let event_problem = move || checkout.with(|c| c.problems.get("event"));
     let slot_problem = move || checkout.with(|c| c.problems.get("slot"));
@@ -215,18 +223,24 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
             Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint" data-testid="no-events">"No classes in the next two weeks can be booked with this membership."</p> }.into_any(),
             Some(Ok(list)) => {
                 let described = described.clone();
+                // One binding for the select's value, not one per option: a schedule can hold
+                // thousands of classes, and every choice would wake each of them.
+                let initial_event = checkout.with_untracked(|c| match c.selection.booking {
+                    Booking::Event(id) => Some(id),
+                    _ => None,
+                });
                 view! {
-                    <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked
+                    <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
                         aria-invalid=move || event_problem().is_some().to_string()
                         aria-describedby=move || event_problem().map(|_| described.clone())
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
                             checkout.update(|c| c.choose_event(value.parse().ok()));
                         }>
-                        <option value="" prop:selected=move || !matches!(booking(), Booking::Event(_))>"No class"</option>
+                        <option value="" selected=initial_event.is_none()>"No class"</option>
                         {list.into_iter().map(|e| {
                             let id = e.id;
-                            view! { <option value=id.to_string() prop:selected=move || booking() == Booking::Event(id)>{event_label(&e, locale.get_value().as_deref())}</option> }
+                            view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(&e, locale.get_value().as_deref())}</option> }
                         }).collect_view()}
                     </select>
                 }.into_any()
@@ -241,20 +255,23 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
             Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint">"No appointments are free in the next two weeks."</p> }.into_any(),
             Some(Ok(list)) => {
                 let described = described.clone();
+                let initial_slot = checkout.with_untracked(|c| match &c.selection.booking {
+                    Booking::Slot(id) => Some(id.clone()),
+                    _ => None,
+                });
                 view! {
-                    <select id=slot_id.clone() class="mc-select" data-testid="slot-select" disabled=locked
+                    <select id=slot_id.clone() class="mc-select" data-testid="slot-select" disabled=locked prop:value=chosen_slot
                         aria-invalid=move || slot_problem().is_some().to_string()
                         aria-describedby=move || slot_problem().map(|_| described.clone())
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
                             checkout.update(|c| c.choose_slot(Some(value)));
                         }>
-                        <option value="" prop:selected=move || !matches!(booking(), Booking::Slot(_))>"No appointment"</option>
+                        <option value="" selected=initial_slot.is_none()>"No appointment"</option>
                         {list.into_iter().map(|s| {
                             let label = slot_label(&s, locale.get_value().as_deref());
-                            let id = s.id;
-                            let key = id.clone();
-                            view! { <option value=id prop:selected=move || matches!(booking(), Booking::Slot(ref chosen) if *chosen == key)>{label}</option> }
+                            let chosen = initial_slot.as_ref() == Some(&s.id);
+                            view! { <option value=s.id selected=chosen>{label}</option> }
                         }).collect_view()}
                     </select>
                 }.into_any()
