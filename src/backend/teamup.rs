@@ -95,10 +95,6 @@ impl TeamUp {
         headers
     }
 
-    pub fn authorize_base(&self) -> &str {
-        &self.base
-    }
-
     pub fn token_url(&self) -> String {
         format!("{}/auth/oauth/token", self.base)
     }
@@ -140,10 +136,7 @@ impl TeamUp {
 
     /// Exchanges a sign-in code for tokens (`POST /auth/oauth/token`, form-encoded).
     pub async fn exchange_code(&self, form: String) -> Result<Tokens, ApiError> {
-        let headers = [
-            ("Accept", "application/json".to_string()),
-            ("Content-Type", "application/x-www-form-urlencoded".to_string()),
-        ];
+        let headers = sign_in_headers("application/x-www-form-urlencoded");
         let t = &self.transport;
         t.send(Method::Post, &self.token_url(), &headers, Some(form), t.timeout_ms, Repeat::OnlyIfRefused, read_tokens).await
     }
@@ -155,7 +148,7 @@ impl TeamUp {
             let (transport, url) = (transport.clone(), url.clone());
             Box::pin(async move {
                 let refresh = current?.refresh?;
-                let headers = [("Accept", "application/json".to_string()), ("Content-Type", "application/json".to_string())];
+                let headers = sign_in_headers("application/json");
                 let body = crate::auth::refresh_body(&refresh);
                 let timeout = transport.timeout_ms;
                 transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await.ok()
@@ -316,6 +309,11 @@ pub fn representatives(events: &[Event]) -> BTreeMap<PermissionGroup, u64> {
 fn window(now_ms: f64) -> (String, String) {
     use crate::model::format_rfc3339_ms;
     (format_rfc3339_ms(now_ms), format_rfc3339_ms(now_ms + SCHEDULE_DAYS * 86_400_000.0))
+}
+
+/// Headers of the sign-in calls: no credentials (the code or refresh token is in the body).
+fn sign_in_headers(content_type: &str) -> [(&'static str, String); 2] {
+    [("Accept", "application/json".to_string()), ("Content-Type", content_type.to_string())]
 }
 
 fn read_tokens(reply: &Reply) -> Result<Tokens, ApiError> {

@@ -74,10 +74,7 @@ pub fn console_error(message: &str) {
 /// A fresh idempotency key from the browser's cryptographic random source. `None` only if the
 /// platform has no `crypto` (then the caller refuses to send rather than risk a duplicate).
 pub fn random_uuid() -> Option<String> {
-    let crypto = web_sys::window()?.crypto().ok()?;
-    let mut bytes = [0u8; 16];
-    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(crate::checkout::uelz::uuid_v4(bytes))
+    random_bytes::<16>().map(crate::checkout::uelz::uuid_v4)
 }
 
 /// The customer's calendar date, `YYYY-MM-DD`, as a date input shows it.

@@ -76,6 +76,11 @@ impl ApiError {
         ApiError::invalid(fe)
     }
 
+    /// DRF's answer to a body that isn't JSON.
+    pub fn json_parse(error: impl std::fmt::Display) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "parse_error", format!("JSON parse error - {error}"))
+    }
+
     pub fn not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found.")
     }

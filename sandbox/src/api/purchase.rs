@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
@@ -79,13 +79,7 @@ pub fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Body, ApiError> {
                 fields: HashMap::new(),
             });
         }
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "parse_error",
-                format!("JSON parse error - {e}"),
-            )
-        })?;
+        let value: Value = serde_json::from_slice(bytes).map_err(ApiError::json_parse)?;
         let Value::Object(map) = value else {
             let got = match value {
                 Value::Array(_) => "list",

@@ -194,13 +194,7 @@ fn parse_refresh(headers: &HeaderMap, body: &[u8]) -> Result<RefreshBody, ApiErr
             out.errors.add("refresh_token", REQUIRED);
             return Ok(out);
         }
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "parse_error",
-                format!("JSON parse error - {e}"),
-            )
-        })?;
+        let value: Value = serde_json::from_slice(body).map_err(ApiError::json_parse)?;
         let Value::Object(map) = value else {
             let mut fe = FieldErrors::new();
             fe.add(
