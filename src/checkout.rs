@@ -7,6 +7,7 @@ pub mod uelz;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::error::ApiError;
+use crate::i18n::{Text, Tr};
 use crate::backend::teamup::PurchaseRequest;
 use crate::model::Offer;
 
@@ -30,10 +31,12 @@ pub struct Selection {
 /// Messages shown next to the control they concern (keyed by control name), or above the button (`form`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Problems {
-    fields: Vec<(&'static str, String)>,
-    pub form: Option<String>,
+    fields: Vec<(&'static str, Text)>,
+    pub form: Option<Text>,
     /// Offer "try again": every failure except a validation refusal, which needs a changed choice.
     pub retryable: bool,
+    /// Found by trying to continue: listed in the error summary, which takes the focus.
+    pub summary: bool,
 }
 
 impl Problems {
@@ -41,11 +44,25 @@ impl Problems {
         self.fields.is_empty() && self.form.is_none()
     }
 
-    pub fn get(&self, control: &str) -> Option<String> {
+    pub fn get(&self, control: &str) -> Option<Text> {
         self.fields.iter().find(|(c, _)| *c == control).map(|(_, m)| m.clone())
     }
 
-    pub fn set(&mut self, control: &'static str, message: impl Into<String>) {
+    /// The control's message in the customer's language.
+    pub fn text(&self, control: &str, tr: Tr) -> Option<String> {
+        self.get(control).map(|t| tr.text(&t))
+    }
+
+    pub fn form_text(&self, tr: Tr) -> Option<String> {
+        self.form.as_ref().map(|t| tr.text(t))
+    }
+
+    /// Every control with a message, in the order they were found.
+    pub fn controls(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.iter().map(|(c, _)| *c)
+    }
+
+    pub fn set(&mut self, control: &'static str, message: impl Into<Text>) {
         self.clear(control);
         self.fields.push((control, message.into()));
     }
@@ -72,8 +89,7 @@ impl Form for Selection {
 }
 
 /// Said when a purchase without an idempotency key may or may not have been made.
-pub const OUTCOME_UNKNOWN: &str = "We couldn't confirm whether your offer was created. Nothing has been charged: \
-you only pay on the next page. If you try again, an unfinished earlier offer simply lapses.";
+pub const OUTCOME_UNKNOWN: &str = "error.outcome_unknown";
 
 /// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that Back
 /// from the payment page can show the countdown or say that the offer lapsed.
@@ -150,11 +166,13 @@ pub struct Checkout<S = Selection> {
     pub selection: S,
     pub phase: Phase,
     pub problems: Problems,
+    /// Continue attempts that ended in problems: each one moves the focus to the error summary.
+    pub failures: u32,
 }
 
 impl<S: Default> Default for Checkout<S> {
     fn default() -> Self {
-        Checkout { selection: S::default(), phase: Phase::Browsing, problems: Problems::default() }
+        Checkout { selection: S::default(), phase: Phase::Browsing, problems: Problems::default(), failures: 0 }
     }
 }
 
@@ -206,14 +224,14 @@ impl Checkout {
         }
         self.problems = Problems::default();
         if self.selection.membership.is_none() {
-            self.problems.set("membership", "Choose a membership.");
-            return false;
+            self.problems.set("membership", "error.choose_membership");
+        } else if self.selection.needs_plan && self.selection.plan.is_none() {
+            self.problems.set("plan", "error.choose_payment_plan");
+        } else {
+            return true;
         }
-        if self.selection.needs_plan && self.selection.plan.is_none() {
-            self.problems.set("plan", "Choose a payment plan.");
-            return false;
-        }
-        true
+        self.summarise_problems();
+        false
     }
 
     pub fn submit(&mut self, customer: u64, return_to: &str) -> Option<PurchaseRequest> {
@@ -244,6 +262,12 @@ impl<S: Form> Checkout<S> {
         self.phase == Phase::Browsing
     }
 
+    /// The problems came from trying to continue: the summary lists them and takes the focus.
+    pub(crate) fn summarise_problems(&mut self) {
+        self.problems.summary = true;
+        self.failures += 1;
+    }
+
     /// The customer changed these controls: their messages, and the form-level one, are stale.
     pub(crate) fn touched(&mut self, controls: &[&str]) {
         for control in controls {
@@ -265,16 +289,16 @@ impl<S: Form> Checkout<S> {
             for (field, messages) in field_errors {
                 let text = messages.join(" ");
                 match S::CONTROLS.iter().find(|(f, _)| f == field) {
-                    Some((_, control)) => problems.set(control, text),
+                    Some((_, control)) => problems.set(control, Text::Said(text)),
                     None => form.push(text),
                 }
             }
         }
         problems.form = if !form.is_empty() {
-            Some(form.join(" "))
+            Some(Text::Said(form.join(" ")))
         } else if !S::SAFE_TO_RESEND && crate::backend::retry::outcome_unknown(error) {
             // Not sent again by itself: the customer decides, knowing what happens.
-            Some(OUTCOME_UNKNOWN.to_string())
+            Some(Text::Key(OUTCOME_UNKNOWN))
         } else if problems.is_empty() {
             Some(error.user_message())
         } else {
@@ -282,14 +306,16 @@ impl<S: Form> Checkout<S> {
         };
         problems.retryable = !matches!(error.status(), Some(400 | 422));
         self.problems = problems;
+        self.summarise_problems();
     }
 
-    /// The server made an offer we won't follow (see [`crate::redirect`]): say why; retrying
-    /// would only get the same answer.
-    pub fn refuse_offer(&mut self, message: String) {
+    /// The server made an offer we won't follow (see [`crate::redirect`]): say so (the details
+    /// go to the console); retrying would only get the same answer.
+    pub fn refuse_offer(&mut self) {
         if self.phase == Phase::Submitting {
             self.phase = Phase::Browsing;
-            self.problems = Problems { form: Some(message), ..Problems::default() };
+            self.problems = Problems { form: Some(Text::Key("error.offer_refused")), ..Problems::default() };
+            self.summarise_problems();
         }
     }
 
@@ -348,6 +374,25 @@ impl<S: Form> Checkout<S> {
             self.phase = Phase::Browsing;
             self.problems = Problems::default();
         }
+    }
+}
+
+/// How long before an offer lapses a screen reader is told the time left (besides on arrival):
+/// often enough to plan by, never every second.
+pub const ANNOUNCE_AT_S: [u32; 5] = [30, 60, 120, 300, 600];
+
+/// The announcement point the time left has reached (`None` while more than ten minutes are left).
+pub fn countdown_milestone(remaining_ms: f64) -> Option<u32> {
+    ANNOUNCE_AT_S.into_iter().find(|s| remaining_ms <= f64::from(*s) * 1000.0)
+}
+
+/// What to say for `seconds` left: whole minutes (rounded up) from a minute on, else seconds.
+pub fn time_left_words(tr: Tr, remaining_ms: f64) -> String {
+    let seconds = (remaining_ms / 1000.0).ceil().max(0.0) as u64;
+    if seconds >= 60 {
+        tr.n("offer.left_minutes", seconds.div_ceil(60), &[])
+    } else {
+        tr.n("offer.left_seconds", seconds, &[])
     }
 }
 
@@ -432,7 +477,7 @@ mod tests {
     fn membership_is_required() {
         let mut c = Checkout::<Selection>::default();
         assert_eq!(c.submit(1, RETURN), None);
-        assert_eq!(c.problems.get("membership").as_deref(), Some("Choose a membership."));
+        assert_eq!(c.problems.text("membership", Tr::english()).as_deref(), Some("Choose a membership."));
         assert_eq!(c.phase, Phase::Browsing);
     }
 
@@ -441,7 +486,7 @@ mod tests {
         let mut c = Checkout::<Selection>::default();
         c.choose_membership(103, true);
         assert_eq!(c.submit(4242, RETURN), None);
-        assert_eq!(c.problems.get("plan").as_deref(), Some("Choose a payment plan."));
+        assert_eq!(c.problems.text("plan", Tr::english()).as_deref(), Some("Choose a payment plan."));
         c.choose_plan(1032);
         assert!(c.problems.get("plan").is_none());
         let req = c.submit(4242, RETURN).unwrap();
@@ -526,8 +571,8 @@ mod tests {
         );
         c.fail(&err);
         assert_eq!(c.phase, Phase::Browsing);
-        assert_eq!(c.problems.get("plan").as_deref(), Some("This payment plan is not for sale."));
-        assert_eq!(c.problems.get("slot").as_deref(), Some("This membership can't be used for this appointment."));
+        assert_eq!(c.problems.text("plan", Tr::english()).as_deref(), Some("This payment plan is not for sale."));
+        assert_eq!(c.problems.text("slot", Tr::english()).as_deref(), Some("This membership can't be used for this appointment."));
         assert_eq!(c.problems.form, None);
         assert_eq!(c.selection.plan, Some(1033));
         c.choose_plan(1031);
@@ -540,21 +585,23 @@ mod tests {
         c.choose_membership(101, false);
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::Timeout);
-        assert_eq!(c.problems.form.as_deref(), Some(OUTCOME_UNKNOWN), "a timed-out purchase may have been made");
+        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some(Tr::english().t(OUTCOME_UNKNOWN)), "a timed-out purchase may have been made");
         assert!(c.problems.retryable, "the customer may choose to try again");
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::from_response(400, r#"{"field_errors":{"non_field_errors":["This membership is not for sale."]}}"#));
-        assert_eq!(c.problems.form.as_deref(), Some("This membership is not for sale."));
+        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some("This membership is not for sale."));
         assert!(!c.problems.retryable, "a refusal needs a different choice, not a retry");
         c.submit(1, RETURN).unwrap();
         c.fail(&ApiError::from_response(401, r#"{"detail":"Invalid token."}"#));
-        assert_eq!(c.problems.form.as_deref(), Some("Invalid token."));
+        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some("Invalid token."));
         assert!(c.problems.retryable, "401/404/5xx still offer a way to retry");
         c.fail(&ApiError::Timeout);
-        assert_eq!(c.problems.form.as_deref(), Some("Invalid token."), "fail outside submitting is ignored");
+        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some("Invalid token."), "fail outside submitting is ignored");
         c.submit(1, RETURN).unwrap();
-        c.refuse_offer("untrusted".into());
-        assert_eq!((c.phase.name(), c.problems.form.as_deref(), c.problems.retryable), ("browsing", Some("untrusted"), false));
+        c.refuse_offer();
+        let refused = Tr::english().t("error.offer_refused");
+        assert_eq!((c.phase.name(), c.problems.form_text(Tr::english()).as_deref(), c.problems.retryable), ("browsing", Some(refused), false));
+        assert!(c.problems.summary && c.failures > 0, "the summary lists it and takes the focus");
     }
 
     #[test]
@@ -614,5 +661,20 @@ mod tests {
         assert_eq!(strip_outcome_params("https://s.example/j?a=1&outcome=paid&purchase=9&b=2#top"), "https://s.example/j?a=1&b=2#top");
         assert_eq!(strip_outcome_params("https://s.example/j?outcome=paid"), "https://s.example/j");
         assert_eq!(strip_outcome_params("https://s.example/j"), "https://s.example/j");
+    }
+
+    #[test]
+    fn countdown_is_announced_at_milestones_only() {
+        let said: Vec<Option<u32>> = [900_000.0, 600_000.0, 599_000.0, 301_000.0, 300_000.0, 61_000.0, 45_000.0, 30_000.0, 1.0]
+            .into_iter()
+            .map(countdown_milestone)
+            .collect();
+        assert_eq!(said, [None, Some(600), Some(600), Some(600), Some(300), Some(120), Some(60), Some(30), Some(30)]);
+        let en = Tr::english();
+        assert_eq!(time_left_words(en, 900_000.0), "15 minutes left to pay.");
+        assert_eq!(time_left_words(en, 60_000.0), "1 minute left to pay.");
+        assert_eq!(time_left_words(en, 61_000.0), "2 minutes left to pay.");
+        assert_eq!(time_left_words(en, 30_000.0), "30 seconds left to pay.");
+        assert_eq!(time_left_words(en, 500.0), "1 second left to pay.");
     }
 }

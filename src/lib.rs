@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backend;
 pub mod checkout;
 pub mod host;
+pub mod i18n;
 pub mod model;
 pub mod redirect;
 pub mod settings;

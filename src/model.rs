@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Deserializer};
 
+use crate::i18n::Tr;
+
 pub mod uelz;
 
 /// DRF page-number pagination envelope: `{count, next, previous, results}`.
@@ -34,8 +36,14 @@ pub struct Money {
 }
 
 impl Money {
-    /// The vendor's ready-made label (`"£45"`), else the amount with its ISO code.
-    pub fn label(&self) -> String {
+    /// Through `Intl` in the customer's locale when the amount and currency are known; else the
+    /// vendor's ready-made label (`"£45"`, formatted for the studio's locale), else the amount.
+    pub fn label(&self, tr: Tr) -> String {
+        if let (Some(amount), Some(code)) = (self.decimal, self.iso_currency_code.as_deref()) {
+            if let Some(label) = tr.money(amount, code) {
+                return label;
+            }
+        }
         if let Some(s) = self.string.as_deref().filter(|s| !s.trim().is_empty()) {
             return s.to_string();
         }
@@ -49,6 +57,18 @@ impl Money {
     pub fn is_zero(&self) -> bool {
         self.decimal.map(|d| d == 0.0).unwrap_or(false)
     }
+}
+
+/// `day`, `week`, `month`, `quarter` or `year` for a unit as the APIs spell it (`"months"`).
+pub fn period_unit(unit: &str) -> Option<&'static str> {
+    let unit = unit.trim().trim_end_matches('s');
+    ["day", "week", "month", "quarter", "year"].into_iter().find(|u| u.eq_ignore_ascii_case(unit))
+}
+
+/// "every month", "every 2 weeks" in words for the locale.
+pub fn every(tr: Tr, n: u32, unit: &str) -> Option<String> {
+    let unit = period_unit(unit)?;
+    Some(tr.n(&format!("every.{unit}"), u64::from(n.max(1)), &[]))
 }
 
 /// A related object that may come as a bare id or expanded (`expand=`).
@@ -102,6 +122,13 @@ pub fn customer_id_for(profiles: &[Profile], provider_id: u64) -> Option<u64> {
         .map(|p| p.id)
 }
 
+/// The studio (`GET /providers/:id`): only what the widget shows.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Provider {
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Membership {
     pub id: u64,
@@ -139,31 +166,34 @@ impl Membership {
         self.kind == "recurring_plan"
     }
 
-    pub fn kind_label(&self) -> &'static str {
+    /// The catalogue key naming the kind of membership.
+    pub fn kind_key(&self) -> &'static str {
         match self.kind.as_str() {
-            "pack" => "Class pack",
-            "recurring_plan" => "Recurring membership",
-            "prepaid_plan" => "Prepaid membership",
-            _ => "Membership",
+            "pack" => "kind.pack",
+            "recurring_plan" => "kind.recurring",
+            "prepaid_plan" => "kind.prepaid",
+            _ => "kind.generic",
         }
     }
 
-    pub fn price_label(&self) -> String {
+    pub fn price_label(&self, tr: Tr) -> String {
         let money = self.display_price.as_ref().or(self.price.as_ref());
-        let label = money.map(Money::label).unwrap_or_default();
+        let label = money.map(|m| m.label(tr)).unwrap_or_default();
         if self.needs_plan() && !label.is_empty() {
-            format!("from {label}")
+            tr.f("price.from", &[("price", &label)])
         } else {
             label
         }
     }
 
     /// "3 months" for prepaid memberships with a fixed length.
-    pub fn duration_label(&self) -> Option<String> {
+    pub fn duration_label(&self, tr: Tr) -> Option<String> {
         let n = self.duration.filter(|n| *n > 0)?;
         let unit = self.duration_unit.as_deref()?;
-        let unit = unit.trim_end_matches('s');
-        Some(if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") })
+        match period_unit(unit).filter(|u| *u != "quarter") {
+            Some(unit) => Some(tr.n(&format!("duration.{unit}"), u64::from(n), &[])),
+            None => Some(format!("{n} {unit}")),
+        }
     }
 
     /// Memberships a customer can buy: on sale and visible (the API is asked for these too,
@@ -213,36 +243,37 @@ impl PaymentPlan {
     }
 
     /// "every month", "every 2 weeks".
-    pub fn period_label(&self) -> Option<String> {
-        let n = self.billing_period_length.unwrap_or(1);
-        let unit = self.billing_period_unit.as_deref()?.trim_end_matches('s');
-        Some(if n == 1 { format!("every {unit}") } else { format!("every {n} {unit}s") })
+    pub fn period_label(&self, tr: Tr) -> Option<String> {
+        every(tr, self.billing_period_length.unwrap_or(1), self.billing_period_unit.as_deref()?)
     }
 
-    pub fn price_label(&self) -> String {
-        if let Some(s) = self.price_with_period.as_deref().filter(|s| !s.trim().is_empty()) {
-            return s.to_string();
-        }
-        let price = self.price.as_ref().map(Money::label).unwrap_or_default();
-        match self.period_label() {
-            Some(period) if !price.is_empty() => format!("{price} {period}"),
-            _ => price,
+    /// "£26.00 every 2 weeks", built from the figures in the customer's language; TeamUp's own
+    /// `price_with_period` (in the studio's language) when the figures are missing.
+    pub fn price_label(&self, tr: Tr) -> String {
+        let price = self.price.as_ref().map(|m| m.label(tr)).unwrap_or_default();
+        match self.period_label(tr) {
+            Some(period) if !price.is_empty() => tr.f("price.with_period", &[("price", &price), ("period", &period)]),
+            _ => match self.price_with_period.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(vendor) => vendor.to_string(),
+                None => price,
+            },
         }
     }
 
-    pub fn commitment_label(&self) -> Option<String> {
-        if let Some(d) = self.duration_description.as_deref().filter(|s| !s.trim().is_empty()) {
-            return Some(d.to_string());
-        }
-        let n = self.committed_billing_periods?;
-        let unit = self.billing_period_unit.as_deref()?.trim_end_matches('s');
-        Some(format!("{n}-{unit} commitment"))
+    /// "6-week commitment": the committed billing periods in the plan's unit.
+    pub fn commitment_label(&self, tr: Tr) -> Option<String> {
+        let built = self.committed_billing_periods.filter(|n| *n > 0).and_then(|n| {
+            let unit = period_unit(self.billing_period_unit.as_deref()?).filter(|u| *u != "quarter")?;
+            let total = u64::from(n) * u64::from(self.billing_period_length.unwrap_or(1).max(1));
+            Some(tr.n(&format!("plan.commitment.{unit}"), total, &[]))
+        });
+        built.or_else(|| self.duration_description.clone().filter(|s| !s.trim().is_empty()))
     }
 
-    pub fn joining_fee_label(&self) -> Option<String> {
+    pub fn joining_fee_label(&self, tr: Tr) -> Option<String> {
         match &self.joining_fee {
             Some(JoiningFeeField::Expanded(fee)) if !fee.amount.is_zero() => {
-                Some(format!("{} joining fee", fee.amount.label()))
+                Some(tr.f("plan.joining_fee", &[("price", &fee.amount.label(tr))]))
             }
             _ => None,
         }
@@ -499,13 +530,15 @@ mod tests {
         let m: Membership = serde_json::from_str(MEMBERSHIP).unwrap();
         assert!(m.needs_plan());
         assert_eq!(m.display_price.as_ref().unwrap().decimal, Some(69.0));
-        assert_eq!(m.price_label(), "from £69.00");
+        assert_eq!(m.price_label(Tr::english()), "from 69.00 GBP");
         assert_eq!(m.plans.as_deref(), Some("https://x/api/v2/membership_payment_plans?membership=103"));
         let pack: Membership =
             serde_json::from_str(r#"{"id":1,"name":"Pack","type":"pack","price":{"decimal":90,"iso_currency_code":"gbp"}}"#)
                 .unwrap();
         assert!(!pack.needs_plan());
-        assert_eq!(pack.price_label(), "90.00 GBP");
+        assert_eq!(pack.price_label(Tr::english()), "90.00 GBP");
+        let vendor_only: Money = serde_json::from_str(r#"{"string":"£5"}"#).unwrap();
+        assert_eq!(vendor_only.label(Tr::english()), "£5");
         assert!(pack.is_purchasable());
     }
 
@@ -518,14 +551,17 @@ mod tests {
         )
         .unwrap();
         assert!(p.is_for_sale());
-        assert_eq!(p.price_label(), "£26.00 every 2 weeks");
-        assert_eq!(p.commitment_label().as_deref(), Some("6-week commitment"));
-        assert_eq!(p.joining_fee_label().as_deref(), Some("£25.00 joining fee"));
+        let en = Tr::english();
+        assert_eq!(p.price_label(en), "£26.00 every 2 weeks");
+        assert_eq!(p.commitment_label(en).as_deref(), Some("12-week commitment"));
+        assert_eq!(p.joining_fee_label(en).as_deref(), Some("£25.00 joining fee"));
+        let de = Tr::of(crate::i18n::Lang::De);
+        assert_ne!(p.price_label(de), p.price_label(en), "the period is in words for the locale");
         let q: PaymentPlan =
             serde_json::from_str(r#"{"id":1,"status":"unavailable","price_with_period":"£20/week","joining_fee":7}"#).unwrap();
         assert!(!q.is_for_sale());
-        assert_eq!(q.price_label(), "£20/week");
-        assert_eq!(q.joining_fee_label(), None);
+        assert_eq!(q.price_label(en), "£20/week");
+        assert_eq!(q.joining_fee_label(en), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use membership_checkout::backend::error::ApiError;
+use membership_checkout::i18n::{Lang, Tr};
 use membership_checkout::backend::teamup::{encode, validate_offer};
 use membership_checkout::checkout::uelz::{is_iso_date, is_plausible_email, uuid_v4, Attempt};
 use membership_checkout::checkout::{parse_outcome, strip_outcome_params, OutcomeKind, PendingOffer};
@@ -488,10 +489,16 @@ fn raw_json_text() -> BoxedStrategy<String> {
 const NOW: f64 = 1_795_000_000_000.0;
 
 fn use_membership(m: &Membership) {
-    let _ = (m.needs_plan(), m.kind_label(), m.price_label(), m.duration_label(), m.is_purchasable());
+    for lang in Lang::ALL {
+        let tr = Tr::of(lang);
+        let _ = (m.needs_plan(), tr.t(m.kind_key()), m.price_label(tr), m.duration_label(tr), m.is_purchasable());
+    }
 }
 fn use_plan(p: &PaymentPlan) {
-    let _ = (p.is_for_sale(), p.period_label(), p.price_label(), p.commitment_label(), p.joining_fee_label());
+    for lang in Lang::ALL {
+        let tr = Tr::of(lang);
+        let _ = (p.is_for_sale(), p.period_label(tr), p.price_label(tr), p.commitment_label(tr), p.joining_fee_label(tr));
+    }
 }
 fn use_event(e: &Event) {
     let _ = (e.is_full(), e.is_bookable(NOW), e.is_bookable(f64::NAN), e.permission_group());
@@ -508,14 +515,17 @@ fn use_offer(o: &Offer) {
     }
 }
 fn use_money(m: &Money) {
-    let _ = (m.label(), m.is_zero());
+    let _ = (m.label(Tr::english()), m.is_zero());
 }
 fn use_price(p: &Price) {
     assert!(p.value().is_none_or(f64::is_finite), "{p:?}");
     let _ = p.is_zero();
 }
 fn use_uelz_plan(p: &UelzPlan) {
-    let _ = (p.is_recurring(), p.per_period(), p.billing_terms());
+    for lang in Lang::ALL {
+        let tr = Tr::of(lang);
+        let _ = (p.is_recurring(), p.price_label(tr), p.billing_terms(tr));
+    }
     use_price(&p.price);
 }
 
@@ -1009,7 +1019,7 @@ proptest! {
         prop_assert_eq!(error.status(), Some(status));
         let _ = (error.to_string(), error.is_retryable());
 
-        let message = error.user_message();
+        let message = Tr::english().text(&error.user_message());
         prop_assert!(!message.trim().is_empty());
         prop_assert!(message.len() <= 300, "{} bytes", message.len());
         let code = match &error {
@@ -1043,7 +1053,7 @@ proptest! {
     #[test]
     fn error_bodies_never_panic_on_bytes(status in any::<u16>(), body in prop::collection::vec(any::<u8>(), 0..256)) {
         let error = ApiError::from_response(status, &String::from_utf8_lossy(&body));
-        prop_assert!(!error.user_message().is_empty());
+        prop_assert!(!Tr::english().text(&error.user_message()).is_empty());
     }
 }
 

@@ -338,11 +338,18 @@ async fn an_untrusted_payment_address_is_refused_with_a_reason() {
         storage().clear().unwrap();
         let _fetch = FakeFetch::install(&studio_offering(next_url));
         let el = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-token", "t")]);
+        // The reason is for the studio's developer (the error event and the console); the
+        // customer is told plainly that nothing was opened.
+        js("window.__refusal = null;");
+        let record = js("(e) => { window.__refusal = e.detail.message; }");
+        el.add_event_listener_with_callback("membership-checkout:error", record.unchecked_ref()).unwrap();
         let _widget = membership_checkout::mount(el.clone());
         wait_for(&el, "input[name=membership]").await.click();
         wait_for(&el, "[data-testid=continue]").await.click();
         let error = wait_for(&el, "[data-testid=form-error]").await.text_content().unwrap();
-        assert!(error.contains(reason), "{next_url}: {error}");
+        assert!(error.contains("isn't one this widget may send you to"), "{next_url}: {error}");
+        let told = js("window.__refusal").as_string().unwrap_or_default();
+        assert!(told.contains(reason), "{next_url}: the error event says {told:?}");
         assert_eq!(state(&el), "browsing", "{next_url}: the page stays, choices kept");
         assert!(inside(&el).query_selector("[data-testid=retry]").unwrap().is_none(), "retrying can't help");
         assert!(storage().get_item(OFFER_KEY).unwrap().is_none(), "a refused offer isn't kept");
@@ -526,4 +533,70 @@ async fn a_sign_in_answer_with_a_forged_state_is_refused_and_wiped_from_the_addr
     assert_eq!(storage().get_item("membership-checkout:100:tokens").unwrap(), None, "nothing was exchanged");
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
     storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn plural_rules_agree_with_the_browsers_intl_plural_rules() {
+    use membership_checkout::i18n::Lang;
+    for lang in Lang::ALL {
+        let rules = js_sys::Intl::PluralRules::new(&js_sys::Array::of1(&lang.code().into()), &js_sys::Object::new());
+        for n in (0..=250u64).chain([1000, 1_000_000, 2_000_000, 1_000_001]) {
+            let browser = rules.select(n as f64).as_string().unwrap();
+            assert_eq!(lang.plural(n), browser, "{} {n}", lang.code());
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn money_numbers_and_dates_go_through_intl_for_the_locale() {
+    use membership_checkout::i18n::{intl, Lang, Tr};
+    assert_eq!(Tr::english().money(90.0, "gbp").as_deref(), Some("£90.00"));
+    let german = Tr::negotiate(Some("de-DE"), &[]).money(90.0, "GBP").unwrap();
+    assert!(german.starts_with("90,00") && german.contains('£'), "{german}");
+    assert_eq!(Tr::english().money(1.0, "NOPE"), None, "an unknown currency is refused, not a trap");
+    // Arabic "few" (3–10), with the number in the locale's digits.
+    let arabic = Tr::of(Lang::Ar).n("booking.places_left", 3, &[]);
+    assert!(arabic.contains("أماكن") && (arabic.contains('3') || arabic.contains('٣')), "{arabic}");
+    let egyptian = Tr::negotiate(Some("ar-EG"), &[]).n("booking.places_left", 3, &[]);
+    assert!(egyptian.contains('٣'), "Arabic-Indic digits for ar-EG: {egyptian}");
+    // 18:00 UTC on a winter Monday: in London it is 18:00 GMT, in New York 13:00 EST.
+    let ms = 1_795_456_800_000.0; // 2026-11-23T18:00:00Z
+    let london = intl::date_time(ms, "en-GB", Some("Europe/London"));
+    assert!(london.contains("18:00") && london.contains("GMT"), "{london}");
+    let new_york = intl::date_time(ms, "en-US", Some("America/New_York"));
+    assert!(new_york.contains("01:00") && new_york.contains("EST"), "{new_york}");
+    let unknown = intl::date_time(ms, "en-GB", Some("Mars/Olympus_Mons"));
+    assert!(!unknown.is_empty() && !unknown.contains("Mars"), "an unknown zone falls back to the customer's clock: {unknown}");
+    assert_eq!(intl::calendar_date("2026-11-30", 1, "en-GB"), "Tue, 1 Dec 2026");
+    assert!(intl::local_zone().is_some_and(|z| !z.is_empty()));
+}
+
+#[wasm_bindgen_test]
+async fn the_locale_setting_chooses_the_language_and_direction() {
+    let el = host(&[UNREACHABLE[0], UNREACHABLE[1], UNREACHABLE[2], ("data-locale", "de-AT")]);
+    let _widget = membership_checkout::mount(el.clone());
+    let error = wait_for(&el, "[data-testid=load-error]").await;
+    let root: HtmlElement = inside(&el).query_selector("[data-testid=checkout]").unwrap().unwrap().unchecked_into();
+    assert_eq!((root.get_attribute("lang").as_deref(), root.get_attribute("dir").as_deref()), (Some("de-AT"), Some("ltr")));
+    let text = error.text_content().unwrap();
+    assert!(text.contains("Erneut versuchen") && !text.contains("Try again"), "German text: {text}");
+    el.remove();
+
+    let el = host(&[UNREACHABLE[0], UNREACHABLE[1], UNREACHABLE[2], ("data-locale", "ar")]);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=load-error]").await;
+    let root: HtmlElement = inside(&el).query_selector("[data-testid=checkout]").unwrap().unwrap().unchecked_into();
+    assert_eq!(root.get_attribute("dir").as_deref(), Some("rtl"));
+    let direction = web_sys::window().unwrap().get_computed_style(&root).unwrap().unwrap().get_property_value("direction").unwrap();
+    assert_eq!(direction, "rtl");
+    el.remove();
+
+    // No setting: the browser's languages (headless Chromium: English).
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=load-error]").await;
+    let root: HtmlElement = inside(&el).query_selector("[data-testid=checkout]").unwrap().unwrap().unchecked_into();
+    assert_eq!(root.get_attribute("dir").as_deref(), Some("ltr"));
+    assert!(root.text_content().unwrap().contains("Try again"));
+    el.remove();
 }

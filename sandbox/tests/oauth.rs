@@ -1063,7 +1063,11 @@ async fn anonymous_visitors_may_read_the_catalogue_only() {
         false
     );
 
-    // Still 401: profiles, purchases, the provider route, provider mode, no or unknown provider.
+    // The provider's public details (time zone, currency) read like the catalogue.
+    let (s, b) = api.get_as(anon, "/api/v2/providers/100").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["timezone"], "Europe/London", "{b}");
+    // Still 401: profiles, purchases, provider mode, no or unknown provider.
     let not_authenticated = |s: StatusCode, b: &Value| {
         assert_eq!(s, 401, "{b}");
         assert_eq!(b["code"], "not_authenticated", "{b}");
@@ -1073,8 +1077,6 @@ async fn anonymous_visitors_may_read_the_catalogue_only() {
     let (s, b) = api
         .purchase_json(anon, 101, json!({"customer": 4242, "return_to": RETURN_TO}))
         .await;
-    not_authenticated(s, &b);
-    let (s, b) = api.get_as(anon, "/api/v2/providers/100").await;
     not_authenticated(s, &b);
     for who in [
         As {

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::i18n::Text;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
     /// The request never got an HTTP answer (offline, DNS, CORS refusal, connection reset).
@@ -61,32 +63,32 @@ impl ApiError {
         }
     }
 
-    /// A plain sentence for the customer. Server wording is used where it is specific.
-    pub fn user_message(&self) -> String {
+    /// A plain sentence for the customer: ours (in the customer's language), or the server's own
+    /// wording where it is specific.
+    pub fn user_message(&self) -> Text {
         match self {
-            ApiError::Network(_) => {
-                "We couldn't reach the booking system. Check your connection and try again.".into()
-            }
-            ApiError::Timeout => "The booking system took too long to answer. Please try again.".into(),
-            ApiError::Malformed(_) => {
-                "The booking system sent an answer we couldn't read. Please try again in a moment.".into()
-            }
+            ApiError::Network(_) => Text::Key("error.network"),
+            ApiError::Timeout => Text::Key("error.timeout"),
+            ApiError::Malformed(_) => Text::Key("error.malformed"),
             ApiError::Http { status, code, message, .. } => {
+                if code.as_deref() == Some("no_customer_profile") {
+                    return Text::Key("error.no_profile");
+                }
                 let generic = match status {
-                    401 => "Your sign-in has expired or isn't valid. Please sign in again.",
-                    403 => "You don't have permission to buy this membership here.",
-                    404 => "This membership is no longer available.",
-                    409 => "Something changed while you were choosing. Please check your choices and try again.",
-                    429 => "Too many requests just now. Please wait a moment and try again.",
-                    400..=499 => "The booking system couldn't accept this request.",
-                    _ => "The booking system had a problem. Please try again in a moment.",
+                    401 => "error.unauthorized",
+                    403 => "error.forbidden",
+                    404 => "error.not_found",
+                    409 => "error.conflict",
+                    429 => "error.too_many",
+                    400..=499 => "error.refused",
+                    _ => "error.server",
                 };
                 // 5xx bodies are often stack traces or proxy pages: keep our own wording, except for
                 // the codes our gateway uses to tell the customer something (contract §4).
                 let speaks_to_customer = *status < 500 || code.as_deref() == Some("upstream_unavailable");
                 match message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-                    Some(m) if speaks_to_customer && m.len() <= 300 && !is_generic(m) => m.to_string(),
-                    _ => generic.to_string(),
+                    Some(m) if speaks_to_customer && m.len() <= 300 && !is_generic(m) => Text::Said(m.to_string()),
+                    _ => Text::Key(generic),
                 }
             }
         }
@@ -143,6 +145,12 @@ impl std::fmt::Display for ApiError {
 mod tests {
     use super::*;
 
+    impl ApiError {
+        fn message_en(&self) -> String {
+            crate::i18n::Tr::english().text(&self.user_message())
+        }
+    }
+
     #[test]
     fn reads_teamup_envelope() {
         let body = r#"{"code":"parameter_invalid","field_errors":{"payment_plan":["This payment plan is not for sale."],
@@ -152,35 +160,35 @@ mod tests {
         assert_eq!(err.field_messages("payment_plan"), vec!["This payment plan is not for sale."]);
         assert_eq!(err.field_messages("non_field_errors"), vec!["Start date cannot come after end date"]);
         assert!(err.field_messages("event").is_empty());
-        assert_eq!(err.user_message(), "The booking system couldn't accept this request.");
+        assert_eq!(err.message_en(), "The booking system couldn't accept this request.");
         assert!(!err.is_retryable());
     }
 
     #[test]
     fn reads_drf_detail_and_bare_fields() {
         let err = ApiError::from_response(401, r#"{"detail":"Invalid token."}"#);
-        assert_eq!(err.user_message(), "Invalid token.");
+        assert_eq!(err.message_en(), "Invalid token.");
         let err = ApiError::from_response(400, r#"{"event":["Invalid pk \"9\" - object does not exist."],"x":3}"#);
         assert_eq!(err.field_messages("event"), vec!["Invalid pk \"9\" - object does not exist."]);
         assert!(err.field_messages("x").is_empty());
         // Found by tests/properties.rs: a non-text `message` used to hide `detail`, which was then
         // read as a form field.
         let err = ApiError::from_response(401, r#"{"message":null,"detail":"Invalid token."}"#);
-        assert_eq!(err.user_message(), "Invalid token.");
+        assert_eq!(err.message_en(), "Invalid token.");
         assert!(err.field_messages("detail").is_empty());
-        assert_eq!(ApiError::from_response(400, r#"{"message":[],"detail":"Bad date."}"#).user_message(), "Bad date.");
+        assert_eq!(ApiError::from_response(400, r#"{"message":[],"detail":"Bad date."}"#).message_en(), "Bad date.");
     }
 
     #[test]
     fn non_json_bodies_fall_back_to_plain_messages() {
         let err = ApiError::from_response(502, "<html>Bad gateway</html>");
-        assert_eq!(err.user_message(), "The booking system had a problem. Please try again in a moment.");
+        assert_eq!(err.message_en(), "The booking system had a problem. Please try again in a moment.");
         assert!(err.is_retryable());
         let err = ApiError::from_response(500, r#"{"code":"server_error","message":"Traceback (most recent call last)"}"#);
-        assert!(!err.user_message().contains("Traceback"));
+        assert!(!err.message_en().contains("Traceback"));
         let err = ApiError::from_response(502, r#"{"code":"upstream_unavailable","message":"The billing service didn't answer. Try again: you won't be charged twice."}"#);
-        assert!(err.user_message().ends_with("you won't be charged twice."), "the gateway's own 502 speaks to the customer");
-        assert_eq!(ApiError::from_response(404, "").user_message(), "This membership is no longer available.");
+        assert!(err.message_en().ends_with("you won't be charged twice."), "the gateway's own 502 speaks to the customer");
+        assert_eq!(ApiError::from_response(404, "").message_en(), "This membership is no longer available.");
         assert!(ApiError::Timeout.is_retryable());
         assert!(ApiError::from_response(429, "").is_retryable());
     }

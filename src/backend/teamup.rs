@@ -10,7 +10,7 @@ use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
 use super::session::{Renewal, Session};
 use crate::auth::Tokens;
-use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Slot};
+use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
 /// A guard against a server whose `next` links loop or never end.
@@ -160,6 +160,10 @@ impl TeamUp {
         format!("{}/auth/profiles?page_size=100", self.base)
     }
 
+    pub fn provider_url(&self) -> String {
+        format!("{}/providers/{}", self.base, self.provider_id)
+    }
+
     pub fn memberships_url(&self) -> String {
         format!("{}/memberships?for_sale=true&visible_to_customers=true&page_size=100", self.base)
     }
@@ -226,6 +230,13 @@ impl TeamUp {
             message: Some("You don't have a customer profile at this studio yet.".into()),
             field_errors: vec![],
         })
+    }
+
+    /// The studio's time zone (`Europe/London`), for class times; `None` if it doesn't say.
+    pub async fn studio_time_zone(&self) -> Result<Option<String>, ApiError> {
+        let url = self.provider_url();
+        let provider: Provider = self.send_authorized(Method::Get, &url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await?;
+        Ok(provider.timezone.filter(|z| !z.trim().is_empty()))
     }
 
     pub async fn memberships(&self) -> Result<Vec<Membership>, ApiError> {

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Checkout, Form, Phase};
 use crate::backend::error::ApiError;
+use crate::i18n::Text;
 use crate::model::uelz::{CouponQuote, UelzPlan};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -204,11 +205,11 @@ impl Checkout<UelzSelection> {
         let code = self.selection.coupon_code.trim().to_string();
         self.touched(&["coupon"]);
         if code.is_empty() {
-            self.problems.set("coupon", "Enter a code first.");
+            self.problems.set("coupon", "error.coupon_empty");
             return None;
         }
         let Some(plan) = self.selection.plan.clone() else {
-            self.problems.set("coupon", "Choose a plan first, then apply the code.");
+            self.problems.set("coupon", "error.coupon_no_plan");
             return None;
         };
         self.selection.checking_coupon = Some((code.clone(), plan.clone()));
@@ -233,7 +234,7 @@ impl Checkout<UelzSelection> {
             Err(error) => {
                 self.selection.coupon = None;
                 let own = error.field_messages("coupon_code");
-                let message = if own.is_empty() { error.user_message() } else { own.join(" ") };
+                let message = if own.is_empty() { error.user_message() } else { Text::Said(own.join(" ")) };
                 self.problems.set("coupon", message);
             }
         }
@@ -256,14 +257,14 @@ impl Checkout<UelzSelection> {
         let sel = &self.selection;
         let mut problems = super::Problems::default();
         if sel.plan.is_none() {
-            problems.set("plan", "Choose a plan.");
+            problems.set("plan", "error.choose_plan");
         }
         let activation = if sel.needs_activation_date {
             let date = sel.activation_date.trim();
             if !is_iso_date(date) {
-                problems.set("activation", "Choose the date your membership starts.");
+                problems.set("activation", "error.choose_start");
             } else if date < today {
-                problems.set("activation", "The start date can't be in the past.");
+                problems.set("activation", "error.start_past");
             }
             Some(date.to_string())
         } else {
@@ -274,7 +275,7 @@ impl Checkout<UelzSelection> {
             Some(applied) if sel.plan.as_deref() == Some(applied.plan.as_str()) => Some(applied.quote.code.clone()),
             _ if typed.is_empty() => None,
             _ => {
-                problems.set("coupon", "Apply this code first, or clear it.");
+                problems.set("coupon", "error.coupon_unapplied");
                 None
             }
         };
@@ -283,16 +284,17 @@ impl Checkout<UelzSelection> {
             None => {
                 let (name, email) = (sel.name.trim(), sel.email.trim());
                 if name.is_empty() {
-                    problems.set("name", "Enter your name.");
+                    problems.set("name", "error.name");
                 }
                 if !is_plausible_email(email) {
-                    problems.set("email", "Enter your email address, like name@example.com.");
+                    problems.set("email", "error.email");
                 }
                 Customer::Details { name: name.to_string(), email: email.to_string() }
             }
         };
         if !problems.is_empty() {
             self.problems = problems;
+            self.summarise_problems();
             return None;
         }
         let mut request = UelzPurchaseRequest {
@@ -317,6 +319,7 @@ impl Checkout<UelzSelection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Tr;
     use crate::model::uelz::Price;
 
     const TODAY: &str = "2026-11-23";
@@ -369,7 +372,7 @@ mod tests {
         assert_eq!(c.selection.activation_date, TODAY);
         c.set_activation_date("2026-11-22".into());
         assert!(c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_none());
-        assert_eq!(c.problems.get("activation").as_deref(), Some("The start date can't be in the past."));
+        assert_eq!(c.problems.text("activation", Tr::english()).as_deref(), Some(Tr::english().t("error.start_past")));
         c.set_activation_date("2026-12-01".into());
         let (req, _) = c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).unwrap();
         assert_eq!(req.service_activation_date.as_deref(), Some("2026-12-01"));
@@ -385,7 +388,7 @@ mod tests {
     fn coupon_check_applies_only_to_the_current_code_and_plan() {
         let mut c = Checkout::<UelzSelection>::default();
         assert_eq!(c.begin_coupon_check(), None);
-        assert_eq!(c.problems.get("coupon").as_deref(), Some("Enter a code first."));
+        assert_eq!(c.problems.text("coupon", Tr::english()).as_deref(), Some(Tr::english().t("error.coupon_empty")));
         c.set_coupon_code("welcome10".into());
         assert_eq!(c.begin_coupon_check(), None, "no plan yet");
         c.choose_plan(&plan("monthly", false), TODAY);
@@ -405,7 +408,7 @@ mod tests {
         c2.coupon_checked(&code, &plan_id, Ok(quote("WELCOME10")));
         assert_eq!(c2.selection.coupon, None, "a late answer for the old plan is ignored");
         assert!(c2.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_none());
-        assert_eq!(c2.problems.get("coupon").as_deref(), Some("Apply this code first, or clear it."));
+        assert_eq!(c2.problems.text("coupon", Tr::english()).as_deref(), Some(Tr::english().t("error.coupon_unapplied")));
     }
 
     #[test]
@@ -419,7 +422,7 @@ mod tests {
             r#"{"code":"coupon_expired","message":"Your request was invalid","type":"invalid_request_error","field_errors":{"coupon_code":["This code has expired."]}}"#,
         );
         c.coupon_checked(&code, &plan_id, Err(refusal));
-        assert_eq!(c.problems.get("coupon").as_deref(), Some("This code has expired."));
+        assert_eq!(c.problems.text("coupon", Tr::english()).as_deref(), Some("This code has expired."));
         c.remove_coupon();
         assert_eq!((c.problems.get("coupon"), c.selection.coupon_code.as_str()), (None, ""));
         assert!(c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_some());
@@ -456,8 +459,8 @@ mod tests {
             400,
             r#"{"code":"parameter_invalid","message":"Your request was invalid","field_errors":{"email":["Use a real address."],"return_to":["Not allowed."]}}"#,
         ));
-        assert_eq!(c.problems.get("email").as_deref(), Some("Use a real address."));
-        assert_eq!(c.problems.form.as_deref(), Some("Not allowed."));
+        assert_eq!(c.problems.text("email", Tr::english()).as_deref(), Some("Use a real address."));
+        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some("Not allowed."));
         assert!(!c.problems.retryable);
     }
 

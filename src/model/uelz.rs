@@ -3,6 +3,9 @@
 
 use serde::Deserialize;
 
+use super::{every, period_unit};
+use crate::i18n::Tr;
+
 /// An amount as the gateway sends it: a decimal string, so nothing is lost to floating point.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Price {
@@ -18,6 +21,13 @@ impl Price {
 
     pub fn is_zero(&self) -> bool {
         self.value() == Some(0.0)
+    }
+
+    /// Through `Intl` for the locale; the raw figures if the platform refuses the currency.
+    pub fn label(&self, tr: Tr) -> String {
+        self.value()
+            .and_then(|value| tr.money(value, &self.currency))
+            .unwrap_or_else(|| format!("{} {}", self.amount, self.currency))
     }
 }
 
@@ -68,54 +78,42 @@ impl UelzPlan {
         self.kind == "recurring"
     }
 
-    /// " / month" after the price of a recurring plan.
-    pub fn per_period(&self) -> &'static str {
-        if !self.is_recurring() {
-            return "";
-        }
-        match self.period.as_ref().map(|p| p.unit.as_str()) {
-            Some("day") => " / day",
-            Some("week") => " / week",
-            Some("month") => " / month",
-            Some("quarter") => " / quarter",
-            Some("year") => " / year",
-            _ => "",
+    /// The plan's price for the locale, "€59.00 / month" for a recurring plan.
+    pub fn price_label(&self, tr: Tr) -> String {
+        let price = self.price.label(tr);
+        match self.period.as_ref().and_then(|p| period_unit(&p.unit)).filter(|_| self.is_recurring()) {
+            Some(unit) => tr.f(per_key(unit), &[("price", &price)]),
+            None => price,
         }
     }
 
-    /// How the plan bills, in words: "Billed monthly until you cancel", "12 monthly payments"…
-    pub fn billing_terms(&self) -> String {
+    /// How the plan bills, in words: "Billed every month until you cancel", "12 monthly payments"…
+    pub fn billing_terms(&self, tr: Tr) -> String {
         if !self.is_recurring() {
-            return "One payment".into();
+            return tr.t("billing.one_payment").to_string();
         }
-        let adverb = match self.period.as_ref().map(|p| p.unit.as_str()) {
-            Some("day") => "daily",
-            Some("week") => "weekly",
-            Some("month") => "monthly",
-            Some("quarter") => "quarterly",
-            Some("year") => "yearly",
-            _ => "regularly",
-        };
-        let terms = match (self.billing_cycles, self.term_days) {
-            (Some(1), _) => "1 payment".to_string(),
-            (Some(n), _) => format!("{n} {adverb} payments"),
-            (None, Some(days)) if days % 7 == 0 => format!("Billed {adverb} for {} weeks, then ends", days / 7),
-            (None, Some(days)) => format!("Billed {adverb} for {days} days, then ends"),
-            (None, None) => format!("Billed {adverb} until you cancel"),
+        let unit = self.period.as_ref().and_then(|p| period_unit(&p.unit));
+        let period = unit.and_then(|u| every(tr, 1, u)).unwrap_or_default();
+        let terms = match (self.billing_cycles, self.term_days, unit) {
+            (Some(n), _, Some(unit)) => tr.n(&format!("billing.payments.{unit}"), u64::from(n), &[]),
+            (None, Some(days), _) if days % 7 == 0 => tr.n("billing.for_weeks", u64::from(days / 7), &[("period", &period)]),
+            (None, Some(days), _) => tr.n("billing.for_days", u64::from(days), &[("period", &period)]),
+            _ => tr.f("billing.until_cancel", &[("period", &period)]),
         };
         match self.trial_days {
             0 => terms,
-            1 => format!("Free for 1 day, then {}", lower_first(&terms)),
-            n => format!("Free for {n} days, then {}", lower_first(&terms)),
+            n => tr.n("billing.trial", u64::from(n), &[("terms", &terms)]),
         }
     }
 }
 
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+fn per_key(unit: &str) -> &'static str {
+    match unit {
+        "day" => "per.day",
+        "week" => "per.week",
+        "quarter" => "per.quarter",
+        "year" => "per.year",
+        _ => "per.month",
     }
 }
 
@@ -144,18 +142,24 @@ mod tests {
 
     #[test]
     fn billing_terms_in_words() {
+        let en = Tr::english();
         let base = r#""id":"p","name":"n","price":{"amount":"1","currency":"EUR"}"#;
-        assert_eq!(plan(&format!(r#"{{{base},"kind":"one_off"}}"#)).billing_terms(), "One payment");
+        assert_eq!(plan(&format!(r#"{{{base},"kind":"one_off"}}"#)).billing_terms(en), "One payment");
         let monthly = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"month"}}}}"#));
-        assert_eq!(monthly.billing_terms(), "Billed monthly until you cancel");
-        assert_eq!(monthly.per_period(), " / month");
+        assert_eq!(monthly.billing_terms(en), "Billed every month until you cancel");
+        assert_eq!(monthly.price_label(en), "1.00 EUR / month");
         let committed = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"month"}},"billing_cycles":12}}"#));
-        assert_eq!(committed.billing_terms(), "12 monthly payments");
+        assert_eq!(committed.billing_terms(en), "12 monthly payments");
+        let once = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"month"}},"billing_cycles":1}}"#));
+        assert_eq!(once.billing_terms(en), "1 monthly payment");
         let summer = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"week"}},"term_days":84}}"#));
-        assert_eq!(summer.billing_terms(), "Billed weekly for 12 weeks, then ends");
+        assert_eq!(summer.billing_terms(en), "Billed every week for 12 weeks, then ends");
         let trial = plan(&format!(r#"{{{base},"kind":"recurring","period":{{"unit":"year"}},"trial_days":7}}"#));
-        assert_eq!(trial.billing_terms(), "Free for 7 days, then billed yearly until you cancel");
+        assert_eq!(trial.billing_terms(en), "Free for 7 days, then: Billed every year until you cancel");
+        let de = Tr::of(crate::i18n::Lang::De);
+        assert!(!trial.billing_terms(de).contains("Billed"), "German: {}", trial.billing_terms(de));
         assert!(Price { amount: "0.00".into(), currency: "EUR".into() }.is_zero());
         assert_eq!(Price { amount: "x".into(), currency: "EUR".into() }.value(), None);
+        assert_eq!(Price { amount: "x".into(), currency: "EUR".into() }.label(en), "x EUR");
     }
 }

@@ -103,3 +103,61 @@ pub async fn sha256(data: &[u8]) -> Option<Vec<u8>> {
 pub fn go_to(url: &str) -> bool {
     web_sys::window().is_some_and(|w| w.location().assign(url).is_ok())
 }
+
+/// A node ref whose element takes the focus when it appears (after it is in the document).
+pub fn focus_when_shown<E>() -> leptos::prelude::NodeRef<E>
+where
+    E: leptos::tachys::html::element::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+{
+    use leptos::prelude::*;
+    let node = NodeRef::<E>::new();
+    Effect::new(move |_| {
+        if node.get().is_some() {
+            focus_later(node);
+        }
+    });
+    node
+}
+
+/// Focuses the element on the next frame, once the rendering that showed it has landed.
+pub fn focus_later<E>(node: leptos::prelude::NodeRef<E>)
+where
+    E: leptos::tachys::html::element::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+{
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        // The widget may be gone by the next frame.
+        if let Some(Some(el)) = node.try_get_untracked() {
+            if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
+/// Moves the focus to the control with this id in the widget (from an error summary link): the
+/// control itself, or the chosen (else first) enabled input of a group.
+pub fn focus_control(from: &web_sys::Element, id: &str) {
+    use wasm_bindgen::JsCast;
+    let root = from.get_root_node();
+    let target = match root.dyn_ref::<web_sys::ShadowRoot>() {
+        Some(shadow) => shadow.get_element_by_id(id),
+        None => root.dyn_ref::<web_sys::Document>().and_then(|d| d.get_element_by_id(id)),
+    };
+    let Some(target) = target else { return };
+    let control = if target.matches("input, select, textarea, button").unwrap_or(false) {
+        Some(target)
+    } else {
+        target
+            .query_selector("input:checked:not([disabled])")
+            .ok()
+            .flatten()
+            .or_else(|| target.query_selector("input:not([disabled]), select:not([disabled]), button:not([disabled])").ok().flatten())
+    };
+    if let Some(el) = control.and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}

@@ -3,7 +3,6 @@
 
 pub mod browser;
 pub mod events;
-pub mod format;
 mod offer;
 mod sections;
 mod signin;
@@ -19,6 +18,7 @@ use crate::backend::http::Transport;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
 use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, Form, PendingOffer, Phase, Selection};
 use crate::model::{Membership, PaymentPlan};
+use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
 use events::{host_events, HostEvents};
 use serde_json::json;
@@ -35,7 +35,9 @@ pub(crate) struct Shared {
     pub plans: LocalResource<PlansFor>,
     pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
     pub slots: LocalResource<Result<Vec<crate::model::Slot>, ApiError>>,
-    pub locale: StoredValue<Option<String>>,
+    /// The studio's time zone, once known (class times are shown in it).
+    pub zone: LocalResource<Option<String>>,
+    pub tr: Tr,
     /// Unique per instance: element ids must not clash when a page holds two widgets.
     pub uid: usize,
 }
@@ -55,7 +57,7 @@ const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com";
 #[derive(Clone, Debug)]
 pub(crate) struct Common {
     pub return_url: Option<String>,
-    pub locale: Option<String>,
+    pub tr: Tr,
     pub timeout_ms: u32,
     /// Hosts a `next_url` may point at (see [`crate::redirect`]).
     pub payment_hosts: Vec<String>,
@@ -76,40 +78,49 @@ pub(crate) fn widget_transport(timeout_ms: u32) -> Transport {
     }
 }
 
-/// The widget: settings problems, or the checkout.
+/// The widget: settings problems, or the checkout, in the customer's language (the `locale`
+/// setting, else the browser's languages, else English).
 #[component]
 pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
+    let requested = settings.as_ref().ok().and_then(|s| s.locale.clone());
+    let tr = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
+    provide_context(tr);
     match settings {
-        Ok(Settings { backend: Backend::TeamUp(settings), return_url, locale, timeout_ms, payment_hosts }) => {
+        Ok(Settings { backend: Backend::TeamUp(settings), return_url, timeout_ms, payment_hosts, .. }) => {
             let mut allowed: Vec<String> = crate::redirect::host_of(&settings.api_base).into_iter().collect();
             allowed.extend(payment_hosts);
-            let common = Common { return_url, locale, timeout_ms, payment_hosts: allowed };
+            let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
             view! { <Checkout settings common /> }.into_any()
         }
-        Ok(Settings { backend: Backend::Uelz(settings), return_url, locale, timeout_ms, payment_hosts }) => {
+        Ok(Settings { backend: Backend::Uelz(settings), return_url, timeout_ms, payment_hosts, .. }) => {
             let mut allowed: Vec<String> = crate::redirect::host_of(&settings.gateway_url).into_iter().collect();
             allowed.push(UELZ_CHECKOUT_HOST.to_string());
             allowed.extend(payment_hosts);
-            let common = Common { return_url, locale, timeout_ms, payment_hosts: allowed };
+            let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
             view! { <uelz::UelzCheckout settings common /> }.into_any()
         }
-        Err(errors) => view! { <ConfigError errors /> }.into_any(),
+        Err(errors) => view! { <ConfigError errors tr /> }.into_any(),
     }
 }
 
+/// The widget's language, provided by [`MembershipCheckout`] to everything inside it.
+pub(crate) fn tr() -> Tr {
+    use_context::<Tr>().unwrap_or_default()
+}
+
 #[component]
-fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
+fn ConfigError(errors: Vec<SettingError>, tr: Tr) -> impl IntoView {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
     console_error(&format!("membership-checkout: invalid settings on the host element: {}", lines.join("; ")));
     view! {
-        <div class="mc" data-testid="checkout" data-state="config-error">
+        <div class="mc" data-testid="checkout" data-state="config-error" lang=tr.locale dir=tr.dir()>
             <div class="mc-notice mc-notice--error" data-testid="config-error" role="alert">
-                <p class="mc-notice__title">"The membership checkout can't start."</p>
-                <p>"This page's widget settings need fixing:"</p>
+                <p class="mc-notice__title">{tr.t("config.title")}</p>
+                <p>{tr.t("config.body")}</p>
                 <ul>
                     {errors
                         .into_iter()
-                        .map(|e| view! { <li><code>{e.attribute}</code>" "{e.message}</li> })
+                        .map(|e| view! { <li><code>{e.attribute}</code>" "<span lang="en">{e.message}</span></li> })
                         .collect_view()}
                 </ul>
             </div>
@@ -119,7 +130,7 @@ fn ConfigError(errors: Vec<SettingError>) -> impl IntoView {
 
 #[component]
 fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
-    let Common { return_url, locale, timeout_ms, payment_hosts } = common;
+    let Common { return_url, tr, timeout_ms, payment_hosts } = common;
     let (session, sign_in) = signin::start(&settings, host_events().fresh_token_renewal());
     let api = TeamUp::with_session(&settings, widget_transport(timeout_ms), session.clone());
     if sign_in.enabled {
@@ -174,6 +185,14 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             async move { api.slots(now_ms()).await }
         })
     };
+    // Optional: without it, class times are simply shown on the customer's clock.
+    let zone = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.studio_time_zone().await.ok().flatten() }
+        })
+    };
     let selected = Memo::new(move |_| {
         let id = checkout.with(|c| c.selection.membership)?;
         memberships.get()?.ok()?.into_iter().find(|m| m.id == id)
@@ -210,7 +229,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             let (payment_hosts, events) = (payment_hosts.clone(), events.clone());
             async move {
                 let answer = api.initiate_purchase(&request).await;
-                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events);
+                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events, tr);
             }
         })
     };
@@ -264,7 +283,8 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         plans,
         schedule,
         slots,
-        locale: StoredValue::new(locale),
+        zone,
+        tr,
         uid,
     };
     let loaded = move || {
@@ -293,6 +313,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     };
     announce(
         events,
+        tr,
         "teamup",
         checkout,
         move || loaded().map(|r| r.map(|_| ())),
@@ -308,17 +329,18 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
 
     view! {
-        <div class="mc" data-testid="checkout" data-state=state aria-busy=move || (state() == "loading").to_string()>
+        <div class="mc" data-testid="checkout" data-state=state aria-busy=move || (state() == "loading").to_string()
+            lang=tr.locale dir=tr.dir()>
             <signin::SignInBar sign_in sign_out />
             {move || match screen.get() {
                 "redirecting" | "lapsed" | "outcome" => {
-                    view! { <offer::AfterSubmit checkout start_again locale=shared.locale /> }.into_any()
+                    view! { <offer::AfterSubmit checkout start_again /> }.into_any()
                 }
                 _ => {
                     match loaded() {
-                        None => view! { <Loading /> }.into_any(),
+                        None => view! { <Loading label="loading.memberships" /> }.into_any(),
                         Some(Err(error)) => view! {
-                            <LoadError title="We couldn't load the memberships." error retry=Callback::new(reload) />
+                            <LoadError title="load_error.memberships" error retry=Callback::new(reload) />
                         }
                         .into_any(),
                         Some(Ok(list)) => view! { <sections::Form memberships=list shared submit /> }.into_any(),
@@ -329,25 +351,27 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     }
 }
 
-/// The catalogue couldn't be read: say why and offer to load it again.
+/// The catalogue couldn't be read: say why and offer to load it again. `title` is a catalogue key.
 #[component]
 pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()>) -> impl IntoView {
+    let tr = tr();
     view! {
         <div class="mc-notice mc-notice--error" data-testid="load-error" role="alert">
-            <p class="mc-notice__title">{title}</p>
-            <p>{error.user_message()}</p>
+            <p class="mc-notice__title">{tr.t(title)}</p>
+            <p>{tr.text(&error.user_message())}</p>
             <button type="button" class="mc-button mc-button--secondary" data-testid="reload" on:click=move |_| retry.run(())>
-                "Try again"
+                {tr.t("try_again")}
             </button>
         </div>
     }
 }
 
+/// Placeholders while the catalogue loads; `label` is a catalogue key said to screen readers.
 #[component]
-pub(crate) fn Loading(#[prop(default = "Loading memberships…")] label: &'static str) -> impl IntoView {
+pub(crate) fn Loading(label: &'static str) -> impl IntoView {
     view! {
         <div class="mc-loading" role="status">
-            <span class="mc-visually-hidden">{label}</span>
+            <span class="mc-visually-hidden">{tr().t(label)}</span>
             <div class="mc-skeleton" aria-hidden="true"></div>
             <div class="mc-skeleton" aria-hidden="true"></div>
             <div class="mc-skeleton" aria-hidden="true"></div>
@@ -364,6 +388,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     offer_key: &str,
     payment_hosts: &[String],
     events: &HostEvents,
+    tr: Tr,
 ) -> bool {
     let now = now_ms();
     let pending = answer.and_then(|(offer, server_date)| {
@@ -376,7 +401,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
             if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
                 console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
                 events.emit("error", json!({ "stage": "purchase", "message": refusal.0, "status": null }), false);
-                checkout.try_update(|c| c.refuse_offer(refusal.0));
+                checkout.try_update(|c| c.refuse_offer());
                 return false;
             }
             checkout.try_update(|c| c.succeed(pending.clone(), now));
@@ -395,7 +420,8 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         }
         Err(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
-            events.emit("error", json!({ "stage": "purchase", "message": error.user_message(), "status": error.status() }), false);
+            let message = tr.text(&error.user_message());
+            events.emit("error", json!({ "stage": "purchase", "message": message, "status": error.status() }), false);
             checkout.try_update(|c| c.fail(&error));
             false
         }
@@ -406,12 +432,13 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
 /// `selection-change` with what `selection` describes.
 pub(crate) fn announce<S: Form + Send + Sync + 'static>(
     events: HostEvents,
+    tr: Tr,
     backend: &'static str,
     checkout: RwSignal<Checkout<S>>,
     loaded: impl Fn() -> Option<Result<(), ApiError>> + Send + Sync + 'static,
     selection: impl Fn(&S) -> serde_json::Value + Send + Sync + 'static,
 ) {
-    let status = Memo::new(move |_| loaded().map(|r| r.map_err(|e| (e.user_message(), e.status()))));
+    let status = Memo::new(move |_| loaded().map(|r| r.map_err(|e| (tr.text(&e.user_message()), e.status()))));
     let on_load = events.clone();
     Effect::new(move |ready_sent: Option<bool>| {
         let sent = ready_sent.unwrap_or(false);

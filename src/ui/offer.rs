@@ -5,56 +5,58 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::browser::{in_frame, now_ms};
-use super::format;
-use crate::checkout::{Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use super::browser::{focus_when_shown, in_frame, now_ms};
+use super::tr;
+use crate::checkout::{countdown_milestone, time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use crate::i18n::intl;
 use crate::model::format_countdown;
 
+/// Each screen after "continue" takes the focus when it appears, so keyboard and screen-reader
+/// users land on what changed.
 #[component]
-pub(super) fn AfterSubmit<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, locale: StoredValue<Option<String>>) -> impl IntoView
+pub(super) fn AfterSubmit<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>) -> impl IntoView
 where
     S: Form + Send + Sync + 'static,
 {
+    let tr = tr();
     // A memo: only a change of phase re-renders, not every write to the checkout.
     let phase = Memo::new(move |_| checkout.with(|c| c.phase.clone()));
     move || match phase.get() {
         Phase::Redirecting(offer) => {
-            let lapses_at = format::clock_time(offer.expires_local_ms, locale.get_value().as_deref());
+            let lapses_at = intl::clock(offer.expires_local_ms, tr.locale);
             view! { <Countdown checkout start_again offer lapses_at /> }.into_any()
         }
-        Phase::Lapsed { membership_name } => view! {
-            <section class="mc-notice mc-notice--warning" data-testid="lapsed" role="alert">
-                <p class="mc-notice__title">"This offer has lapsed"</p>
-                <p>
-                    {match membership_name {
-                        Some(name) => format!("The time to pay for {name} ran out, so nothing was charged."),
-                        None => "The time to pay ran out, so nothing was charged.".to_string(),
-                    }}
-                    " Your choices are kept: start again to get a fresh offer."
-                </p>
-                <button type="button" class="mc-button mc-button--primary" data-testid="start-again" on:click=move |_| start_again.run(())>
-                    "Start again"
-                </button>
-            </section>
+        Phase::Lapsed { membership_name } => {
+            let node = focus_when_shown();
+            view! {
+                <section class="mc-notice mc-notice--warning" data-testid="lapsed" role="alert" tabindex="-1" node_ref=node>
+                    <h3 class="mc-notice__title">{tr.t("lapsed.title")}</h3>
+                    <p>
+                        {match membership_name {
+                            Some(name) => tr.f("lapsed.named", &[("membership", &name)]),
+                            None => tr.t("lapsed.unnamed").to_string(),
+                        }}
+                        " "{tr.t("lapsed.kept")}
+                    </p>
+                    <button type="button" class="mc-button mc-button--primary" data-testid="start-again" on:click=move |_| start_again.run(())>
+                        {tr.t("lapsed.start_again")}
+                    </button>
+                </section>
+            }
+            .into_any()
         }
-        .into_any(),
         Phase::Outcome(outcome) => {
             let paid = outcome.kind == OutcomeKind::Paid;
-            let what = outcome.membership_name.clone().unwrap_or_else(|| "your membership".to_string());
+            let what = outcome.membership_name.clone().unwrap_or_else(|| tr.t("outcome.your_membership").to_string());
+            let node = focus_when_shown();
             view! {
                 <section class="mc-notice" class:mc-notice--success=paid data-testid="outcome"
-                    data-outcome=if paid { "paid" } else { "cancelled" } role="status">
-                    <p class="mc-notice__title">{if paid { "Payment complete — welcome!" } else { "Payment cancelled" }}</p>
-                    <p>
-                        {if paid {
-                            format!("Thank you! You've bought {what}. The studio will email your confirmation.")
-                        } else {
-                            format!("Nothing was charged for {what}. You can choose again whenever you're ready.")
-                        }}
-                    </p>
-                    {outcome.purchase.map(|id| view! { <p class="mc-hint">"Reference: " <code>{id}</code></p> })}
+                    data-outcome=if paid { "paid" } else { "cancelled" } role="status" tabindex="-1" node_ref=node>
+                    <h3 class="mc-notice__title">{tr.t(if paid { "outcome.paid_title" } else { "outcome.cancelled_title" })}</h3>
+                    <p>{tr.f(if paid { "outcome.paid" } else { "outcome.cancelled" }, &[("membership", &what)])}</p>
+                    {outcome.purchase.map(|id| view! { <p class="mc-hint">{tr.t("outcome.reference")}" "<code>{id}</code></p> })}
                     <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
-                        {if paid { "Buy something else" } else { "Choose again" }}
+                        {tr.t(if paid { "outcome.buy_more" } else { "outcome.choose_again" })}
                     </button>
                 </section>
             }
@@ -69,6 +71,7 @@ fn Countdown<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, offe
 where
     S: Form + Send + Sync + 'static,
 {
+    let tr = tr();
     let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, new_tab, .. } = offer.clone();
     // Recomputed from the clock on every tick, so throttled timers and sleep can't make it drift.
     let remaining = RwSignal::new(offer.remaining_ms(now_ms()));
@@ -94,33 +97,45 @@ where
         on_visible.remove();
     });
 
+    // Said politely on arrival and at a few milestones; the ticking timer itself stays silent.
+    let said_first = time_left_words(tr, remaining.get_untracked());
+    let milestone = Memo::new(move |_| countdown_milestone(remaining.get()));
+    let announcement = Memo::new(move |said: Option<&String>| match (said, milestone.get()) {
+        (None, _) => said_first.clone(),
+        (Some(_), Some(seconds)) => time_left_words(tr, f64::from(seconds) * 1000.0),
+        (Some(said), None) => said.clone(),
+    });
+    let node = focus_when_shown();
+
     view! {
-        <section class="mc-notice mc-offer" data-testid="offer">
-            <p class="mc-notice__title">
-                {if auto {
-                    "Taking you to the secure payment page…"
+        <section class="mc-notice mc-offer" data-testid="offer" tabindex="-1" node_ref=node>
+            <h3 class="mc-notice__title">
+                {tr.t(if auto {
+                    "offer.redirecting"
                 } else if new_tab {
-                    "Your offer is ready: open the secure payment page to pay"
+                    "offer.new_tab_title"
                 } else {
-                    "Your offer is still held"
-                }}
-            </p>
+                    "offer.held"
+                })}
+            </h3>
             <p>
-                "Time left to pay: "
-                <strong class="mc-countdown" role="timer" data-testid="countdown">{move || format_countdown(remaining.get())}</strong>
-                " (until " {lapses_at} ")"
+                {tr.t("offer.time_left")}" "
+                <strong class="mc-countdown" role="timer" aria-live="off" data-testid="countdown">{move || format_countdown(remaining.get())}</strong>
+                " "{tr.f("offer.until", &[("time", &lapses_at)])}
             </p>
+            <p class="mc-visually-hidden" aria-live="polite" aria-atomic="true" data-testid="countdown-announcement">{announcement}</p>
             <div class="mc-actions">
                 // In a frame the payment page must not open inside it: a new tab when the top page
                 // can't be navigated (sandboxed frames), the whole window otherwise.
                 <a class="mc-button mc-button--primary" data-testid="payment-link" href=next_url rel="noopener"
                     target=if new_tab { "_blank" } else if in_frame() { "_top" } else { "_self" }>
-                    {if new_tab { "Open the payment page (new tab)" } else { "Continue to payment" }}
+                    {tr.t(if new_tab { "offer.open_new_tab" } else { "continue" })}
                 </a>
                 <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
-                    "Change my choice"
+                    {tr.t("offer.change")}
                 </button>
             </div>
         </section>
     }
 }
+

@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::{format, Shared};
+use super::browser::{focus_control, focus_later};
+use super::{tr, Shared};
 use crate::checkout::{Booking, Checkout, Phase};
-use crate::model::{Event, Membership, PaymentPlan, Slot};
+use crate::i18n::{intl, Tr};
+use crate::model::{parse_rfc3339_ms, Event, Membership, PaymentPlan, Slot};
 
 #[component]
 pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callback<()>) -> impl IntoView {
@@ -14,39 +16,72 @@ pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callbac
         ev.prevent_default();
         submit.run(());
     };
+    let tr = tr();
     if memberships.is_empty() {
         return view! {
             <div class="mc-notice" data-testid="memberships-empty" role="status">
-                <p class="mc-notice__title">"No memberships are on sale right now."</p>
-                <p>"Please check back soon, or ask the studio."</p>
+                <p class="mc-notice__title">{tr.t("catalogue.empty_title")}</p>
+                <p>{tr.t("catalogue.empty_body")}</p>
             </div>
         }
         .into_any();
     }
+    let uid = shared.uid;
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
+            {error_summary(checkout, move |name| format!("mc{uid}-{name}"), submit)}
             <Catalogue memberships shared />
             <Plans shared />
             <BookingChoice shared />
             <Summary shared />
-            {form_error(checkout, shared.id("form-error"), submit)}
-            {continue_button(submitting, "Reserving your place…")}
+            {continue_button(submitting, "continue.reserving")}
         </form>
     }
     .into_any()
 }
 
-/// The message above the button, with "Try again" when retrying can help.
-pub(super) fn form_error<S: Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, id: String, submit: Callback<()>) -> impl IntoView {
-    let message = move || checkout.with(|c| c.problems.form.clone());
+/// After a failed attempt to continue, every problem in one place at the top of the form: each
+/// field's message links to its control, the form's own message comes with "Try again" when
+/// retrying can help. Each failed attempt moves the focus here.
+pub(super) fn error_summary<S: Send + Sync + 'static>(
+    checkout: RwSignal<Checkout<S>>,
+    id: impl Fn(&str) -> String + Send + Sync + Copy + 'static,
+    submit: Callback<()>,
+) -> impl IntoView {
+    let tr = tr();
+    let shown = move || checkout.with(|c| c.problems.summary && !c.problems.is_empty());
+    let fields = move || checkout.with(|c| c.problems.controls().map(|control| (control, c.problems.text(control, tr))).collect::<Vec<_>>());
+    let message = move || checkout.with(|c| c.problems.form_text(tr));
     let retryable = move || checkout.with(|c| c.problems.retryable);
+    let node = NodeRef::<leptos::html::Div>::new();
+    let failures = Memo::new(move |_| checkout.with(|c| c.failures));
+    Effect::new(move |_| {
+        if failures.get() > 0 {
+            focus_later(node);
+        }
+    });
     view! {
-        <Show when=move || message().is_some()>
-            <div class="mc-notice mc-notice--error" id=id.clone() data-testid="form-error" role="alert">
-                <p>{message}</p>
-                <Show when=retryable>
+        <Show when=shown>
+            <div class="mc-error-summary" data-testid="error-summary" tabindex="-1" node_ref=node aria-labelledby=id("errors-title")>
+                <h3 class="mc-error-summary__title" id=id("errors-title")>{tr.t("errors.title")}</h3>
+                <ul class="mc-error-summary__list">
+                    {move || fields().into_iter().map(|(control, text)| {
+                        let target = id(control);
+                        view! {
+                            <li>
+                                <a href=format!("#{target}") on:click=move |ev: leptos::ev::MouseEvent| {
+                                    // Fragment links don't reach into a shadow root: focus it ourselves.
+                                    ev.prevent_default();
+                                    focus_control(&event_target::<web_sys::Element>(&ev), &target);
+                                }>{text}</a>
+                            </li>
+                        }
+                    }).collect_view()}
+                    {move || message().map(|m| view! { <li data-testid="form-error">{m}</li> })}
+                </ul>
+                <Show when=move || retryable() && message().is_some()>
                     <button type="button" class="mc-button mc-button--secondary" data-testid="retry" on:click=move |_| submit.run(())>
-                        "Try again"
+                        {tr.t("try_again")}
                     </button>
                 </Show>
             </div>
@@ -54,10 +89,12 @@ pub(super) fn form_error<S: Send + Sync + 'static>(checkout: RwSignal<Checkout<S
     }
 }
 
-pub(super) fn continue_button(submitting: impl Fn() -> bool + Send + Sync + Copy + 'static, busy_text: &'static str) -> impl IntoView {
+/// `busy_key` is the catalogue key said while the purchase is on its way.
+pub(super) fn continue_button(submitting: impl Fn() -> bool + Send + Sync + Copy + 'static, busy_key: &'static str) -> impl IntoView {
+    let tr = tr();
     view! {
         <button type="submit" class="mc-button mc-button--primary" data-testid="continue" disabled=submitting aria-busy=move || submitting().to_string()>
-            {move || if submitting() { busy_text } else { "Continue to payment" }}
+            {move || tr.t(if submitting() { busy_key } else { "continue" })}
         </button>
     }
 }
@@ -72,26 +109,37 @@ pub(super) fn field_error(id: String, testid: &'static str, message: impl Fn() -
     }
 }
 
+/// "Mon 24 Nov, 18:00", in the studio's zone and naming it when the customer's differs.
+fn when(rfc3339: &str, tr: Tr, zone: Option<&str>) -> String {
+    match parse_rfc3339_ms(rfc3339) {
+        Some(ms) => intl::date_time(ms, tr.locale, zone),
+        None => rfc3339.to_string(),
+    }
+}
+
 #[component]
 fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
-    let checkout = shared.checkout;
+    let (checkout, tr) = (shared.checkout, shared.tr);
     let chosen = move || checkout.with(|c| c.selection.membership);
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let problem = move || checkout.with(|c| c.problems.get("membership"));
+    let problem = move || checkout.with(|c| c.problems.text("membership", tr));
+    let invalid = move || checkout.with(|c| c.problems.get("membership").is_some()).to_string();
     let error_id = shared.id("membership-error");
     let described = error_id.clone();
+    let described_by = move || problem().map(|_| described.clone());
     view! {
-        <fieldset class="mc-section" data-testid="memberships" aria-describedby=move || problem().map(|_| described.clone())>
-            <legend class="mc-section__title">"Choose a membership"</legend>
+        <fieldset class="mc-section" id=shared.id("membership") data-testid="memberships" aria-describedby=described_by.clone()>
+            <legend class="mc-section__title">{tr.t("catalogue.title")}</legend>
             <div class="mc-options">
                 {memberships
                     .into_iter()
                     .map(|m| {
                         let (id, needs_plan) = (m.id, m.needs_plan());
-                        let meta = match m.duration_label() {
-                            Some(d) => format!("{} · {d}", m.kind_label()),
-                            None => m.kind_label().to_string(),
+                        let meta = match m.duration_label(tr) {
+                            Some(d) => format!("{} · {d}", tr.t(m.kind_key())),
+                            None => tr.t(m.kind_key()).to_string(),
                         };
+                        let described_by = described_by.clone();
                         view! {
                             <label class="mc-option" class:mc-option--chosen=move || chosen() == Some(id) data-testid=format!("membership-{id}")>
                                 <input
@@ -100,11 +148,13 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
                                     value=id.to_string()
                                     prop:checked=move || chosen() == Some(id)
                                     disabled=locked
+                                    aria-invalid=invalid
+                                    aria-describedby=described_by
                                     on:change=move |_| checkout.update(|c| c.choose_membership(id, needs_plan))
                                 />
                                 <span class="mc-option__body">
                                     <span class="mc-option__name">{m.name.clone()}</span>
-                                    <span class="mc-option__price">{m.price_label()}</span>
+                                    <span class="mc-option__price">{m.price_label(tr)}</span>
                                     <span class="mc-option__meta">{meta}</span>
                                     {m.description.clone().filter(|d| !d.trim().is_empty()).map(|d| view! { <span class="mc-option__description">{d}</span> })}
                                 </span>
@@ -120,30 +170,35 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
 
 #[component]
 fn Plans(shared: Shared) -> impl IntoView {
-    let Shared { checkout, selected, plans, .. } = shared;
+    let Shared { checkout, selected, plans, tr, .. } = shared;
     let chosen = move || checkout.with(|c| c.selection.plan);
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let problem = move || checkout.with(|c| c.problems.get("plan"));
+    let problem = move || checkout.with(|c| c.problems.text("plan", tr));
+    let invalid = move || checkout.with(|c| c.problems.get("plan").is_some()).to_string();
     let error_id = shared.id("plan-error");
+    let group_id = shared.id("plan");
     move || {
         let membership = selected.get().filter(Membership::needs_plan)?;
         let (error_id, described) = (error_id.clone(), error_id.clone());
+        let described_by = move || problem().map(|_| described.clone());
         let body = match plans.get().flatten() {
             Some((for_id, Ok(list))) if for_id == membership.id && list.is_empty() => view! {
-                <p class="mc-hint" data-testid="plans-empty">"No payment plan for this membership is on sale right now. Please choose another membership."</p>
+                <p class="mc-hint" data-testid="plans-empty">{tr.t("plans.empty")}</p>
             }
             .into_any(),
             Some((for_id, Ok(list))) if for_id == membership.id => list
                 .into_iter()
                 .map(|plan| {
                     let id = plan.id;
-                    let details: Vec<String> = [plan.commitment_label(), plan.joining_fee_label()].into_iter().flatten().collect();
+                    let details: Vec<String> = [plan.commitment_label(tr), plan.joining_fee_label(tr)].into_iter().flatten().collect();
+                    let described_by = described_by.clone();
                     view! {
                         <label class="mc-option mc-option--compact" class:mc-option--chosen=move || chosen() == Some(id)>
                             <input type="radio" name="plan" value=id.to_string() prop:checked=move || chosen() == Some(id) disabled=locked
+                                aria-invalid=invalid aria-describedby=described_by
                                 on:change=move |_| checkout.update(|c| c.choose_plan(id)) />
                             <span class="mc-option__body">
-                                <span class="mc-option__name">{plan.price_label()}</span>
+                                <span class="mc-option__name">{plan.price_label(tr)}</span>
                                 {(!details.is_empty()).then(|| view! { <span class="mc-option__meta">{details.join(" · ")}</span> })}
                             </span>
                         </label>
@@ -153,16 +208,16 @@ fn Plans(shared: Shared) -> impl IntoView {
                 .into_any(),
             Some((for_id, Err(error))) if for_id == membership.id => view! {
                 <div class="mc-notice mc-notice--error" role="alert">
-                    <p>"We couldn't load the payment plans. "{error.user_message()}</p>
-                    <button type="button" class="mc-button mc-button--secondary" on:click=move |_| plans.refetch()>"Try again"</button>
+                    <p>{tr.t("load_error.payment_plans")}" "{tr.text(&error.user_message())}</p>
+                    <button type="button" class="mc-button mc-button--secondary" on:click=move |_| plans.refetch()>{tr.t("try_again")}</button>
                 </div>
             }
             .into_any(),
-            _ => view! { <p class="mc-hint" role="status">"Loading payment plans…"</p> }.into_any(),
+            _ => view! { <p class="mc-hint" role="status">{tr.t("loading.payment_plans")}</p> }.into_any(),
         };
         Some(view! {
-            <fieldset class="mc-section" data-testid="plans" aria-describedby=move || problem().map(|_| described.clone())>
-                <legend class="mc-section__title">"Choose how to pay for " {membership.name.clone()}</legend>
+            <fieldset class="mc-section" id=group_id.clone() data-testid="plans" aria-describedby=described_by>
+                <legend class="mc-section__title">{tr.f("plans.title", &[("membership", &membership.name)])}</legend>
                 <div class="mc-options">{body}</div>
                 {field_error(error_id, "plan-error", problem)}
             </fieldset>
@@ -170,32 +225,43 @@ fn Plans(shared: Shared) -> impl IntoView {
     }
 }
 
-fn event_label(event: &Event, locale: Option<&str>) -> String {
-    let mut label = format!("{} · {}", format::when(&event.starts_at, locale), event.name);
+fn event_label(event: &Event, tr: Tr, zone: Option<&str>) -> String {
+    let mut label = format!("{} · {}", when(&event.starts_at, tr, zone), event.name);
     if let Some(venue) = event.venue.as_ref().and_then(|v| v.name()) {
-        label.push_str(&format!(" · {venue}"));
+        label.push_str(" · ");
+        label.push_str(venue);
     }
     if let (Some(max), Some(attending)) = (event.max_occupancy.filter(|m| *m > 0), event.attending_count) {
         let left = max.saturating_sub(attending);
-        label.push_str(&if left == 1 { " (1 place left)".to_string() } else { format!(" ({left} places left)") });
+        label.push_str(" (");
+        label.push_str(&tr.n("booking.places_left", u64::from(left), &[]));
+        label.push(')');
     }
     label
 }
 
-fn slot_label(slot: &Slot, locale: Option<&str>) -> String {
-    let mut label = format::when(&slot.starts_at, locale);
+fn slot_label(slot: &Slot, tr: Tr, zone: Option<&str>) -> String {
+    let mut label = when(&slot.starts_at, tr, zone);
     if let Some(kind) = slot.offering_type.as_ref().and_then(|o| o.name()) {
-        label.push_str(&format!(" · {kind}"));
+        label.push_str(" · ");
+        label.push_str(kind);
     }
     if let Some(who) = slot.instructor.as_ref().and_then(|i| i.name()) {
-        label.push_str(&format!(" with {who}"));
+        label.push(' ');
+        label.push_str(&tr.f("booking.with", &[("name", who)]));
     }
     label
+}
+
+/// The studio's zone when class times must name it (it differs from the customer's).
+fn zone_shown(shared: &Shared) -> Option<String> {
+    let studio = shared.zone.get().flatten();
+    intl::zone_to_name(studio.as_deref(), intl::local_zone().as_deref()).map(str::to_string)
 }
 
 #[component]
 fn BookingChoice(shared: Shared) -> impl IntoView {
-    let Shared { checkout, selected, schedule, slots, locale, .. } = shared;
+    let Shared { checkout, selected, schedule, slots, tr, .. } = shared;
     let booking = move || checkout.with(|c| c.selection.booking.clone());
     let chosen_event = move || match booking() {
         Booking::Event(id) => id.to_string(),
@@ -206,8 +272,8 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
         _ => String::new(),
     };
     let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let event_problem = move || checkout.with(|c| c.problems.get("event"));
-    let slot_problem = move || checkout.with(|c| c.problems.get("slot"));
+    let event_problem = move || checkout.with(|c| c.problems.text("event", tr));
+    let slot_problem = move || checkout.with(|c| c.problems.text("slot", tr));
     let (event_id, slot_id) = (shared.id("event"), shared.id("slot"));
     let (event_error_id, slot_error_id) = (shared.id("event-error"), shared.id("slot-error"));
 
@@ -218,11 +284,12 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
     let event_select = {
         let (event_id, described) = (event_id.clone(), event_error_id.clone());
         move || match events() {
-            None => view! { <p class="mc-hint" role="status">"Loading classes…"</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="mc-hint">"Classes couldn't be loaded (" {error.user_message()} ") You can still buy the membership."</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint" data-testid="no-events">"No classes in the next two weeks can be booked with this membership."</p> }.into_any(),
+            None => view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.classes", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint" data-testid="no-events">{tr.t("booking.no_classes")}</p> }.into_any(),
             Some(Ok(list)) => {
                 let described = described.clone();
+                let zone = zone_shown(&shared);
                 // One binding for the select's value, not one per option: a schedule can hold
                 // thousands of classes, and every choice would wake each of them.
                 let initial_event = checkout.with_untracked(|c| match c.selection.booking {
@@ -237,10 +304,10 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                             let value = event_target_value(&ev);
                             checkout.update(|c| c.choose_event(value.parse().ok()));
                         }>
-                        <option value="" selected=initial_event.is_none()>"No class"</option>
+                        <option value="" selected=initial_event.is_none()>{tr.t("booking.no_class")}</option>
                         {list.into_iter().map(|e| {
                             let id = e.id;
-                            view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(&e, locale.get_value().as_deref())}</option> }
+                            view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(&e, tr, zone.as_deref())}</option> }
                         }).collect_view()}
                     </select>
                 }.into_any()
@@ -250,11 +317,12 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
     let slot_select = {
         let (slot_id, described) = (slot_id.clone(), slot_error_id.clone());
         move || match slots.get() {
-            None => view! { <p class="mc-hint" role="status">"Loading appointments…"</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="mc-hint">"Appointments couldn't be loaded (" {error.user_message()} ")"</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint">"No appointments are free in the next two weeks."</p> }.into_any(),
+            None => view! { <p class="mc-hint" role="status">{tr.t("loading.appointments")}</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.appointments", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint">{tr.t("booking.no_appointments")}</p> }.into_any(),
             Some(Ok(list)) => {
                 let described = described.clone();
+                let zone = zone_shown(&shared);
                 let initial_slot = checkout.with_untracked(|c| match &c.selection.booking {
                     Booking::Slot(id) => Some(id.clone()),
                     _ => None,
@@ -267,9 +335,9 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                             let value = event_target_value(&ev);
                             checkout.update(|c| c.choose_slot(Some(value)));
                         }>
-                        <option value="" selected=initial_slot.is_none()>"No appointment"</option>
+                        <option value="" selected=initial_slot.is_none()>{tr.t("booking.no_appointment")}</option>
                         {list.into_iter().map(|s| {
-                            let label = slot_label(&s, locale.get_value().as_deref());
+                            let label = slot_label(&s, tr, zone.as_deref());
                             let chosen = initial_slot.as_ref() == Some(&s.id);
                             view! { <option value=s.id selected=chosen>{label}</option> }
                         }).collect_view()}
@@ -283,15 +351,18 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
         selected.get()?;
         Some(view! {
             <fieldset class="mc-section" data-testid="booking">
-                <legend class="mc-section__title">"Book your first visit (optional)"</legend>
-                <p class="mc-hint">"Reserve a class or an appointment in the same step. Choose one or neither."</p>
+                <legend class="mc-section__title">{tr.t("booking.title")}</legend>
+                <p class="mc-hint">{tr.t("booking.hint")}</p>
+                {move || zone_shown(&shared).map(|zone| view! {
+                    <p class="mc-hint" data-testid="time-zone-note">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
+                })}
                 <div class="mc-field">
-                    <label class="mc-label" for=event_id.clone()>"Class"</label>
+                    <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
                     {event_select.clone()}
                     {field_error(event_error_id.clone(), "event-error", event_problem)}
                 </div>
                 <div class="mc-field">
-                    <label class="mc-label" for=slot_id.clone()>"Appointment"</label>
+                    <label class="mc-label" for=slot_id.clone()>{tr.t("booking.appointment")}</label>
                     {slot_select.clone()}
                     {field_error(slot_error_id.clone(), "slot-error", slot_problem)}
                 </div>
@@ -307,12 +378,13 @@ fn chosen_plan(plans: &Option<(u64, Result<Vec<PaymentPlan>, crate::backend::err
 
 #[component]
 fn Summary(shared: Shared) -> impl IntoView {
-    let Shared { checkout, selected, plans, schedule, slots, locale, .. } = shared;
+    let Shared { checkout, selected, plans, schedule, slots, tr, .. } = shared;
     let plan_line = move || {
         let plan = chosen_plan(&plans.get().flatten(), checkout.with(|c| c.selection.plan))?;
-        let mut line = plan.price_label();
-        for extra in [plan.commitment_label(), plan.joining_fee_label()].into_iter().flatten() {
-            line.push_str(&format!(" · {extra}"));
+        let mut line = plan.price_label(tr);
+        for extra in [plan.commitment_label(tr), plan.joining_fee_label(tr)].into_iter().flatten() {
+            line.push_str(" · ");
+            line.push_str(&extra);
         }
         Some(line)
     };
@@ -322,33 +394,31 @@ fn Summary(shared: Shared) -> impl IntoView {
             let label = schedule
                 .get()
                 .and_then(|s| s.ok())
-                .and_then(|s| s.events.iter().find(|e| e.id == id).map(|e| event_label(e, locale.get_value().as_deref())));
-            Some(format!("Class: {}", label.unwrap_or_else(|| format!("#{id}"))))
+                .and_then(|s| s.events.iter().find(|e| e.id == id).map(|e| event_label(e, tr, zone_shown(&shared).as_deref())));
+            Some(tr.f("summary.class", &[("class", &label.unwrap_or_else(|| format!("#{id}")))]))
         }
         Booking::Slot(id) => {
             let label = slots
                 .get()
                 .and_then(|s| s.ok())
-                .and_then(|list| list.iter().find(|s| s.id == id).map(|s| slot_label(s, locale.get_value().as_deref())));
-            Some(format!("Appointment: {}", label.unwrap_or(id)))
+                .and_then(|list| list.iter().find(|s| s.id == id).map(|s| slot_label(s, tr, zone_shown(&shared).as_deref())));
+            Some(tr.f("summary.appointment", &[("appointment", &label.unwrap_or(id))]))
         }
     };
     view! {
         <section class="mc-summary" data-testid="summary" aria-labelledby=shared.id("summary-title")>
-            <h3 class="mc-section__title" id=shared.id("summary-title")>"Summary"</h3>
+            <h3 class="mc-section__title" id=shared.id("summary-title")>{tr.t("summary.title")}</h3>
             {move || match selected.get() {
-                None => view! { <p class="mc-hint">"Choose a membership to see your summary."</p> }.into_any(),
+                None => view! { <p class="mc-hint">{tr.t("summary.choose_membership")}</p> }.into_any(),
                 Some(m) => view! {
                     <dl class="mc-summary__list">
-                        <div><dt>"Membership"</dt><dd>{m.name.clone()}" · "{m.price_label()}</dd></div>
-                        {move || plan_line().map(|l| view! { <div><dt>"Payment plan"</dt><dd>{l}</dd></div> })}
-                        {move || booking_line().map(|l| view! { <div><dt>"Booking"</dt><dd>{l}</dd></div> })}
+                        <div><dt>{tr.t("summary.membership")}</dt><dd>{m.name.clone()}" · "{m.price_label(tr)}</dd></div>
+                        {move || plan_line().map(|l| view! { <div><dt>{tr.t("summary.payment_plan")}</dt><dd>{l}</dd></div> })}
+                        {move || booking_line().map(|l| view! { <div><dt>{tr.t("summary.booking")}</dt><dd>{l}</dd></div> })}
                     </dl>
                 }.into_any(),
             }}
-            <p class="mc-hint mc-coupon-note" data-testid="coupon-note">
-                "Have a discount code? You can enter it on TeamUp's secure payment page, the next step."
-            </p>
+            <p class="mc-hint mc-coupon-note" data-testid="coupon-note">{tr.t("coupon_note.teamup")}</p>
         </section>
     }
 }

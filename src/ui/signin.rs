@@ -25,13 +25,14 @@ pub(crate) enum Status {
 #[derive(Clone, Copy)]
 pub(crate) struct SignIn {
     pub status: RwSignal<Status>,
-    /// Why a sign-in didn't work, for the customer.
+    /// Why a sign-in didn't work, for the customer (in their language).
     pub notice: RwSignal<Option<String>>,
     /// Whether customers sign in here (a client id and no token from the host).
     pub enabled: bool,
     /// Back from signing in with a complete choice: continue to payment by itself.
     pub continue_after: StoredValue<bool>,
     keys: StoredValue<(String, String)>,
+    tr: crate::i18n::Tr,
 }
 
 /// The session for a TeamUp widget, and its sign-in state. With a host token: that token (renewed
@@ -61,6 +62,7 @@ pub(crate) fn start(
         enabled,
         continue_after: StoredValue::new(false),
         keys: StoredValue::new(keys.clone()),
+        tr: super::tr(),
     };
     if enabled {
         let tokens_key = keys.1.clone();
@@ -113,7 +115,8 @@ impl SignIn {
                         Err(error) => {
                             console_error(&format!("membership-checkout: signing in failed: {error}"));
                             this.continue_after.try_set_value(false);
-                            this.notice.try_set(Some(format!("Signing in with TeamUp didn't work: {}", error.user_message())));
+                            let tr = this.tr;
+                            this.notice.try_set(Some(tr.f("signin.failed", &[("reason", &tr.text(&error.user_message()))])));
                             this.status.try_set(Status::Anonymous);
                         }
                     }
@@ -125,12 +128,12 @@ impl SignIn {
     /// Off to TeamUp's sign-in page, remembering `selection` for the way back.
     pub async fn begin(&self, api_base: String, client_id: String, provider_id: u64, selection: serde_json::Value) {
         let (Some(verifier), Some(state)) = (random_bytes::<32>(), random_bytes::<16>()) else {
-            self.notice.try_set(Some("This browser can't sign in securely (no cryptographic random source).".into()));
+            self.notice.try_set(Some(self.tr.t("signin.no_random").into()));
             return;
         };
         let mut request = SignInRequest::new(&verifier, &state, auth::redirect_uri_for(&page_url()), now_ms());
         let Some(digest) = sha256(request.verifier.as_bytes()).await else {
-            self.notice.try_set(Some("This page can't sign in securely: it must be served over https.".into()));
+            self.notice.try_set(Some(self.tr.t("signin.no_https").into()));
             return;
         };
         request.selection = Some(selection);
@@ -138,7 +141,7 @@ impl SignIn {
         session_set(&request_key, &serde_json::to_string(&request).unwrap_or_default());
         let url = auth::authorize_url(&api_base, &client_id, &request, &auth::challenge(&digest), provider_id);
         if !go_to(&url) {
-            self.notice.try_set(Some("The sign-in page couldn't be opened.".into()));
+            self.notice.try_set(Some(self.tr.t("signin.cannot_open").into()));
         }
     }
 
@@ -155,6 +158,7 @@ impl SignIn {
 /// Who is signed in, with a way out; or why signing in didn't work.
 #[component]
 pub(crate) fn SignInBar(sign_in: SignIn, sign_out: Callback<()>) -> impl IntoView {
+    let tr = sign_in.tr;
     view! {
         {move || sign_in.notice.get().map(|message| view! {
             <div class="mc-notice mc-notice--warning mc-signin" data-testid="sign-in-notice" role="alert">
@@ -163,15 +167,15 @@ pub(crate) fn SignInBar(sign_in: SignIn, sign_out: Callback<()>) -> impl IntoVie
         })}
         {move || (sign_in.enabled && sign_in.status.get() == Status::SignedIn).then(|| view! {
             <p class="mc-signin mc-hint" data-testid="signed-in">
-                "Signed in with TeamUp. "
+                {tr.t("signin.signed_in")}" "
                 <button type="button" class="mc-link-button" data-testid="sign-out" on:click=move |_| sign_out.run(())>
-                    "Sign out"
+                    {tr.t("signin.sign_out")}
                 </button>
             </p>
         })}
         {move || (sign_in.enabled && sign_in.status.get() == Status::Anonymous).then(|| view! {
             <p class="mc-signin mc-hint" data-testid="sign-in-hint">
-                "You'll sign in with your TeamUp account before paying."
+                {tr.t("signin.hint")}
             </p>
         })}
     }

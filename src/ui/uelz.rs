@@ -6,13 +6,14 @@ use std::sync::atomic::Ordering;
 use leptos::prelude::*;
 
 use super::browser::{console_error, page_url, random_uuid, session_get, session_remove, session_set, today_local};
-use super::sections::{continue_button, field_error, form_error};
+use super::sections::{continue_button, error_summary, field_error};
 use super::events::host_events;
-use super::{announce, format, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
+use super::{announce, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
 use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
 use crate::checkout::{strip_outcome_params, Checkout, Phase};
+use crate::i18n::{intl, Tr};
 use crate::model::uelz::UelzPlan;
 use crate::settings::UelzSettings;
 
@@ -23,7 +24,7 @@ type UelzCheckoutState = Checkout<UelzSelection>;
 struct Ctx {
     checkout: RwSignal<UelzCheckoutState>,
     plans: Memo<Vec<UelzPlan>>,
-    locale: StoredValue<Option<String>>,
+    tr: Tr,
     uid: usize,
 }
 
@@ -38,7 +39,7 @@ impl Ctx {
     }
 
     fn problem(self, control: &'static str) -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
-        move || self.checkout.with(|c| c.problems.get(control))
+        move || self.checkout.with(|c| c.problems.text(control, self.tr))
     }
 
     fn locked(self) -> impl Fn() -> bool + Send + Sync + Copy + 'static {
@@ -48,7 +49,7 @@ impl Ctx {
 
 #[component]
 pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoView {
-    let Common { return_url, locale, timeout_ms, payment_hosts } = common;
+    let Common { return_url, tr, timeout_ms, payment_hosts } = common;
     let gateway = Gateway::new(&settings, widget_transport(timeout_ms));
     let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
@@ -65,7 +66,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         })
     };
     let plans = Memo::new(move |_| plan_list.get().and_then(Result::ok).unwrap_or_default());
-    let ctx = Ctx { checkout, plans, locale: StoredValue::new(locale), uid };
+    let ctx = Ctx { checkout, plans, tr, uid };
 
     let coupon_check = {
         let gateway = gateway.clone();
@@ -90,7 +91,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             let (offer_key, attempt_key, payment_hosts) = (offer_key.clone(), attempt_key.clone(), payment_hosts.clone());
             async move {
                 let answer = gateway.purchase(&request).await;
-                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events) {
+                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events, tr) {
                     // Done with this key: a later purchase, even an identical one, is a new one.
                     session_remove(&attempt_key);
                 }
@@ -116,6 +117,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             let Some((request, attempt)) = sent else { return };
             if no_random {
                 checkout.update(|c| c.fail(&ApiError::Network("this browser has no secure random numbers".into())));
+                checkout.update(|c| c.problems.form = Some(crate::i18n::Text::Key("error.no_random")));
                 return;
             }
             // Stored before sending: if the answer is lost, even a reload retries the same purchase.
@@ -143,6 +145,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     };
     announce(
         events,
+        tr,
         "uelz",
         checkout,
         move || plan_list.get().map(|r| r.map(|_| ())),
@@ -155,24 +158,25 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     let asks_details = settings.customer_id.is_none();
 
     view! {
-        <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()>
+        <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()
+            lang=tr.locale dir=tr.dir()>
             {move || match screen.get() {
                 "redirecting" | "lapsed" | "outcome" => {
-                    view! { <offer::AfterSubmit checkout start_again locale=ctx.locale /> }.into_any()
+                    view! { <offer::AfterSubmit checkout start_again /> }.into_any()
                 }
                 _ => match plan_list.get() {
-                    None => view! { <Loading label="Loading plans…" /> }.into_any(),
+                    None => view! { <Loading label="loading.plans" /> }.into_any(),
                     Some(Err(error)) => {
                         console_error(&format!("membership-checkout: the plans failed to load: {error}"));
                         view! {
-                            <LoadError title="We couldn't load the plans." error retry=Callback::new(move |_| plan_list.refetch()) />
+                            <LoadError title="load_error.plans" error retry=Callback::new(move |_| plan_list.refetch()) />
                         }
                         .into_any()
                     }
                     Some(Ok(list)) if list.is_empty() => view! {
                         <div class="mc-notice" data-testid="memberships-empty" role="status">
-                            <p class="mc-notice__title">"No plans are on sale right now."</p>
-                            <p>"Please check back soon, or ask the studio."</p>
+                            <p class="mc-notice__title">{tr.t("uelz.empty_title")}</p>
+                            <p>{tr.t("catalogue.empty_body")}</p>
                         </div>
                     }
                     .into_any(),
@@ -193,6 +197,7 @@ fn UelzForm(ctx: Ctx, submit: Callback<()>, apply_coupon: Callback<()>, asks_det
     };
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
+            {error_summary(checkout, move |name| ctx.id(name), submit)}
             <PlanChoice ctx />
             <StartDate ctx />
             <Coupon ctx apply_coupon />
@@ -200,8 +205,7 @@ fn UelzForm(ctx: Ctx, submit: Callback<()>, apply_coupon: Callback<()>, asks_det
                 <CustomerDetails ctx />
             </Show>
             <UelzSummary ctx />
-            {form_error(checkout, ctx.id("form-error"), submit)}
-            {continue_button(submitting, "Preparing your payment…")}
+            {continue_button(submitting, "continue.preparing")}
         </form>
     }
 }
@@ -213,10 +217,13 @@ fn PlanChoice(ctx: Ctx) -> impl IntoView {
     let (locked, problem) = (ctx.locked(), ctx.problem("plan"));
     let error_id = ctx.id("plan-error");
     let described = error_id.clone();
-    let locale = ctx.locale;
+    let described_by = move || problem().map(|_| described.clone());
+    let invalid = move || problem().is_some().to_string();
+    let tr = ctx.tr;
+    let group_described_by = described_by.clone();
     view! {
-        <fieldset class="mc-section" data-testid="plans" aria-describedby=move || problem().map(|_| described.clone())>
-            <legend class="mc-section__title">"Choose a plan"</legend>
+        <fieldset class="mc-section" id=ctx.id("plan") data-testid="plans" aria-describedby=group_described_by>
+            <legend class="mc-section__title">{tr.t("uelz.plans_title")}</legend>
             <div class="mc-options">
                 {move || {
                     ctx.plans
@@ -225,18 +232,20 @@ fn PlanChoice(ctx: Ctx) -> impl IntoView {
                         .map(|plan| {
                             let id = plan.id.clone();
                             let (is_chosen, is_checked) = (id.clone(), id.clone());
-                            let price = format!("{}{}", format::money(&plan.price, locale.get_value().as_deref()), plan.per_period());
+                            let price = plan.price_label(tr);
                             let chosen_plan = plan.clone();
+                            let described_by = described_by.clone();
                             view! {
                                 <label class="mc-option" class:mc-option--chosen=move || chosen().as_deref() == Some(is_chosen.as_str())
                                     data-testid=format!("plan-{id}")>
                                     <input type="radio" name="uelz-plan" value=id.clone() disabled=locked
+                                        aria-invalid=invalid aria-describedby=described_by
                                         prop:checked=move || chosen().as_deref() == Some(is_checked.as_str())
                                         on:change=move |_| checkout.update(|c| c.choose_plan(&chosen_plan, &today_local())) />
                                     <span class="mc-option__body">
                                         <span class="mc-option__name">{plan.name.clone()}</span>
                                         <span class="mc-option__price">{price}</span>
-                                        <span class="mc-option__meta">{plan.billing_terms()}</span>
+                                        <span class="mc-option__meta">{plan.billing_terms(tr)}</span>
                                         {plan.description.clone().filter(|d| !d.trim().is_empty()).map(|d| view! { <span class="mc-option__description">{d}</span> })}
                                     </span>
                                 </label>
@@ -259,13 +268,13 @@ fn StartDate(ctx: Ctx) -> impl IntoView {
     view! {
         <Show when=needed>
             <div class="mc-section mc-field">
-                <label class="mc-label" for=input_id.clone()>"When should your membership start?"</label>
+                <label class="mc-label" for=input_id.clone()>{ctx.tr.t("start.label")}</label>
                 <input type="date" id=input_id.clone() class="mc-input" data-testid="activation-date" min=today_local() disabled=locked
                     prop:value=move || checkout.with(|c| c.selection.activation_date.clone())
                     aria-invalid=move || problem().is_some().to_string()
                     aria-describedby={let id = error_id.clone(); move || problem().map(|_| id.clone())}
                     on:change=move |ev| checkout.update(|c| c.set_activation_date(event_target_value(&ev))) />
-                <p class="mc-hint">"Nothing is charged before this date."</p>
+                <p class="mc-hint">{ctx.tr.t("start.hint")}</p>
                 {field_error(error_id.clone(), "activation-error", problem)}
             </div>
         </Show>
@@ -279,10 +288,10 @@ fn Coupon(ctx: Ctx, apply_coupon: Callback<()>) -> impl IntoView {
     let (input_id, error_id) = (ctx.id("coupon"), ctx.id("coupon-error"));
     let applied = move || checkout.with(|c| c.selection.coupon.clone());
     let checking = move || checkout.with(|c| c.selection.checking_coupon.is_some());
-    let locale = ctx.locale;
+    let tr = ctx.tr;
     view! {
         <div class="mc-section mc-field">
-            <label class="mc-label" for=input_id.clone()>"Discount code (optional)"</label>
+            <label class="mc-label" for=input_id.clone()>{tr.t("coupon.label")}</label>
             <div class="mc-inline">
                 <input type="text" id=input_id.clone() class="mc-input" data-testid="coupon-input" autocomplete="off"
                     autocapitalize="characters" spellcheck="false" maxlength="64" disabled=locked
@@ -300,17 +309,17 @@ fn Coupon(ctx: Ctx, apply_coupon: Callback<()>) -> impl IntoView {
                 <button type="button" class="mc-button mc-button--secondary" data-testid="coupon-apply"
                     disabled=move || locked() || checking() aria-busy=move || checking().to_string()
                     on:click=move |_| apply_coupon.run(())>
-                    {move || if checking() { "Checking…" } else { "Apply" }}
+                    {move || tr.t(if checking() { "coupon.checking" } else { "coupon.apply" })}
                 </button>
             </div>
             {move || applied().map(|a| {
-                let discount = format::money(&a.quote.discount, locale.get_value().as_deref());
+                let discount = a.quote.discount.label(tr);
                 view! {
                     <p class="mc-field-ok" data-testid="coupon-applied" role="status">
-                        <strong>{a.quote.code.clone()}</strong>" applied: −"{discount}
+                        {tr.f("coupon.applied", &[("code", &a.quote.code), ("discount", &discount)])}
                         {(!a.quote.name.is_empty()).then(|| format!(" ({})", a.quote.name))}" "
                         <button type="button" class="mc-link-button" data-testid="coupon-remove" disabled=locked
-                            on:click=move |_| checkout.update(|c| c.remove_coupon())>"Remove"</button>
+                            on:click=move |_| checkout.update(|c| c.remove_coupon())>{tr.t("coupon.remove")}</button>
                     </p>
                 }
             })}
@@ -328,9 +337,9 @@ fn CustomerDetails(ctx: Ctx) -> impl IntoView {
     let (email_id, email_error) = (ctx.id("email"), ctx.id("email-error"));
     view! {
         <fieldset class="mc-section">
-            <legend class="mc-section__title">"Your details"</legend>
+            <legend class="mc-section__title">{ctx.tr.t("details.title")}</legend>
             <div class="mc-field">
-                <label class="mc-label" for=name_id.clone()>"Full name"</label>
+                <label class="mc-label" for=name_id.clone()>{ctx.tr.t("details.name")}</label>
                 <input type="text" id=name_id.clone() class="mc-input" data-testid="customer-name" autocomplete="name" maxlength="200"
                     disabled=locked prop:value=move || checkout.with(|c| c.selection.name.clone())
                     aria-invalid=move || name_problem().is_some().to_string()
@@ -339,13 +348,13 @@ fn CustomerDetails(ctx: Ctx) -> impl IntoView {
                 {field_error(name_error.clone(), "name-error", name_problem)}
             </div>
             <div class="mc-field">
-                <label class="mc-label" for=email_id.clone()>"Email"</label>
+                <label class="mc-label" for=email_id.clone()>{ctx.tr.t("details.email")}</label>
                 <input type="email" id=email_id.clone() class="mc-input" data-testid="customer-email" autocomplete="email"
                     inputmode="email" maxlength="254" disabled=locked prop:value=move || checkout.with(|c| c.selection.email.clone())
                     aria-invalid=move || email_problem().is_some().to_string()
                     aria-describedby={let id = email_error.clone(); move || email_problem().map(|_| id.clone())}
                     on:input=move |ev| checkout.update(|c| c.set_email(event_target_value(&ev))) />
-                <p class="mc-hint">"Your receipt and membership details go here."</p>
+                <p class="mc-hint">{ctx.tr.t("details.email_hint")}</p>
                 {field_error(email_error.clone(), "email-error", email_problem)}
             </div>
         </fieldset>
@@ -354,48 +363,45 @@ fn CustomerDetails(ctx: Ctx) -> impl IntoView {
 
 #[component]
 fn UelzSummary(ctx: Ctx) -> impl IntoView {
-    let checkout = ctx.checkout;
-    let locale = move || ctx.locale.get_value();
+    let (checkout, tr) = (ctx.checkout, ctx.tr);
     let body = move || {
         let Some(plan) = ctx.chosen_plan() else {
-            return view! { <p class="mc-hint">"Choose a plan to see your summary."</p> }.into_any();
+            return view! { <p class="mc-hint">{tr.t("summary.choose_plan")}</p> }.into_any();
         };
         let (start, coupon) = checkout.with(|c| {
             let start = c.selection.needs_activation_date.then(|| c.selection.activation_date.clone()).filter(|d| !d.is_empty());
             let coupon = c.selection.coupon.clone().filter(|a| a.plan == plan.id);
             (start, coupon)
         });
-        let loc = locale();
-        let loc = loc.as_deref();
-        let price = format!("{}{}", format::money(&plan.price, loc), plan.per_period());
-        let start_line = start.as_deref().map(|d| format::calendar_date(d, 0, loc));
-        let end_line = plan.term_days.map(|days| format::calendar_date(start.as_deref().unwrap_or(&today_local()), days, loc));
-        let due_label = match (&start, plan.trial_days) {
-            (Some(d), _) if d.as_str() > today_local().as_str() => "First payment, on the start date",
-            (_, 0) => if plan.is_recurring() { "First payment, today" } else { "To pay today" },
-            _ => "First payment, after the free days",
-        };
+        let price = plan.price_label(tr);
+        let start_line = start.as_deref().map(|d| intl::calendar_date(d, 0, tr.locale));
+        let end_line = plan.term_days.map(|days| intl::calendar_date(start.as_deref().unwrap_or(&today_local()), days, tr.locale));
+        let due_label = tr.t(match (&start, plan.trial_days) {
+            (Some(d), _) if d.as_str() > today_local().as_str() => "summary.due_on_start",
+            (_, 0) => if plan.is_recurring() { "summary.due_today" } else { "summary.pay_today" },
+            _ => "summary.due_after_trial",
+        });
         let total = coupon.as_ref().map(|c| c.quote.total.clone()).unwrap_or_else(|| plan.price.clone());
         view! {
             <dl class="mc-summary__list">
-                <div><dt>"Plan"</dt><dd>{plan.name.clone()}" · "{price}</dd></div>
-                <div><dt>"Billing"</dt><dd>{plan.billing_terms()}</dd></div>
-                {start_line.map(|d| view! { <div><dt>"Starts"</dt><dd>{d}</dd></div> })}
-                {end_line.map(|d| view! { <div><dt>"Ends"</dt><dd>{d}</dd></div> })}
+                <div><dt>{tr.t("summary.plan")}</dt><dd>{plan.name.clone()}" · "{price}</dd></div>
+                <div><dt>{tr.t("summary.billing")}</dt><dd>{plan.billing_terms(tr)}</dd></div>
+                {start_line.map(|d| view! { <div><dt>{tr.t("summary.starts")}</dt><dd>{d}</dd></div> })}
+                {end_line.map(|d| view! { <div><dt>{tr.t("summary.ends")}</dt><dd>{d}</dd></div> })}
                 {coupon.map(|c| {
-                    let discount = format::money(&c.quote.discount, loc);
-                    view! { <div data-testid="summary-discount"><dt>"Discount (" {c.quote.code.clone()} ")"</dt><dd>"−"{discount}</dd></div> }
+                    let discount = c.quote.discount.label(tr);
+                    view! { <div data-testid="summary-discount"><dt>{tr.f("summary.discount", &[("code", &c.quote.code)])}</dt><dd>"−"{discount}</dd></div> }
                 })}
-                <div class="mc-summary__total" data-testid="summary-total"><dt>{due_label}</dt><dd>{format::money(&total, loc)}</dd></div>
+                <div class="mc-summary__total" data-testid="summary-total"><dt>{due_label}</dt><dd>{total.label(tr)}</dd></div>
             </dl>
         }
         .into_any()
     };
     view! {
         <section class="mc-summary" data-testid="summary" aria-labelledby=ctx.id("summary-title")>
-            <h3 class="mc-section__title" id=ctx.id("summary-title")>"Summary"</h3>
+            <h3 class="mc-section__title" id=ctx.id("summary-title")>{tr.t("summary.title")}</h3>
             {body}
-            <p class="mc-hint">"You'll pay on Uelz's secure payment page, the next step."</p>
+            <p class="mc-hint">{tr.t("pay_note.uelz")}</p>
         </section>
     }
 }

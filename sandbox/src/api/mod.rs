@@ -31,7 +31,8 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
     let f = |route: R, handlers: MethodRouter<Sandbox>| {
         faulty::<auth::Ctx>(sb, route, Api::TeamUp, handlers)
     };
-    // The catalogue may also be read anonymously in customer mode (`Reader`).
+    // The catalogue (and the provider's public details) may also be read anonymously in
+    // customer mode (`Reader`).
     let c = |route: R, handlers: MethodRouter<Sandbox>| {
         faulty::<auth::Reader>(sb, route, Api::TeamUp, handlers)
     };
@@ -48,7 +49,8 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
         )
         .route(
             "/api/v2/providers/{id}",
-            api(f(R::Any, get(profiles::provider))),
+            // Public studio details (name, time zone, currency) are readable like the catalogue.
+            api(c(R::Any, get(profiles::provider))),
         )
         .route(
             "/api/v2/memberships",

@@ -1,0 +1,195 @@
+//! Numbers, money and dates through the browser's `Intl`: right for every locale and free in wasm
+//! bytes next to a date or money crate. Natively (unit tests) plain fallbacks stand in, so the
+//! code around them can be tested; tests/web.rs checks the `Intl` side in Chromium.
+
+#[cfg(target_arch = "wasm32")]
+mod platform {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use js_sys::{Array, Function, Object, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    thread_local! {
+        /// Formatters by kind, locale and options: building one is costly, and a schedule
+        /// labels thousands of classes. `None` remembers a refusal (an unknown currency or zone).
+        static FORMATTERS: RefCell<HashMap<String, Option<(Object, Function)>>> = RefCell::default();
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let opts = Object::new();
+        for (k, v) in pairs {
+            let _ = Reflect::set(&opts, &JsValue::from_str(k), &JsValue::from_str(v));
+        }
+        opts
+    }
+
+    /// `new Intl[kind](locale, options)`, or `None` if the platform refuses the options. Built
+    /// through Reflect: a RangeError (unknown currency, zone or tag) becomes `None`, not a trap.
+    fn formatter(kind: &str, locale: &str, pairs: &[(&str, &str)]) -> Option<(Object, Function)> {
+        let key = format!("{kind}|{locale}|{pairs:?}");
+        if let Some(found) = FORMATTERS.with(|f| f.borrow().get(&key).cloned()) {
+            return found;
+        }
+        let build = || -> Option<(Object, Function)> {
+            let intl = Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok()?;
+            let ctor: Function = Reflect::get(&intl, &JsValue::from_str(kind)).ok()?.dyn_into().ok()?;
+            let locales = Array::of1(&JsValue::from_str(locale));
+            let made = Reflect::construct(&ctor, &Array::of2(&locales, &options(pairs)))
+                .or_else(|_| Reflect::construct(&ctor, &Array::of2(&Array::new(), &options(pairs))))
+                .ok()?;
+            let made: Object = made.dyn_into().ok()?;
+            let format: Function = Reflect::get(&made, &JsValue::from_str("format")).ok()?.dyn_into().ok()?;
+            Some((made, format))
+        };
+        let built = build();
+        FORMATTERS.with(|f| f.borrow_mut().insert(key, built.clone()));
+        built
+    }
+
+    pub fn format(kind: &str, locale: &str, pairs: &[(&str, &str)], value: &JsValue) -> Option<String> {
+        let (this, format) = formatter(kind, locale, pairs)?;
+        format.call1(&this, value).ok()?.as_string()
+    }
+
+    pub fn date(ms: f64) -> JsValue {
+        js_sys::Date::new(&JsValue::from_f64(ms)).into()
+    }
+
+    /// The customer's time zone (`Europe/Berlin`), as the browser reports it.
+    pub fn local_zone() -> Option<String> {
+        let (this, _) = formatter("DateTimeFormat", "en", &[])?;
+        let resolved: Function = Reflect::get(&this, &JsValue::from_str("resolvedOptions")).ok()?.dyn_into().ok()?;
+        let options = resolved.call0(&this).ok()?;
+        Reflect::get(&options, &JsValue::from_str("timeZone")).ok()?.as_string()
+    }
+
+    /// `navigator.languages`, most preferred first.
+    pub fn browser_languages() -> Vec<String> {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return Vec::new() };
+        navigator.languages().iter().filter_map(|l| l.as_string()).collect()
+    }
+
+    pub fn parse_date(iso: &str) -> f64 {
+        js_sys::Date::parse(iso)
+    }
+}
+
+/// A number in the locale's digits and grouping.
+#[cfg(target_arch = "wasm32")]
+pub fn number(n: f64, locale: &str) -> String {
+    platform::format("NumberFormat", locale, &[("maximumFractionDigits", "0")], &n.into()).unwrap_or_else(|| format!("{n}"))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn number(n: f64, _locale: &str) -> String {
+    format!("{n}")
+}
+
+/// "€53.10", "53,10 €", "٥٣٫١٠ €"…; `None` if the platform doesn't know the currency.
+#[cfg(target_arch = "wasm32")]
+pub fn money(amount: f64, currency: &str, locale: &str) -> Option<String> {
+    platform::format("NumberFormat", locale, &[("style", "currency"), ("currency", currency)], &amount.into())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn money(amount: f64, currency: &str, _locale: &str) -> Option<String> {
+    (currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_alphabetic())).then(|| format!("{amount:.2} {currency}"))
+}
+
+/// The customer's time zone, if the platform says.
+#[cfg(target_arch = "wasm32")]
+pub fn local_zone() -> Option<String> {
+    platform::local_zone()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn local_zone() -> Option<String> {
+    None
+}
+
+/// The browser's preferred languages, most preferred first.
+#[cfg(target_arch = "wasm32")]
+pub fn browser_languages() -> Vec<String> {
+    platform::browser_languages()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn browser_languages() -> Vec<String> {
+    Vec::new()
+}
+
+/// The zone to show times in, and whether to name it: the studio's when it differs from the
+/// customer's (so "18:00 GMT" can't be misread as the customer's 18:00), else the customer's own.
+pub fn zone_to_name<'a>(studio: Option<&'a str>, customer: Option<&str>) -> Option<&'a str> {
+    studio.filter(|s| !s.is_empty() && Some(*s) != customer)
+}
+
+/// "Mon 24 Nov, 18:00" in the customer's zone, or "Mon 24 Nov, 18:00 GMT" in `zone` (a studio
+/// whose zone differs from the customer's).
+#[cfg(target_arch = "wasm32")]
+pub fn date_time(ms: f64, locale: &str, zone: Option<&str>) -> String {
+    let mut pairs = vec![("weekday", "short"), ("day", "numeric"), ("month", "short"), ("hour", "2-digit"), ("minute", "2-digit")];
+    if let Some(zone) = zone {
+        pairs.extend([("timeZone", zone), ("timeZoneName", "short")]);
+    }
+    platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms))
+        // An unknown zone: the customer's own clock, unnamed, rather than nothing.
+        .or_else(|| platform::format("DateTimeFormat", locale, &pairs[..5], &platform::date(ms)))
+        .unwrap_or_else(|| crate::model::format_rfc3339_ms(ms))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn date_time(ms: f64, _locale: &str, zone: Option<&str>) -> String {
+    let iso = crate::model::format_rfc3339_ms(ms);
+    match zone {
+        Some(zone) => format!("{iso} {zone}"),
+        None => iso,
+    }
+}
+
+/// "18:45": when an offer lapses, on the customer's clock.
+#[cfg(target_arch = "wasm32")]
+pub fn clock(ms: f64, locale: &str) -> String {
+    platform::format("DateTimeFormat", locale, &[("hour", "2-digit"), ("minute", "2-digit")], &platform::date(ms)).unwrap_or_default()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn clock(ms: f64, _locale: &str) -> String {
+    crate::model::format_rfc3339_ms(ms)[11..16].to_string()
+}
+
+/// A calendar date (`YYYY-MM-DD`) `add_days` later, in words: "Mon 1 Dec 2026". The raw text if
+/// it isn't a date.
+#[cfg(target_arch = "wasm32")]
+pub fn calendar_date(iso: &str, add_days: u32, locale: &str) -> String {
+    let ms = platform::parse_date(&format!("{iso}T00:00:00Z"));
+    if !ms.is_finite() {
+        return iso.to_string();
+    }
+    let pairs = [("weekday", "short"), ("day", "numeric"), ("month", "short"), ("year", "numeric"), ("timeZone", "UTC")];
+    platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms + f64::from(add_days) * 86_400_000.0))
+        .unwrap_or_else(|| iso.to_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn calendar_date(iso: &str, add_days: u32, _locale: &str) -> String {
+    match crate::model::parse_rfc3339_ms(&format!("{iso}T00:00:00Z")) {
+        Some(ms) => crate::model::format_rfc3339_ms(ms + f64::from(add_days) * 86_400_000.0)[..10].to_string(),
+        None => iso.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_studio_zone_is_named_only_when_it_differs() {
+        assert_eq!(zone_to_name(Some("Europe/London"), Some("America/New_York")), Some("Europe/London"));
+        assert_eq!(zone_to_name(Some("Europe/London"), Some("Europe/London")), None);
+        assert_eq!(zone_to_name(Some("Europe/London"), None), Some("Europe/London"));
+        assert_eq!(zone_to_name(None, Some("Europe/London")), None);
+        assert_eq!(zone_to_name(Some(""), None), None);
+    }
+}
