@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
-use super::auth::{Authed, Ctx};
+use super::auth::{Authed, Reader};
 use super::pagination::{paginate, Page, MAX_PAGE_SIZE};
 use super::{ApiError, Req};
 use crate::data::{ProfileType, Provider};
@@ -101,7 +101,7 @@ pub async fn list(
 }
 
 /// Only the provider the request is scoped to is visible.
-pub async fn provider(ctx: Ctx, Path(id): Path<String>) -> Result<Json<ProviderOut>, ApiError> {
+pub async fn provider(Reader(ctx): Reader, Path(id): Path<String>) -> Result<Json<ProviderOut>, ApiError> {
     match id.parse::<u64>() {
         Ok(id) if id == ctx.provider.id => Ok(Json((&ctx.provider).into())),
         _ => Err(ApiError::not_found()),
