@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::teamup::encode;
 use crate::checkout::strip_params;
+use crate::i18n::Text;
 
 /// How long a started sign-in may take before its answer is refused.
 pub const SIGN_IN_LIFETIME_MS: f64 = 10.0 * 60_000.0;
@@ -89,7 +90,7 @@ pub enum Return {
     /// The code to exchange, for this request.
     Code { code: String, request: SignInRequest },
     /// Refused, with what to tell the customer.
-    Refused(String),
+    Refused(Text),
 }
 
 /// Checks a return against the sign-in this page started (`pending`, used once).
@@ -104,22 +105,22 @@ pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64) -> 
         return Return::Nothing;
     }
     let Some(request) = pending else {
-        return Return::Refused("This sign-in has already been used or wasn't started here. Please sign in again.".into());
+        return Return::Refused(Text::Key("signin.used"));
     };
     if params.get("state") != Some(&request.state) {
-        return Return::Refused("The sign-in answer didn't match the sign-in this page started, so it was ignored. Please sign in again.".into());
+        return Return::Refused(Text::Key("signin.mismatch"));
     }
     if now_ms - request.started_ms > SIGN_IN_LIFETIME_MS {
-        return Return::Refused("The sign-in took too long. Please sign in again.".into());
+        return Return::Refused(Text::Key("signin.too_long"));
     }
     match (code, error.map(String::as_str)) {
-        (_, Some("access_denied")) => Return::Refused("Sign-in was cancelled. Sign in to continue to payment.".into()),
+        (_, Some("access_denied")) => Return::Refused(Text::Key("signin.cancelled")),
         (_, Some(error)) => {
             let detail = params.get("error_description").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| error.to_string());
-            Return::Refused(format!("Sign-in failed: {detail}"))
+            Return::Refused(Text::With("signin.refused", vec![("reason", detail)]))
         }
         (Some(code), None) if !code.is_empty() => Return::Code { code: code.clone(), request },
-        _ => Return::Refused("The sign-in answer had no code. Please sign in again.".into()),
+        _ => Return::Refused(Text::Key("signin.no_code")),
     }
 }
 
@@ -274,23 +275,23 @@ mod tests {
         assert_eq!(read_return(&query, Some(r.clone()), 2_000.0), Return::Code { code: "abc".into(), request: r.clone() });
         assert_eq!(read_return("?a=1", Some(r.clone()), 2_000.0), Return::Nothing);
         match read_return("?code=abc&state=forged", Some(r.clone()), 2_000.0) {
-            Return::Refused(m) => assert!(m.contains("didn't match"), "{m}"),
+            Return::Refused(m) => assert_eq!(m, Text::Key("signin.mismatch")),
             other => panic!("{other:?}"),
         }
         match read_return(&query, None, 2_000.0) {
-            Return::Refused(m) => assert!(m.contains("already been used"), "{m}"),
+            Return::Refused(m) => assert_eq!(m, Text::Key("signin.used")),
             other => panic!("{other:?}"),
         }
         match read_return(&query, Some(r.clone()), 1_000.0 + SIGN_IN_LIFETIME_MS + 1.0) {
-            Return::Refused(m) => assert!(m.contains("too long"), "{m}"),
+            Return::Refused(m) => assert_eq!(m, Text::Key("signin.too_long")),
             other => panic!("{other:?}"),
         }
         match read_return(&format!("?error=access_denied&state={}", r.state), Some(r.clone()), 2_000.0) {
-            Return::Refused(m) => assert!(m.contains("cancelled"), "{m}"),
+            Return::Refused(m) => assert_eq!(m, Text::Key("signin.cancelled")),
             other => panic!("{other:?}"),
         }
         match read_return(&format!("?error=invalid_request&error_description=PKCE%20required&state={}", r.state), Some(r), 2_000.0) {
-            Return::Refused(m) => assert_eq!(m, "Sign-in failed: PKCE required"),
+            Return::Refused(m) => assert_eq!(crate::i18n::Tr::english().text(&m), "Sign-in failed: PKCE required"),
             other => panic!("{other:?}"),
         }
     }

@@ -321,4 +321,21 @@ mod tests {
             assert!(include_str!("host/element.js").contains(&format!("'{plain}'")), "element.js doesn't observe {plain}");
         }
     }
+
+    /// The load-failure notice speaks the customer's language from element.js (the catalogues are
+    /// in the wasm that failed to arrive): its words must be the catalogues' own.
+    #[test]
+    fn the_load_failure_notice_uses_the_catalogues_words() {
+        use crate::i18n::{Lang, Tr};
+        let script = include_str!("host/element.js");
+        for lang in Lang::ALL {
+            let tr = Tr::of(lang);
+            let words: Vec<String> = ["load.failed_title", "load.failed_body", "try_again", "loading.memberships"]
+                .into_iter()
+                .map(|key| format!("\"{}\"", tr.t(key).replace('\\', "\\\\").replace('"', "\\\"")))
+                .collect();
+            let row = format!("  {}: [{}],", lang.code(), words.join(", "));
+            assert!(script.contains(&row), "element.js should hold {row}");
+        }
+    }
 }

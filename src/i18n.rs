@@ -166,6 +166,8 @@ fn intern(tag: &str) -> &'static str {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Text {
     Key(&'static str),
+    /// A message whose `{name}`s are filled with these values.
+    With(&'static str, Vec<(&'static str, String)>),
     Said(String),
 }
 
@@ -243,6 +245,10 @@ impl Tr {
     pub fn text(self, text: &Text) -> String {
         match text {
             Text::Key(key) => self.t(key).to_string(),
+            Text::With(key, args) => {
+                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.f(key, &args)
+            }
             Text::Said(words) => words.clone(),
         }
     }

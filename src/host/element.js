@@ -103,6 +103,27 @@ if (first) {
   if (!customElements.get(TAG)) customElements.define(TAG, MembershipCheckoutElement);
 }
 
+// The failure notice's words in the customer's language: the catalogues are in the wasm that
+// failed to arrive. The same texts as locales/*.txt (load.failed_title, load.failed_body,
+// try_again, loading.memberships); a test in src/host.rs keeps them equal.
+const FAILURE_TEXT = {
+  en: ["The membership checkout could not load.", "Please check your connection and try again.", "Try again", "Loading memberships…"],
+  de: ["Der Mitgliedschafts-Checkout konnte nicht geladen werden.", "Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.", "Erneut versuchen", "Mitgliedschaften werden geladen…"],
+  es: ["No se pudo cargar el pago de la membresía.", "Comprueba tu conexión e inténtalo de nuevo.", "Reintentar", "Cargando membresías…"],
+  fr: ["Le module d’abonnement n’a pas pu se charger.", "Vérifiez votre connexion et réessayez.", "Réessayer", "Chargement des abonnements…"],
+  ar: ["تعذّر تحميل صفحة شراء الاشتراك.", "يُرجى التحقق من اتصالك والمحاولة مرة أخرى.", "إعادة المحاولة", "جارٍ تحميل الاشتراكات…"],
+};
+
+/** The host's `locale` setting, else the browser's languages, else English (as the widget does). */
+function failureWords(host) {
+  const tags = [host.getAttribute('locale'), host.getAttribute('data-locale'), ...(navigator.languages || [])];
+  for (const tag of tags) {
+    const lang = tag && tag.trim().split(/[-_]/)[0].toLowerCase();
+    if (lang && FAILURE_TEXT[lang]) return { tag: tag.trim(), lang, words: FAILURE_TEXT[lang] };
+  }
+  return { tag: 'en', lang: 'en', words: FAILURE_TEXT.en };
+}
+
 // The failure notice's look: the widget's error notice in miniature (its stylesheet is in the wasm
 // that failed to arrive). Constructed, not a <style> element, so a strict CSP allows it.
 const FAILURE_CSS = `
@@ -112,7 +133,7 @@ const FAILURE_CSS = `
 .notice { all: initial; display: block; box-sizing: border-box; max-width: 40em; padding: 1em;
   font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: light-dark(#1d2327, #e8ecef); background: light-dark(#fdecea, #3a1d1b);
-  border: 1px solid light-dark(#d5dae0, #3b4550); border-left: 4px solid light-dark(#b3261e, #ff9a90); border-radius: 10px; }
+  border: 1px solid light-dark(#d5dae0, #3b4550); border-inline-start: 4px solid light-dark(#b3261e, #ff9a90); border-radius: 10px; }
 .title { display: block; font-weight: 650; margin-bottom: 0.5em; }
 button { font: inherit; font-weight: 600; margin-top: 0.75em; padding: 0.6em 1em; cursor: pointer; border-radius: 10px;
   color: light-dark(#ffffff, #0b1f1a); background: light-dark(#2f6f5e, #7fd6bd); border: 1px solid transparent; }
@@ -130,22 +151,25 @@ function showFailure(host) {
     sheet.replaceSync(FAILURE_CSS);
     root.adoptedStyleSheets = [sheet];
   } catch { /* unstyled, still readable */ }
+  const { tag, lang, words: [titleText, bodyText, again, loading] } = failureWords(host);
   const notice = document.createElement('div');
   notice.className = 'notice';
   notice.setAttribute('role', 'alert');
   notice.setAttribute('data-testid', 'load-failed');
+  notice.lang = tag;
+  notice.dir = lang === 'ar' ? 'rtl' : 'ltr';
   const title = document.createElement('span');
   title.className = 'title';
-  title.textContent = 'The membership checkout could not load.';
+  title.textContent = titleText;
   const text = document.createElement('span');
-  text.textContent = 'Please check your connection and try again.';
+  text.textContent = bodyText;
   const button = document.createElement('button');
   button.type = 'button';
-  button.textContent = 'Try again';
+  button.textContent = again;
   button.addEventListener('click', () => {
     const { retry } = failure;
     failure = null;
-    notice.replaceChildren('Loading…');
+    notice.replaceChildren(loading);
     retry();
   });
   notice.append(title, text, document.createElement('br'), button);

@@ -97,7 +97,7 @@ impl SignIn {
         replace_url(&auth::strip_return_params(&page_url()));
         match answer {
             Return::Nothing => {}
-            Return::Refused(message) => self.notice.set(Some(message)),
+            Return::Refused(message) => self.notice.set(Some(self.tr.text(&message))),
             Return::Code { code, request } => {
                 if let Some(selection) = request.selection.clone() {
                     restore(selection);
