@@ -138,6 +138,17 @@ where
     });
 }
 
+/// After the screen changes back to the form: the focus to the control with this id, once it is
+/// rendered (the element that had the focus is gone).
+pub fn focus_control_later(root: leptos::prelude::NodeRef<leptos::html::Div>, id: String) {
+    use leptos::prelude::*;
+    request_animation_frame(move || {
+        if let Some(Some(root)) = root.try_get_untracked() {
+            focus_control(&root, &id);
+        }
+    });
+}
+
 /// Moves the focus to the control with this id in the widget (from an error summary link): the
 /// control itself, or the chosen (else first) enabled input of a group.
 pub fn focus_control(from: &web_sys::Element, id: &str) {

@@ -22,7 +22,7 @@ use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
 use events::{host_events, HostEvents};
 use serde_json::json;
-use browser::{console_error, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
+use browser::{console_error, focus_control_later, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -269,11 +269,14 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         let session = send_wrapper::SendWrapper::new(session.clone());
         Callback::new(move |_: ()| sign_in.sign_out(&session))
     };
+    let root = NodeRef::<leptos::html::Div>::new();
     let start_again = {
         let offer_key = offer_key.clone();
         Callback::new(move |_: ()| {
             session_remove(&offer_key);
             checkout.update(Checkout::start_again);
+            // Back to the form: the keyboard continues at the membership choice.
+            focus_control_later(root, format!("mc{uid}-membership"));
         })
     };
 
@@ -330,7 +333,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
 
     view! {
         <div class="mc" data-testid="checkout" data-state=state aria-busy=move || (state() == "loading").to_string()
-            lang=tr.locale dir=tr.dir()>
+            lang=tr.locale dir=tr.dir() node_ref=root>
             <signin::SignInBar sign_in sign_out />
             {move || match screen.get() {
                 "redirecting" | "lapsed" | "outcome" => {

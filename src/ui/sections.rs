@@ -62,7 +62,7 @@ pub(super) fn error_summary<S: Send + Sync + 'static>(
     });
     view! {
         <Show when=shown>
-            <div class="mc-error-summary" data-testid="error-summary" tabindex="-1" node_ref=node aria-labelledby=id("errors-title")>
+            <div class="mc-error-summary" role="group" data-testid="error-summary" tabindex="-1" node_ref=node aria-labelledby=id("errors-title")>
                 <h3 class="mc-error-summary__title" id=id("errors-title")>{tr.t("errors.title")}</h3>
                 <ul class="mc-error-summary__list">
                     {move || fields().into_iter().map(|(control, text)| {
@@ -93,7 +93,10 @@ pub(super) fn error_summary<S: Send + Sync + 'static>(
 pub(super) fn continue_button(submitting: impl Fn() -> bool + Send + Sync + Copy + 'static, busy_key: &'static str) -> impl IntoView {
     let tr = tr();
     view! {
-        <button type="submit" class="mc-button mc-button--primary" data-testid="continue" disabled=submitting aria-busy=move || submitting().to_string()>
+        // aria-disabled, not disabled, while the purchase is on its way: a disabled button would drop
+        // the keyboard focus to the page (presses meanwhile are ignored by the state machine).
+        <button type="submit" class="mc-button mc-button--primary" data-testid="continue"
+            aria-disabled=move || submitting().to_string() aria-busy=move || submitting().to_string()>
             {move || tr.t(if submitting() { busy_key } else { "continue" })}
         </button>
     }

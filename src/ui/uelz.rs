@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use leptos::prelude::*;
 
-use super::browser::{console_error, page_url, random_uuid, session_get, session_remove, session_set, today_local};
+use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::sections::{continue_button, error_summary, field_error};
 use super::events::host_events;
 use super::{announce, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
@@ -126,12 +126,14 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             purchase.dispatch_local((request, name));
         })
     };
+    let root = NodeRef::<leptos::html::Div>::new();
     let start_again = {
         let (offer_key, attempt_key) = (offer_key.clone(), attempt_key.clone());
         Callback::new(move |_: ()| {
             session_remove(&offer_key);
             session_remove(&attempt_key);
             checkout.update(Checkout::start_again);
+            focus_control_later(root, ctx.id("plan"));
         })
     };
 
@@ -159,7 +161,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
 
     view! {
         <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()
-            lang=tr.locale dir=tr.dir()>
+            lang=tr.locale dir=tr.dir() node_ref=root>
             {move || match screen.get() {
                 "redirecting" | "lapsed" | "outcome" => {
                     view! { <offer::AfterSubmit checkout start_again /> }.into_any()
