@@ -355,13 +355,31 @@ async fn wait_focus_on(c: &Client, want: &str) -> Result<()> {
 // ---- a. axe in every state of the TeamUp widget ------------------------------------------------------
 
 /// Every state of the TeamUp widget, light theme: loading, catalogue, plan chosen, class chosen,
-/// validation error, server error, countdown, lapsed, paid, cancelled, load error.
+/// validation error, server error, countdown, lapsed, paid, cancelled, load error; also signed out
+/// (sign in on continue) and a configuration error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
 async fn axe_every_teamup_state() {
     run("axe_every_teamup_state", |c| async move {
-        let studio = Studio::start().await?;
-        teamup_states(&c, &studio, "/", "light", Audit::new(), true).await?.finish()
+        let studio = Studio::start_with(
+            Config::demo(),
+            &[
+                ("no-provider.html", HostElement::demo().without("data-provider-id")),
+                ("sign-in.html", HostElement::demo().without("data-token").with("data-client-id", "membership-checkout-demo")),
+            ],
+        )
+        .await?;
+        let mut audit = teamup_states(&c, &studio, "/", "light", Audit::new(), true).await?;
+
+        let widget = open_fresh(&c, &studio, "/sign-in.html").await?;
+        widget.wait_state("browsing").await?;
+        widget.visible("sign-in-hint").await?;
+        audit.check(&c, HOSTS, "TeamUp · light · signed out (sign in on continue)").await?;
+
+        let widget = CheckoutPage::open(&c, &studio.url("/no-provider.html")).await?;
+        widget.wait_state("config-error").await?;
+        audit.check(&c, HOSTS, "TeamUp · light · configuration error (no provider id)").await?;
+        audit.finish()
     })
     .await;
 }
@@ -443,8 +461,8 @@ async fn teamup_states(c: &Client, studio: &Studio, path: &str, theme: &str, mut
     Ok(audit)
 }
 
-/// The Uelz widget through the gateway: plans, plan chosen, start date, coupon applied and refused,
-/// validation errors, countdown.
+/// The Uelz widget through the gateway: plans, start date, coupon refused and applied, validation
+/// errors, countdown, server error, load error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
 async fn axe_every_uelz_state() {
@@ -484,6 +502,26 @@ async fn uelz_states(c: &Client, studio: &Studio, path: &str, theme: &str, mut a
     widget.type_into("customer-email", "alex@example.com").await?;
     held_offer(c, &widget).await?;
     audit.check(c, HOSTS, &name("countdown (offer held on the page)")).await?;
+
+    // Every attempt at the purchase fails (Uelz purchases are retried, being idempotent).
+    c.goto(&studio.url("/__sandbox/purchases")).await?;
+    arm_fault(c, "uelz.purchases.create", "status_500", 0, json!({})).await?;
+    let widget = open_fresh(c, studio, path).await?;
+    widget.choose_uelz_plan(UELZ_MONTHLY).await?;
+    widget.type_into("customer-name", "Alex Runner").await?;
+    widget.type_into("customer-email", "alex@example.com").await?;
+    widget.press_continue().await?;
+    widget.wait_visible(FORM_PROBLEM).await?;
+    widget.wait_state("browsing").await?;
+    audit.check(c, HOSTS, &name("server error (500 on every purchase attempt)")).await?;
+    clear_faults(c).await?;
+
+    arm_fault(c, "uelz.plans", "status_500", 0, json!({})).await?;
+    let widget = open_fresh(c, studio, path).await?;
+    widget.visible("load-error").await?;
+    widget.wait_state("load-error").await?;
+    audit.check(c, HOSTS, &name("load error (500 on the plans)")).await?;
+    clear_faults(c).await?;
     Ok(audit)
 }
 
