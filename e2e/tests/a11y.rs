@@ -767,9 +767,14 @@ async fn keyboard_focus_moves() {
         let studio = Studio::start().await?;
         let widget = open_fresh(&c, &studio, "/").await?;
         widget.visible("memberships").await?;
+        // Each miss is noted and the test goes on, so one run tells about all three.
+        let mut misses = Vec::new();
         tab_until(&c, "the continue button", 12, false, |f| f["testid"] == "continue").await?;
         press(&c, Key::Enter).await?;
-        wait_focus_on(&c, "error-summary").await.context("after continue with nothing chosen")?;
+        validation_error(&widget).await?;
+        if let Err(e) = wait_focus_on(&c, "error-summary").await {
+            misses.push(format!("after continue with nothing chosen: {e:#}"));
+        }
 
         // Choose with the keyboard, then the server fails the purchase.
         tab_until(&c, "a membership radio", 15, true, |f| is_radio(f, "membership")).await?;
@@ -778,14 +783,19 @@ async fn keyboard_focus_moves() {
         tab_until(&c, "the continue button", 12, false, |f| f["testid"] == "continue").await?;
         press(&c, Key::Enter).await?;
         widget.wait_visible(FORM_PROBLEM).await?;
-        wait_focus_on(&c, "error-summary").await.context("after a server error (500 on initiate_purchase)")?;
+        if let Err(e) = wait_focus_on(&c, "error-summary").await {
+            misses.push(format!("after a server error (500 on initiate_purchase): {e:#}"));
+        }
 
         // The host keeps the offer on the page: focus on the offer with its countdown.
         hold_offers_on_the_page(&c).await?;
         tab_until(&c, "the continue button", 12, false, |f| f["testid"] == "continue").await?;
         press(&c, Key::Enter).await?;
         widget.visible("countdown").await?;
-        wait_focus_on(&c, "offer").await.context("when the offer is held on the page")?;
+        if let Err(e) = wait_focus_on(&c, "offer").await {
+            misses.push(format!("when the offer is held on the page: {e:#}"));
+        }
+        ensure!(misses.is_empty(), "focus did not move where the contract says:\n  {}", misses.join("\n  "));
         Ok(())
     })
     .await;
