@@ -2,6 +2,7 @@
 //! release build with generated host pages (`studio`), and page objects (`pages`).
 #![allow(dead_code)]
 
+pub mod axe;
 pub mod browser;
 pub mod pages;
 pub mod studio;
