@@ -142,7 +142,16 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
                             Some(d) => format!("{} · {d}", tr.t(m.kind_key())),
                             None => tr.t(m.kind_key()).to_string(),
                         };
+                        // Named by its name and price; the kind, length and description describe it
+                        // (a screen reader reads the name first, the rest after a pause).
+                        let part = format!("mc{}-m{id}", shared.uid);
+                        let description = m.description.clone().filter(|d| !d.trim().is_empty());
+                        let details = if description.is_some() { format!("{part}-meta {part}-desc") } else { format!("{part}-meta") };
                         let described_by = described_by.clone();
+                        let described_by = move || match described_by() {
+                            Some(error) => format!("{details} {error}"),
+                            None => details.clone(),
+                        };
                         view! {
                             <label class="mc-option" class:mc-option--chosen=move || chosen() == Some(id) data-testid=format!("membership-{id}")>
                                 <input
@@ -152,14 +161,15 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
                                     prop:checked=move || chosen() == Some(id)
                                     disabled=locked
                                     aria-invalid=invalid
+                                    aria-labelledby=format!("{part}-name {part}-price")
                                     aria-describedby=described_by
                                     on:change=move |_| checkout.update(|c| c.choose_membership(id, needs_plan))
                                 />
                                 <span class="mc-option__body">
-                                    <span class="mc-option__name">{m.name.clone()}</span>
-                                    <span class="mc-option__price">{m.price_label(tr)}</span>
-                                    <span class="mc-option__meta">{meta}</span>
-                                    {m.description.clone().filter(|d| !d.trim().is_empty()).map(|d| view! { <span class="mc-option__description">{d}</span> })}
+                                    <span class="mc-option__name" id=format!("{part}-name")>{m.name.clone()}</span>
+                                    <span class="mc-option__price" id=format!("{part}-price")>{m.price_label(tr)}</span>
+                                    <span class="mc-option__meta" id=format!("{part}-meta")>{meta}</span>
+                                    {description.map(|d| view! { <span class="mc-option__description" id=format!("{part}-desc")>{d}</span> })}
                                 </span>
                             </label>
                         }

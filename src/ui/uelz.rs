@@ -342,7 +342,7 @@ fn CustomerDetails(ctx: Ctx) -> impl IntoView {
             <legend class="mc-section__title">{ctx.tr.t("details.title")}</legend>
             <div class="mc-field">
                 <label class="mc-label" for=name_id.clone()>{ctx.tr.t("details.name")}</label>
-                <input type="text" id=name_id.clone() class="mc-input" data-testid="customer-name" autocomplete="name" maxlength="200"
+                <input type="text" id=name_id.clone() class="mc-input" data-testid="customer-name" autocomplete="name" maxlength="200" aria-required="true"
                     disabled=locked prop:value=move || checkout.with(|c| c.selection.name.clone())
                     aria-invalid=move || name_problem().is_some().to_string()
                     aria-describedby={let id = name_error.clone(); move || name_problem().map(|_| id.clone())}
@@ -351,7 +351,7 @@ fn CustomerDetails(ctx: Ctx) -> impl IntoView {
             </div>
             <div class="mc-field">
                 <label class="mc-label" for=email_id.clone()>{ctx.tr.t("details.email")}</label>
-                <input type="email" id=email_id.clone() class="mc-input" data-testid="customer-email" autocomplete="email"
+                <input type="email" id=email_id.clone() class="mc-input" data-testid="customer-email" autocomplete="email" aria-required="true"
                     inputmode="email" maxlength="254" disabled=locked prop:value=move || checkout.with(|c| c.selection.email.clone())
                     aria-invalid=move || email_problem().is_some().to_string()
                     aria-describedby={let id = email_error.clone(); move || email_problem().map(|_| id.clone())}
