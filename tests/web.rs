@@ -145,9 +145,18 @@ async fn coming_back_before_expiry_shows_the_countdown_and_link() {
     assert_eq!(state(&el), "redirecting");
     let link = wait_for(&el, "[data-testid=payment-link]").await;
     assert_eq!(link.get_attribute("href").as_deref(), Some("http://127.0.0.1:9/pay/abc"));
+    // Screen readers hear the time left politely, once, not each tick; the offer has the focus.
+    let said = wait_for(&el, "[data-testid=countdown-announcement]").await;
+    assert_eq!(said.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(countdown.get_attribute("aria-live").as_deref(), Some("off"));
+    let first = said.text_content().unwrap();
+    assert_eq!(first, "10 minutes left to pay.");
     sleep(1300).await;
     let later = countdown.text_content().unwrap();
     assert_ne!(later, shown, "the countdown moves");
+    assert_eq!(said.text_content().unwrap(), first, "nothing new is said between milestones");
+    let focused = inside(&el).active_element().and_then(|a| a.get_attribute("data-testid"));
+    assert_eq!(focused.as_deref(), Some("offer"), "the held offer takes the focus");
     storage().clear().unwrap();
 }
 

@@ -91,6 +91,11 @@ async fn recurring_membership_with_plan_and_event_is_paid() {
         widget.choose_membership(UNLIMITED_MONTHLY).await?;
         widget.choose_plan(UNLIMITED_MONTHLY_PLAN).await?;
         let event = widget.choose_event_for(UNLIMITED_MONTHLY).await?;
+        // The browser runs in New York (support/browser.rs), the studio is in London: times say so.
+        let note = widget.text_of("time-zone-note").await?;
+        ensure!(note.contains("Europe/London"), "the studio's zone is named: {note:?}");
+        let labels = widget.options("event-select").await?;
+        ensure!(labels.iter().all(|(_, label, _)| label.contains("GMT")), "class times name the zone: {labels:?}");
         widget.press_continue().await?;
 
         let payment = PaymentPage::wait(&c).await?;
