@@ -718,46 +718,45 @@ async fn keyboard_only_purchase() {
 
 /// A whole TeamUp purchase (membership 103, plan 1032 and a class) with the keyboard alone.
 async fn keyboard_purchase(c: &Client, studio: &Studio, path: &str) -> Result<()> {
-    let c = c.clone();
-    let widget = open_fresh(&c, studio, path).await?;
+    let widget = open_fresh(c, studio, path).await?;
     widget.wait_state("browsing").await?;
     widget.visible("memberships").await?;
-    ensure!(focused(&c).await?.is_null(), "focus should start on the page itself, it is on {}", focused(&c).await?);
+    ensure!(focused(c).await?.is_null(), "focus should start on the page itself, it is on {}", focused(c).await?);
 
-    tab_until(&c, "a membership radio", 5, false, |f| is_radio(f, "membership")).await?;
-    arrow_to_radio(&c, "membership", &UNLIMITED_MONTHLY.to_string()).await?;
+    tab_until(c, "a membership radio", 5, false, |f| is_radio(f, "membership")).await?;
+    arrow_to_radio(c, "membership", &UNLIMITED_MONTHLY.to_string()).await?;
     widget.visible("plans").await?;
     wait_for("the payment plans", || async { Ok((!widget.find_all("[data-testid=plans] input[type=radio]").await?.is_empty()).then_some(())) }).await?;
 
-    tab_until(&c, "a payment plan radio", 3, false, |f| is_radio(f, "plan")).await?;
-    arrow_to_radio(&c, "plan", &UNLIMITED_MONTHLY_PLAN.to_string()).await?;
+    tab_until(c, "a payment plan radio", 3, false, |f| is_radio(f, "plan")).await?;
+    arrow_to_radio(c, "plan", &UNLIMITED_MONTHLY_PLAN.to_string()).await?;
 
     wait_for("classes in the class select", || async {
         Ok(widget.options("event-select").await.ok().filter(|o| !o.is_empty()).map(|_| ()))
     })
     .await?;
-    tab_until(&c, "the class select", 3, false, |f| f["testid"] == "event-select").await?;
-    press(&c, Key::Down).await?;
-    let event = focused(&c).await?["value"].as_str().unwrap_or_default().to_string();
+    tab_until(c, "the class select", 3, false, |f| f["testid"] == "event-select").await?;
+    press(c, Key::Down).await?;
+    let event = focused(c).await?["value"].as_str().unwrap_or_default().to_string();
     ensure!(!event.is_empty(), "ArrowDown on the class select chose no class");
     let rows = widget.find_all("[data-testid=summary] dl > div").await?.len();
     ensure!(rows == 3, "the summary should show membership, plan and the class chosen with the keyboard: {rows} rows");
 
-    let button = tab_until(&c, "the continue button", 6, false, |f| f["testid"] == "continue").await?;
+    let button = tab_until(c, "the continue button", 6, false, |f| f["testid"] == "continue").await?;
     ensure!(button["tag"] == "button", "continue is a button: {button}");
     // Shift+Tab goes back the way it came, and Tab returns.
-    let back = press_shift_tab(&c).await.and(focused(&c).await)?;
+    let back = press_shift_tab(c).await.and(focused(c).await)?;
     ensure!(back["testid"] == "slot-select", "Shift+Tab from continue should reach the appointment select, it reached {back}");
-    tab_until(&c, "the continue button again", 1, false, |f| f["testid"] == "continue").await?;
-    press(&c, Key::Enter).await?;
+    tab_until(c, "the continue button again", 1, false, |f| f["testid"] == "continue").await?;
+    press(c, Key::Enter).await?;
 
-    let payment = PaymentPage::wait(&c).await?;
-    let pay = tab_until(&c, "the Pay button on the payment page", 10, false, |f| f["testid"] == "pay").await?;
+    let payment = PaymentPage::wait(c).await?;
+    let pay = tab_until(c, "the Pay button on the payment page", 10, false, |f| f["testid"] == "pay").await?;
     ensure!(!pay["inWidget"].as_bool().unwrap_or(true), "on the payment page: {pay}");
-    press(&c, Key::Enter).await?;
+    press(c, Key::Enter).await?;
     drop(payment);
 
-    let widget = CheckoutPage::on(&c);
+    let widget = CheckoutPage::on(c);
     widget.wait_outcome("paid").await?;
     let purchases = studio.purchases()?;
     let purchase = purchases.last().context("no purchase was made")?;

@@ -116,8 +116,10 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             let sent = checkout.try_update(|c| c.submit(customer_id.as_deref(), &return_to, &today, previous.as_ref(), fresh)).flatten();
             let Some((request, attempt)) = sent else { return };
             if no_random {
-                checkout.update(|c| c.fail(&ApiError::Network("this browser has no secure random numbers".into())));
-                checkout.update(|c| c.problems.form = Some(crate::i18n::Text::Key("error.no_random")));
+                checkout.update(|c| {
+                    c.fail(&ApiError::Network("this browser has no secure random numbers".into()));
+                    c.problems.form = Some(crate::i18n::Text::Key("error.no_random"));
+                });
                 return;
             }
             // Stored before sending: if the answer is lost, even a reload retries the same purchase.
