@@ -325,6 +325,35 @@ impl Event {
     }
 }
 
+/// Memberships shown at first, and added by each "Show more": a long catalogue renders (and
+/// the browser lays out) a page at a time.
+pub const CATALOGUE_PAGE: usize = 20;
+
+/// Pages of the catalogue to show at first: one, or as many as it takes to show the membership
+/// already chosen (a choice restored after signing in).
+pub fn catalogue_pages(chosen_index: Option<usize>) -> usize {
+    chosen_index.map_or(1, |i| i / CATALOGUE_PAGE + 1)
+}
+
+/// Above this many classes for one membership, the customer picks a day first and then one of
+/// that day's classes: a `<select>` costs the browser about 0.1 ms per option on every change.
+pub const DAY_PICKER_FROM: usize = 40;
+
+/// Classes grouped by day, in schedule order: `day_of` names an event's day (in the studio's
+/// zone) and consecutive events with the same name share a group. A day seen again later (an
+/// unsorted answer) joins its first group rather than appearing twice.
+pub fn by_day(events: Vec<Event>, mut day_of: impl FnMut(&Event) -> String) -> Vec<(String, Vec<Event>)> {
+    let mut days: Vec<(String, Vec<Event>)> = Vec::new();
+    for event in events {
+        let day = day_of(&event);
+        match days.iter_mut().rev().find(|(d, _)| *d == day) {
+            Some((_, list)) => list.push(event),
+            None => days.push((day, vec![event])),
+        }
+    }
+    days
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PermissionGroup {
     OfferingType(u64),
@@ -479,6 +508,44 @@ pub fn format_countdown(remaining_ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event_at(id: u64, starts_at: &str) -> Event {
+        Event {
+            id,
+            name: format!("class {id}"),
+            starts_at: starts_at.to_string(),
+            ends_at: None,
+            status: None,
+            max_occupancy: None,
+            attending_count: None,
+            venue: None,
+            offering_type: None,
+        }
+    }
+
+    #[test]
+    fn the_catalogue_opens_on_the_page_that_shows_the_chosen_membership() {
+        assert_eq!(catalogue_pages(None), 1);
+        assert_eq!(catalogue_pages(Some(0)), 1);
+        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE - 1)), 1);
+        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE)), 2);
+        assert_eq!(catalogue_pages(Some(3 * CATALOGUE_PAGE + 5)), 4);
+    }
+
+    #[test]
+    fn classes_group_by_day_in_schedule_order() {
+        let events = vec![
+            event_at(1, "2026-11-24T07:00:00Z"),
+            event_at(2, "2026-11-24T18:00:00Z"),
+            event_at(3, "2026-11-25T07:00:00Z"),
+            event_at(4, "2026-11-24T20:00:00Z"), // out of order: joins the 24th
+            event_at(5, "2026-11-27T09:00:00Z"),
+        ];
+        let days = by_day(events, |e| e.starts_at[..10].to_string());
+        let shape: Vec<(&str, Vec<u64>)> = days.iter().map(|(d, l)| (d.as_str(), l.iter().map(|e| e.id).collect())).collect();
+        assert_eq!(shape, vec![("2026-11-24", vec![1, 2, 4]), ("2026-11-25", vec![3]), ("2026-11-27", vec![5])]);
+        assert!(by_day(Vec::new(), |e| e.starts_at.clone()).is_empty());
+    }
 
     #[test]
     fn parses_documented_timestamp() {

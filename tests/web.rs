@@ -609,3 +609,72 @@ async fn the_locale_setting_chooses_the_language_and_direction() {
     assert!(root.text_content().unwrap().contains("Try again"));
     el.remove();
 }
+
+/// A studio with 45 memberships and, for the first, 60 classes over two days.
+const BIG_STUDIO: &str = r#"async (url) => {
+    const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
+        { status: 200, headers: { 'Content-Type': 'application/json' } });
+    if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+    if (url.includes('permits_registration_for_event')) return page([{ id: 101 }]);
+    if (url.includes('/memberships')) return page(Array.from({ length: 45 }, (_, i) => ({ id: 101 + i, type: 'pack',
+        name: `Pack ${i + 1}`, for_sale: true, visible_to_customers: true })));
+    if (url.includes('/events')) return page(Array.from({ length: 60 }, (_, i) => {
+        const day = i < 30 ? '2099-01-05' : '2099-01-07';
+        const minutes = 12 * 60 + (i % 30) * 10;
+        const at = `${day}T${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00Z`;
+        return { id: 5001 + i, name: `Class ${i + 1}`, starts_at: at, status: 'active', offering_type: { id: 1, name: 'Yoga' } };
+    }));
+    return page([]);
+}"#;
+
+fn count(host: &HtmlElement, selector: &str) -> u32 {
+    inside(host).query_selector_all(selector).unwrap().length()
+}
+
+async fn change(select: &HtmlElement, value: &str) {
+    let select: web_sys::HtmlSelectElement = select.clone().unchecked_into();
+    select.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    select.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap()).unwrap();
+    sleep(100).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_long_catalogue_shows_a_page_at_a_time_and_many_classes_are_picked_by_day() {
+    storage().clear().unwrap();
+    let _fetch = FakeFetch::install(BIG_STUDIO);
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "input[name=membership]").await;
+    assert_eq!(count(&el, "input[name=membership]"), 20, "the first page");
+    let note = wait_for(&el, "[data-testid=shown-count]").await;
+    assert_eq!(note.text_content().unwrap(), "Showing 20 of 45.");
+
+    wait_for(&el, "[data-testid=show-more]").await.click();
+    sleep(100).await;
+    assert_eq!(count(&el, "input[name=membership]"), 40);
+    let focused = inside(&el).active_element().expect("a card has the focus");
+    assert_eq!(focused.get_attribute("value").as_deref(), Some("121"), "the first card added takes the focus");
+    assert_eq!(note.text_content().unwrap(), "Showing 40 of 45.");
+    wait_for(&el, "[data-testid=show-more]").await.click();
+    sleep(100).await;
+    assert_eq!(count(&el, "input[name=membership]"), 45);
+    assert_eq!(count(&el, "[data-testid=show-more]"), 0, "nothing more to show");
+
+    wait_for(&el, "input[name=membership][value='101']").await.click();
+    let days = wait_for(&el, "[data-testid=day-select]").await;
+    assert_eq!(count(&el, "[data-testid=day-select] option"), 2, "two days with classes");
+    assert_eq!(count(&el, "[data-testid=event-select] option"), 31, "the first day's 30 classes and 'No class'");
+    assert_eq!(count(&el, "[data-testid=event-select] option[value='5031']"), 0, "the second day's are not listed yet");
+
+    change(&wait_for(&el, "[data-testid=event-select]").await, "5002").await;
+    let summary = || inside(&el).query_selector("[data-testid=summary]").unwrap().unwrap().text_content().unwrap();
+    assert!(summary().contains("Class 2"), "the class is in the summary: {}", summary());
+
+    change(&days, "1").await;
+    assert_eq!(count(&el, "[data-testid=event-select] option"), 31);
+    assert_eq!(count(&el, "[data-testid=event-select] option[value='5031']"), 1, "the second day's classes");
+    assert!(!summary().contains("Class 2"), "another day starts with no class chosen: {}", summary());
+    el.remove();
+}

@@ -13,6 +13,9 @@
 // run.mjs inlines the widget's CSS (BENCH_WIDGET_CSS) and minifies this file with esbuild.
 
 const SCHEDULE_DAYS = 14;
+// As the widget: from this many classes, a day is picked first and the class list shows that day.
+const DAY_PICKER_FROM = 40;
+const CATALOGUE_PAGE = 20;
 const TIMEOUT_MS = 15000;
 
 class Baseline {
@@ -29,6 +32,7 @@ class Baseline {
       'TeamUp-Provider-ID': String(this.provider),
     };
     host.removeAttribute('data-token');
+    this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short' });
     this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
     this.selection = { membership: null, plan: null, event: null, slot: null };
     this.plansFor = null;
@@ -115,7 +119,7 @@ class Baseline {
   showForm(memberships) {
     this.memberships = new Map(memberships.map((m) => [m.id, m]));
     const options = h('div', { class: 'mc-options' });
-    for (const m of memberships) {
+    const card = (m) => {
       const duration = m.duration > 0 && m.duration_unit ? plural(m.duration, m.duration_unit.replace(/s$/, '')) : null;
       const kind = KINDS[m.type] || 'Membership';
       const body = h('span', { class: 'mc-option__body' }, [
@@ -125,7 +129,28 @@ class Baseline {
       ]);
       if (m.description && m.description.trim()) body.append(h('span', { class: 'mc-option__description' }, m.description));
       const input = h('input', { type: 'radio', name: 'membership', value: String(m.id) });
-      options.append(h('label', { class: 'mc-option', 'data-testid': `membership-${m.id}` }, [input, body]));
+      return h('label', { class: 'mc-option', 'data-testid': `membership-${m.id}` }, [input, body]);
+    };
+    // As the widget: a page of cards at a time, "Show more" adds the next page.
+    let shown = Math.min(CATALOGUE_PAGE, memberships.length);
+    options.append(...memberships.slice(0, shown).map(card));
+    const count = new Intl.NumberFormat(this.locale);
+    const more = [];
+    if (shown < memberships.length) {
+      const note = h('p', { class: 'mc-hint', 'data-testid': 'shown-count', 'aria-live': 'polite' });
+      const button = h('button', { type: 'button', class: 'mc-button mc-button--secondary', 'data-testid': 'show-more' }, 'Show more memberships');
+      const say = () => (note.textContent = `Showing ${count.format(shown)} of ${count.format(memberships.length)}.`);
+      say();
+      const box = h('div', { class: 'mc-more' }, [button, note]);
+      button.addEventListener('click', () => {
+        const next = memberships.slice(shown, shown + CATALOGUE_PAGE).map(card);
+        options.append(...next);
+        shown += next.length;
+        next[0]?.querySelector('input').focus();
+        if (shown >= memberships.length) box.remove();
+        else say();
+      });
+      more.push(box);
     }
     options.addEventListener('change', (e) => this.chooseMembership(Number(e.target.value)));
     this.options = options;
@@ -133,7 +158,7 @@ class Baseline {
     this.bookingEl = h('div');
     this.summaryEl = h('div');
     const form = h('form', { class: 'mc-form', novalidate: '' }, [
-      h('fieldset', { class: 'mc-section', 'data-testid': 'memberships' }, [h('legend', { class: 'mc-section__title' }, 'Choose a membership'), options]),
+      h('fieldset', { class: 'mc-section', 'data-testid': 'memberships' }, [h('legend', { class: 'mc-section__title' }, 'Choose a membership'), options, ...more]),
       this.plansEl,
       this.bookingEl,
       h('section', { class: 'mc-summary', 'data-testid': 'summary' }, [
@@ -218,20 +243,46 @@ class Baseline {
         return;
       }
       this.eventLabels = new Map();
-      const select = h('select', { id: 'b-event', class: 'mc-select', 'data-testid': 'event-select', 'aria-invalid': 'false' });
-      select.append(new Option('No class', ''));
-      for (const e of list) {
-        const label = this.eventLabel(e);
-        this.eventLabels.set(e.id, label);
-        select.append(new Option(label, String(e.id)));
+      const classSelect = (list) => {
+        const select = h('select', { id: 'b-event', class: 'mc-select', 'data-testid': 'event-select', 'aria-invalid': 'false' });
+        select.append(new Option('No class', ''));
+        for (const e of list) {
+          const label = this.eventLabel(e);
+          this.eventLabels.set(e.id, label);
+          select.append(new Option(label, String(e.id)));
+        }
+        select.addEventListener('change', () => {
+          this.selection.event = select.value ? Number(select.value) : null;
+          this.selection.slot = null;
+          if (this.slotSelect) this.slotSelect.value = '';
+          this.renderSummary();
+        });
+        return select;
+      };
+      if (list.length < DAY_PICKER_FROM) {
+        events.replaceWith(classSelect(list));
+        return;
       }
-      select.addEventListener('change', () => {
-        this.selection.event = select.value ? Number(select.value) : null;
-        this.selection.slot = null;
-        if (this.slotSelect) this.slotSelect.value = '';
+      const days = new Map();
+      for (const e of list) {
+        const day = this.day.format(new Date(e.starts_at));
+        if (!days.has(day)) days.set(day, []);
+        days.get(day).push(e);
+      }
+      const names = [...days.keys()];
+      const daySelect = h('select', { id: 'b-day', class: 'mc-select', 'data-testid': 'day-select' });
+      names.forEach((name, i) => daySelect.append(new Option(name, String(i))));
+      let current = classSelect(days.get(names[0]));
+      daySelect.addEventListener('change', () => {
+        this.selection.event = null;
+        const next = classSelect(days.get(names[Number(daySelect.value)]));
+        current.replaceWith(next);
+        current = next;
         this.renderSummary();
       });
-      events.replaceWith(select);
+      const field = events.parentNode;
+      field.before(h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-day' }, 'Day'), daySelect]));
+      events.replaceWith(current);
     });
     this.slots.then((list) => {
       if (this.selection.membership !== m.id) return;

@@ -148,6 +148,23 @@ pub fn date_time(ms: f64, _locale: &str, zone: Option<&str>) -> String {
     }
 }
 
+/// "Mon 24 Nov": the day `ms` falls on in `zone` (the customer's own without one).
+#[cfg(target_arch = "wasm32")]
+pub fn day(ms: f64, locale: &str, zone: Option<&str>) -> String {
+    let mut pairs = vec![("weekday", "short"), ("day", "numeric"), ("month", "short")];
+    if let Some(zone) = zone {
+        pairs.push(("timeZone", zone));
+    }
+    platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms))
+        .or_else(|| platform::format("DateTimeFormat", locale, &pairs[..3], &platform::date(ms)))
+        .unwrap_or_else(|| crate::model::format_rfc3339_ms(ms)[..10].to_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn day(ms: f64, _locale: &str, _zone: Option<&str>) -> String {
+    crate::model::format_rfc3339_ms(ms)[..10].to_string()
+}
+
 /// "18:45": when an offer lapses, on the customer's clock.
 #[cfg(target_arch = "wasm32")]
 pub fn clock(ms: f64, locale: &str) -> String {

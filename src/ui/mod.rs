@@ -193,9 +193,12 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             async move { api.studio_time_zone().await.ok().flatten() }
         })
     };
+    // Two steps, so that other changes to the checkout (a class chosen) don't look through, let
+    // alone copy, the whole catalogue.
+    let chosen_id = Memo::new(move |_| checkout.with(|c| c.selection.membership));
     let selected = Memo::new(move |_| {
-        let id = checkout.with(|c| c.selection.membership)?;
-        memberships.get()?.ok()?.into_iter().find(|m| m.id == id)
+        let id = chosen_id.get()?;
+        memberships.with(|list| list.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).cloned())
     });
     let plans = {
         let api = api.clone();

@@ -6,7 +6,9 @@ use super::browser::{focus_control, focus_later};
 use super::{tr, Shared};
 use crate::checkout::{Booking, Checkout, Phase};
 use crate::i18n::{intl, Tr};
-use crate::model::{parse_rfc3339_ms, Event, Membership, PaymentPlan, Slot};
+use crate::backend::error::ApiError;
+use crate::model::{by_day, catalogue_pages, parse_rfc3339_ms, Event, Membership, PaymentPlan, Slot, CATALOGUE_PAGE, DAY_PICKER_FROM};
+use wasm_bindgen::JsCast;
 
 #[component]
 pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callback<()>) -> impl IntoView {
@@ -123,61 +125,116 @@ fn when(rfc3339: &str, tr: Tr, zone: Option<&str>) -> String {
 #[component]
 fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
     let (checkout, tr) = (shared.checkout, shared.tr);
-    let chosen = move || checkout.with(|c| c.selection.membership);
-    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let problem = move || checkout.with(|c| c.problems.text("membership", tr));
-    let invalid = move || checkout.with(|c| c.problems.get("membership").is_some()).to_string();
+    // A catalogue can hold a thousand memberships: each card listens to memos that change
+    // rarely, and a choice wakes only the two cards whose "chosen" state flips.
+    let chosen = Selector::new(move || checkout.with(|c| c.selection.membership));
+    let locked = Memo::new(move |_| checkout.with(|c| c.phase != Phase::Browsing));
+    let problem = Memo::new(move |_| checkout.with(|c| c.problems.text("membership", tr)));
+    let invalid = Memo::new(move |_| checkout.with(|c| c.problems.get("membership").is_some()));
     let error_id = shared.id("membership-error");
+    let card = Card { shared, chosen, locked, problem, invalid, error_id: error_id.clone() };
+
+    // A page at a time: "Show more" adds the next one and moves the focus to its first card.
+    let total = memberships.len();
+    let first_chosen = checkout.with_untracked(|c| c.selection.membership);
+    let pages = RwSignal::new(catalogue_pages(memberships.iter().position(|m| Some(m.id) == first_chosen)));
+    let memberships = StoredValue::new(memberships);
+    let page_view = move |page: usize| {
+        let card = card.clone();
+        memberships.with_value(|all| {
+            let end = ((page + 1) * CATALOGUE_PAGE).min(all.len());
+            all[(page * CATALOGUE_PAGE).min(end)..end].iter().map(|m| card.view(m)).collect_view()
+        })
+    };
+    let shown = move || (pages.get() * CATALOGUE_PAGE).min(total);
+    let list = NodeRef::<leptos::html::Div>::new();
+    let show_more = move |_| {
+        let first_new = shown();
+        pages.update(|p| *p += 1);
+        // The first card just added takes the focus, so a keyboard user carries on from there.
+        request_animation_frame(move || {
+            let Some(list) = list.try_get_untracked().flatten() else { return };
+            if let Ok(Some(input)) = list.query_selector(&format!(".mc-option:nth-child({}) input", first_new + 1)) {
+                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+        });
+    };
     let described = error_id.clone();
-    let described_by = move || problem().map(|_| described.clone());
+    let described_by = move || problem.get().map(|_| described.clone());
     view! {
-        <fieldset class="mc-section" id=shared.id("membership") data-testid="memberships" aria-describedby=described_by.clone()>
+        <fieldset class="mc-section" id=shared.id("membership") data-testid="memberships" aria-describedby=described_by>
             <legend class="mc-section__title">{tr.t("catalogue.title")}</legend>
-            <div class="mc-options">
-                {memberships
-                    .into_iter()
-                    .map(|m| {
-                        let (id, needs_plan) = (m.id, m.needs_plan());
-                        let meta = match m.duration_label(tr) {
-                            Some(d) => format!("{} · {d}", tr.t(m.kind_key())),
-                            None => tr.t(m.kind_key()).to_string(),
-                        };
-                        // Named by its name and price; the kind, length and description describe it
-                        // (a screen reader reads the name first, the rest after a pause).
-                        let part = format!("mc{}-m{id}", shared.uid);
-                        let description = m.description.clone().filter(|d| !d.trim().is_empty());
-                        let details = if description.is_some() { format!("{part}-meta {part}-desc") } else { format!("{part}-meta") };
-                        let described_by = described_by.clone();
-                        let described_by = move || match described_by() {
-                            Some(error) => format!("{details} {error}"),
-                            None => details.clone(),
-                        };
-                        view! {
-                            <label class="mc-option" class:mc-option--chosen=move || chosen() == Some(id) data-testid=format!("membership-{id}")>
-                                <input
-                                    type="radio"
-                                    name="membership"
-                                    value=id.to_string()
-                                    prop:checked=move || chosen() == Some(id)
-                                    disabled=locked
-                                    aria-invalid=invalid
-                                    aria-labelledby=format!("{part}-name {part}-price")
-                                    aria-describedby=described_by
-                                    on:change=move |_| checkout.update(|c| c.choose_membership(id, needs_plan))
-                                />
-                                <span class="mc-option__body">
-                                    <span class="mc-option__name" id=format!("{part}-name")>{m.name.clone()}</span>
-                                    <span class="mc-option__price" id=format!("{part}-price")>{m.price_label(tr)}</span>
-                                    <span class="mc-option__meta" id=format!("{part}-meta")>{meta}</span>
-                                    {description.map(|d| view! { <span class="mc-option__description" id=format!("{part}-desc")>{d}</span> })}
-                                </span>
-                            </label>
-                        }
-                    })
-                    .collect_view()}
+            <div class="mc-options" node_ref=list>
+                <For each=move || 0..pages.get() key=|page| *page let:page>
+                    {page_view(page)}
+                </For>
             </div>
-            {field_error(error_id, "membership-error", problem)}
+            <Show when=move || shown() < total>
+                <div class="mc-more">
+                    <button type="button" class="mc-button mc-button--secondary" data-testid="show-more" on:click=show_more>
+                        {tr.t("catalogue.show_more")}
+                    </button>
+                    <p class="mc-hint" data-testid="shown-count" aria-live="polite">
+                        {move || tr.f("catalogue.shown", &[("shown", &tr.number(shown() as f64)), ("total", &tr.number(total as f64))])}
+                    </p>
+                </div>
+            </Show>
+            {field_error(error_id, "membership-error", move || problem.get())}
         </fieldset>
+    }
+}
+
+/// What every membership card reads: shared memos, so that a thousand cards cost one update.
+#[derive(Clone)]
+struct Card {
+    shared: Shared,
+    chosen: Selector<Option<u64>>,
+    locked: Memo<bool>,
+    problem: Memo<Option<String>>,
+    invalid: Memo<bool>,
+    error_id: String,
+}
+
+impl Card {
+    fn view(&self, m: &Membership) -> impl IntoView {
+        let Card { shared, chosen, locked, problem, invalid, error_id } = self.clone();
+        let (checkout, tr) = (shared.checkout, shared.tr);
+        let (id, needs_plan) = (m.id, m.needs_plan());
+        let meta = match m.duration_label(tr) {
+            Some(d) => format!("{} · {d}", tr.t(m.kind_key())),
+            None => tr.t(m.kind_key()).to_string(),
+        };
+        // Named by its name and price; the kind, length and description describe it
+        // (a screen reader reads the name first, the rest after a pause).
+        let part = format!("mc{}-m{id}", shared.uid);
+        let description = m.description.clone().filter(|d| !d.trim().is_empty());
+        let details = if description.is_some() { format!("{part}-meta {part}-desc") } else { format!("{part}-meta") };
+        let described_by = move || match problem.get() {
+            Some(_) => format!("{details} {error_id}"),
+            None => details.clone(),
+        };
+        let chosen_too = chosen.clone();
+        view! {
+            <label class="mc-option" class:mc-option--chosen=move || chosen_too.selected(&Some(id)) data-testid=format!("membership-{id}")>
+                <input
+                    type="radio"
+                    name="membership"
+                    value=id.to_string()
+                    prop:checked=move || chosen.selected(&Some(id))
+                    disabled=locked
+                    aria-invalid=move || invalid.get().to_string()
+                    aria-labelledby=format!("{part}-name {part}-price")
+                    aria-describedby=described_by
+                    on:change=move |_| checkout.update(|c| c.choose_membership(id, needs_plan))
+                />
+                <span class="mc-option__body">
+                    <span class="mc-option__name" id=format!("{part}-name")>{m.name.clone()}</span>
+                    <span class="mc-option__price" id=format!("{part}-price")>{m.price_label(tr)}</span>
+                    <span class="mc-option__meta" id=format!("{part}-meta")>{meta}</span>
+                    {description.map(|d| view! { <span class="mc-option__description" id=format!("{part}-desc")>{d}</span> })}
+                </span>
+            </label>
+        }
     }
 }
 
@@ -266,6 +323,27 @@ fn slot_label(slot: &Slot, tr: Tr, zone: Option<&str>) -> String {
     label
 }
 
+/// A membership's classes: one list, or one per day when there are many.
+#[derive(Clone, PartialEq)]
+struct ClassDays {
+    pick_day: bool,
+    days: Vec<(String, Vec<Event>)>,
+}
+
+/// Names an event's day ("Mon 24 Nov") in the studio's zone. Classes start on a quarter hour and
+/// every zone's offset is a whole number of quarter hours, so one name per quarter hour serves
+/// them all: a busy schedule costs a few hundred `Intl` calls rather than thousands.
+fn day_namer(tr: Tr, zone: Option<String>) -> impl FnMut(&Event) -> String {
+    let mut names = std::collections::HashMap::<i64, String>::new();
+    move |event| match parse_rfc3339_ms(&event.starts_at) {
+        Some(ms) => {
+            let quarter = (ms / 900_000.0).floor() as i64;
+            names.entry(quarter).or_insert_with(|| intl::day(ms, tr.locale, zone.as_deref())).clone()
+        }
+        None => String::new(),
+    }
+}
+
 /// The studio's zone when class times must name it (it differs from the customer's).
 fn zone_shown(shared: &Shared) -> Option<String> {
     let studio = shared.zone.get().flatten();
@@ -290,41 +368,101 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
     let (event_id, slot_id) = (shared.id("event"), shared.id("slot"));
     let (event_error_id, slot_error_id) = (shared.id("event-error"), shared.id("slot-error"));
 
-    let events = move || {
-        let membership = selected.get()?;
-        Some(schedule.get()?.map(|s| s.events_for(membership.id)))
+    // The chosen membership's classes, by day when there are many. Computed once per choice
+    // of membership, not per render.
+    let classes = Memo::new(move |_| -> Option<Result<ClassDays, ApiError>> {
+        let membership = selected.with(|m| m.as_ref().map(|m| m.id))?;
+        let list = schedule.with(|s| match s.as_ref()? {
+            Ok(schedule) => Some(Ok(schedule.events_for(membership))),
+            Err(error) => Some(Err(error.clone())),
+        })?;
+        Some(list.map(|list| {
+            if list.len() < DAY_PICKER_FROM {
+                return ClassDays { pick_day: false, days: vec![(String::new(), list)] };
+            }
+            let studio = shared.zone.get().flatten();
+            ClassDays { pick_day: true, days: by_day(list, day_namer(tr, studio)) }
+        }))
+    });
+    // The day the customer picked, by name: it stays put when the membership changes.
+    let picked_day = RwSignal::new(None::<String>);
+    let shown_day = Memo::new(move |_| {
+        let wanted = picked_day.get();
+        let chosen = checkout.with(|c| match c.selection.booking {
+            Booking::Event(id) => Some(id),
+            _ => None,
+        });
+        classes.with(|c| {
+            let Some(Ok(ClassDays { days, .. })) = c else { return 0 };
+            days.iter()
+                .position(|(day, _)| wanted.as_deref() == Some(day))
+                .or_else(|| days.iter().position(|(_, list)| list.iter().any(|e| Some(e.id) == chosen)))
+                .unwrap_or(0)
+        })
+    });
+    let day_id = shared.id("day");
+    let day_select = {
+        let day_id = day_id.clone();
+        move || {
+            let options = classes.with(|c| match c {
+                Some(Ok(ClassDays { pick_day: true, days })) => Some(days.iter().map(|(day, _)| day.clone()).collect::<Vec<_>>()),
+                _ => None,
+            })?;
+            let first = shown_day.get_untracked();
+            Some(view! {
+                <div class="mc-field">
+                    <label class="mc-label" for=day_id.clone()>{tr.t("booking.day")}</label>
+                    <select id=day_id.clone() class="mc-select" data-testid="day-select" disabled=locked
+                        prop:value=move || shown_day.get().to_string()
+                        on:change=move |ev| {
+                            let index: usize = event_target_value(&ev).parse().unwrap_or(0);
+                            // A class belongs to its day: another day starts with none chosen.
+                            checkout.update(|c| c.choose_event(None));
+                            picked_day.set(options.get(index).cloned());
+                        }>
+                        {options.iter().enumerate().map(|(i, day)| view! { <option value=i.to_string() selected=i == first>{day.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+            })
+        }
     };
     let event_select = {
         let (event_id, described) = (event_id.clone(), event_error_id.clone());
-        move || match events() {
-            None => view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.classes", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="mc-hint" data-testid="no-events">{tr.t("booking.no_classes")}</p> }.into_any(),
-            Some(Ok(list)) => {
-                let described = described.clone();
-                let zone = zone_shown(&shared);
-                // One binding for the select's value, not one per option: a schedule can hold
-                // thousands of classes, and every choice would wake each of them.
-                let initial_event = checkout.with_untracked(|c| match c.selection.booking {
-                    Booking::Event(id) => Some(id),
-                    _ => None,
-                });
-                view! {
-                    <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
-                        aria-invalid=move || event_problem().is_some().to_string()
-                        aria-describedby=move || event_problem().map(|_| described.clone())
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            checkout.update(|c| c.choose_event(value.parse().ok()));
-                        }>
-                        <option value="" selected=initial_event.is_none()>{tr.t("booking.no_class")}</option>
-                        {list.into_iter().map(|e| {
-                            let id = e.id;
-                            view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(&e, tr, zone.as_deref())}</option> }
-                        }).collect_view()}
-                    </select>
-                }.into_any()
-            }
+        move || {
+            let day = shown_day.get();
+            classes.with(|c| match c {
+                None => view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.classes", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
+                Some(Ok(ClassDays { days, .. })) if days.iter().all(|(_, list)| list.is_empty()) => {
+                    view! { <p class="mc-hint" data-testid="no-events">{tr.t("booking.no_classes")}</p> }.into_any()
+                }
+                Some(Ok(ClassDays { days, .. })) => {
+                    let list = days.get(day).map(|(_, list)| list.as_slice()).unwrap_or_default();
+                    let described = described.clone();
+                    let zone = zone_shown(&shared);
+                    // One binding for the select's value, not one per option: a schedule can hold
+                    // thousands of classes, and every choice would wake each of them.
+                    let initial_event = checkout.with_untracked(|c| match c.selection.booking {
+                        Booking::Event(id) => Some(id),
+                        _ => None,
+                    });
+                    view! {
+                        <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
+                            aria-invalid=move || event_problem().is_some().to_string()
+                            aria-describedby=move || event_problem().map(|_| described.clone())
+                            on:change=move |ev| {
+                                let value = event_target_value(&ev);
+                                checkout.update(|c| c.choose_event(value.parse().ok()));
+                            }>
+                            <option value="" selected=initial_event.is_none()>{tr.t("booking.no_class")}</option>
+                            {list.iter().map(|e| {
+                                let id = e.id;
+                                view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(e, tr, zone.as_deref())}</option> }
+                            }).collect_view()}
+                        </select>
+                    }.into_any()
+                }
+            })
         }
     };
     let slot_select = {
@@ -360,15 +498,16 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
         }
     };
 
+    let shown = Memo::new(move |_| selected.with(Option::is_some));
     move || {
-        selected.get()?;
-        Some(view! {
+        shown.get().then(|| view! {
             <fieldset class="mc-section" data-testid="booking">
                 <legend class="mc-section__title">{tr.t("booking.title")}</legend>
                 <p class="mc-hint">{tr.t("booking.hint")}</p>
                 {move || zone_shown(&shared).map(|zone| view! {
                     <p class="mc-hint" data-testid="time-zone-note">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
                 })}
+                {day_select.clone()}
                 <div class="mc-field">
                     <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
                     {event_select.clone()}
@@ -404,17 +543,19 @@ fn Summary(shared: Shared) -> impl IntoView {
     let booking_line = move || match checkout.with(|c| c.selection.booking.clone()) {
         Booking::None => None,
         Booking::Event(id) => {
-            let label = schedule
-                .get()
-                .and_then(|s| s.ok())
-                .and_then(|s| s.events.iter().find(|e| e.id == id).map(|e| event_label(e, tr, zone_shown(&shared).as_deref())));
+            let zone = zone_shown(&shared);
+            let label = schedule.with(|s| {
+                let schedule = s.as_ref()?.as_ref().ok()?;
+                schedule.events.iter().find(|e| e.id == id).map(|e| event_label(e, tr, zone.as_deref()))
+            });
             Some(tr.f("summary.class", &[("class", &label.unwrap_or_else(|| format!("#{id}")))]))
         }
         Booking::Slot(id) => {
-            let label = slots
-                .get()
-                .and_then(|s| s.ok())
-                .and_then(|list| list.iter().find(|s| s.id == id).map(|s| slot_label(s, tr, zone_shown(&shared).as_deref())));
+            let zone = zone_shown(&shared);
+            let label = slots.with(|s| {
+                let list = s.as_ref()?.as_ref().ok()?;
+                list.iter().find(|s| s.id == id).map(|s| slot_label(s, tr, zone.as_deref()))
+            });
             Some(tr.f("summary.appointment", &[("appointment", &label.unwrap_or(id))]))
         }
     };
