@@ -678,3 +678,61 @@ async fn a_long_catalogue_shows_a_page_at_a_time_and_many_classes_are_picked_by_
     assert!(!summary().contains("Class 2"), "another day starts with no class chosen: {}", summary());
     el.remove();
 }
+
+/// One recurring membership whose plans answer fails the first `fail` times; plan requests are counted.
+fn recurring_studio(fail: u32) -> String {
+    format!(
+        r#"async (url) => {{
+            const page = results => new Response(JSON.stringify({{ count: results.length, next: null, previous: null, results }}),
+                {{ status: 200, headers: {{ 'Content-Type': 'application/json' }} }});
+            if (url.includes('/auth/profiles')) return page([{{ id: 4242, profile_type: 'customer', provider: 100 }}]);
+            if (url.includes('/membership_payment_plans')) {{
+                window.__plansAsked = (window.__plansAsked || 0) + 1;
+                if (window.__plansAsked <= {fail}) return new Response('{{"detail":"Bad request"}}', {{ status: 400, headers: {{ 'Content-Type': 'application/json' }} }});
+                return page([{{ id: 2011, status: 'for_sale', price: {{ decimal: '50.00', string: '£50.00', iso_currency_code: 'gbp' }},
+                    billing_period_length: 1, billing_period_unit: 'months' }}]);
+            }}
+            if (url.includes('/memberships')) return page([{{ id: 201, type: 'recurring_plan', name: 'Unlimited', for_sale: true, visible_to_customers: true }}]);
+            return page([]);
+        }}"#
+    )
+}
+
+fn pointer_enter(el: &HtmlElement) {
+    el.dispatch_event(&web_sys::Event::new("pointerenter").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn pointing_at_a_recurring_membership_loads_its_plans_once_before_it_is_chosen() {
+    storage().clear().unwrap();
+    js("window.__plansAsked = 0;");
+    let _fetch = FakeFetch::install(&recurring_studio(0));
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let card = wait_for(&el, "[data-testid=membership-201]").await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(0.0), "nothing asked before any interest");
+    pointer_enter(&card);
+    pointer_enter(&card);
+    sleep(100).await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "pointing asks once");
+    wait_for(&el, "input[name=membership][value='201']").await.click();
+    wait_for(&el, "[data-testid=plans] input[value='2011']").await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "choosing uses the answer already here");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_membership_is_chosen() {
+    storage().clear().unwrap();
+    js("window.__plansAsked = 0;");
+    let _fetch = FakeFetch::install(&recurring_studio(1));
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    pointer_enter(&wait_for(&el, "[data-testid=membership-201]").await);
+    sleep(100).await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0));
+    wait_for(&el, "input[name=membership][value='201']").await.click();
+    wait_for(&el, "[data-testid=plans] input[value='2011']").await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "the failure was not kept");
+    el.remove();
+}

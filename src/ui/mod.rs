@@ -48,6 +48,64 @@ impl Shared {
     }
 }
 
+/// Payment plans by membership, asked for as soon as the customer shows interest in a card
+/// (pointing at it or focusing it), so they are usually here when it is chosen. A request in
+/// flight is shared, not repeated; a failed one is forgotten, so "Try again" asks again.
+#[derive(Clone)]
+pub(crate) struct PlanCache {
+    api: TeamUp,
+    known: std::rc::Rc<std::cell::RefCell<PlanCacheState>>,
+}
+
+#[derive(Default)]
+struct PlanCacheState {
+    done: std::collections::HashMap<u64, Vec<PaymentPlan>>,
+    /// Requests in flight; a JS promise can be awaited by any number of readers.
+    asking: std::collections::HashMap<u64, js_sys::Promise>,
+}
+
+impl PlanCache {
+    fn new(api: TeamUp) -> Self {
+        PlanCache { api, known: Default::default() }
+    }
+
+    /// Starts asking for `membership`'s plans unless they are known or on their way.
+    pub fn prefetch(&self, membership: &Membership) {
+        let id = membership.id;
+        if !membership.needs_plan() || self.known.borrow().done.contains_key(&id) || self.known.borrow().asking.contains_key(&id) {
+            return;
+        }
+        let (api, known, membership) = (self.api.clone(), self.known.clone(), membership.clone());
+        let promise = wasm_bindgen_futures::future_to_promise(async move {
+            let answer = api.plans(&membership).await;
+            let mut known = known.borrow_mut();
+            known.asking.remove(&id);
+            if let Ok(list) = answer {
+                known.done.insert(id, list);
+            }
+            Ok(wasm_bindgen::JsValue::UNDEFINED)
+        });
+        self.known.borrow_mut().asking.insert(id, promise);
+    }
+
+    /// `membership`'s plans on sale: known, awaited, or asked for now.
+    pub async fn plans(&self, membership: &Membership) -> Result<Vec<PaymentPlan>, ApiError> {
+        let id = membership.id;
+        let asking = self.known.borrow().asking.get(&id).cloned();
+        if let Some(promise) = asking {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        if let Some(list) = self.known.borrow().done.get(&id) {
+            return Ok(list.clone());
+        }
+        let answer = self.api.plans(membership).await;
+        if let Ok(list) = &answer {
+            self.known.borrow_mut().done.insert(id, list.clone());
+        }
+        answer
+    }
+}
+
 pub(crate) static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
 /// Uelz's hosted checkout (`https://app.uelzpay.com/checkout/<id>`, api-notes §2.0).
@@ -200,13 +258,14 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         let id = chosen_id.get()?;
         memberships.with(|list| list.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).cloned())
     });
+    let plan_cache = send_wrapper::SendWrapper::new(PlanCache::new(api.clone()));
     let plans = {
-        let api = api.clone();
+        let cache = plan_cache.clone();
         LocalResource::new(move || {
-            let (api, membership) = (api.clone(), selected.get());
+            let (cache, membership) = (cache.clone(), selected.get());
             async move {
                 match membership {
-                    Some(m) if m.needs_plan() => Some((m.id, api.plans(&m).await)),
+                    Some(m) if m.needs_plan() => Some((m.id, cache.plans(&m).await)),
                     _ => None,
                 }
             }
@@ -303,9 +362,23 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             _ => None,
         }
     };
+    // Whether loading is over, without the catalogue itself: read on every change of the checkout,
+    // it must not copy a thousand memberships each time.
+    let load_state = Memo::new(move |_| {
+        if sign_in.status.get() == signin::Status::Exchanging {
+            return None;
+        }
+        let customer = customer.with(|c| c.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
+        let memberships = memberships.with(|m| m.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
+        match (customer, memberships) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
+            (Some(Ok(())), Some(Ok(()))) => Some(Ok(())),
+            _ => None,
+        }
+    });
     let state = move || {
         let phase = checkout.with(|c| c.phase.name());
-        match (phase, loaded()) {
+        match (phase, load_state.get()) {
             ("browsing", None) => "loading",
             ("browsing", Some(Err(_))) => "load-error",
             _ => phase,
@@ -322,7 +395,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         tr,
         "teamup",
         checkout,
-        move || loaded().map(|r| r.map(|_| ())),
+        move || load_state.get(),
         |s: &Selection| {
             let (event, slot) = match &s.booking {
                 crate::checkout::Booking::None => (None, None),
@@ -349,7 +422,10 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
                             <LoadError title="load_error.memberships" error retry=Callback::new(reload) />
                         }
                         .into_any(),
-                        Some(Ok(list)) => view! { <sections::Form memberships=list shared submit /> }.into_any(),
+                        Some(Ok(list)) => {
+                            let prefetch = plan_cache.clone();
+                            view! { <sections::Form memberships=list shared submit prefetch /> }.into_any()
+                        }
                     }
                 }
             }}

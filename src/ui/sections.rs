@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use super::browser::{focus_control, focus_later};
-use super::{tr, Shared};
+use super::{tr, PlanCache, Shared};
+use send_wrapper::SendWrapper;
 use crate::checkout::{Booking, Checkout, Phase};
 use crate::i18n::{intl, Tr};
 use crate::backend::error::ApiError;
@@ -11,7 +12,7 @@ use crate::model::{by_day, catalogue_pages, parse_rfc3339_ms, Event, Membership,
 use wasm_bindgen::JsCast;
 
 #[component]
-pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callback<()>) -> impl IntoView {
+pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callback<()>, prefetch: SendWrapper<PlanCache>) -> impl IntoView {
     let checkout = shared.checkout;
     let submitting = move || checkout.with(|c| c.phase == Phase::Submitting);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -32,7 +33,7 @@ pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callbac
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
             {error_summary(checkout, move |name| format!("mc{uid}-{name}"), submit)}
-            <Catalogue memberships shared />
+            <Catalogue memberships shared prefetch />
             <Plans shared />
             <BookingChoice shared />
             <Summary shared />
@@ -123,7 +124,7 @@ fn when(rfc3339: &str, tr: Tr, zone: Option<&str>) -> String {
 }
 
 #[component]
-fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
+fn Catalogue(memberships: Vec<Membership>, shared: Shared, prefetch: SendWrapper<PlanCache>) -> impl IntoView {
     let (checkout, tr) = (shared.checkout, shared.tr);
     // A catalogue can hold a thousand memberships: each card listens to memos that change
     // rarely, and a choice wakes only the two cards whose "chosen" state flips.
@@ -132,7 +133,7 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared) -> impl IntoView {
     let problem = Memo::new(move |_| checkout.with(|c| c.problems.text("membership", tr)));
     let invalid = Memo::new(move |_| checkout.with(|c| c.problems.get("membership").is_some()));
     let error_id = shared.id("membership-error");
-    let card = Card { shared, chosen, locked, problem, invalid, error_id: error_id.clone() };
+    let card = Card { shared, chosen, locked, problem, invalid, error_id: error_id.clone(), prefetch };
 
     // A page at a time: "Show more" adds the next one and moves the focus to its first card.
     let total = memberships.len();
@@ -193,11 +194,18 @@ struct Card {
     problem: Memo<Option<String>>,
     invalid: Memo<bool>,
     error_id: String,
+    prefetch: SendWrapper<PlanCache>,
 }
 
 impl Card {
     fn view(&self, m: &Membership) -> impl IntoView {
-        let Card { shared, chosen, locked, problem, invalid, error_id } = self.clone();
+        let Card { shared, chosen, locked, problem, invalid, error_id, prefetch } = self.clone();
+        // Interest in a card (pointing at it, or the keyboard reaching it) starts loading its plans.
+        let interest = {
+            let membership = SendWrapper::new(m.clone());
+            move || prefetch.prefetch(&membership)
+        };
+        let interest_too = interest.clone();
         let (checkout, tr) = (shared.checkout, shared.tr);
         let (id, needs_plan) = (m.id, m.needs_plan());
         let meta = match m.duration_label(tr) {
@@ -215,7 +223,8 @@ impl Card {
         };
         let chosen_too = chosen.clone();
         view! {
-            <label class="mc-option" class:mc-option--chosen=move || chosen_too.selected(&Some(id)) data-testid=format!("membership-{id}")>
+            <label class="mc-option" class:mc-option--chosen=move || chosen_too.selected(&Some(id)) data-testid=format!("membership-{id}")
+                on:pointerenter=move |_| interest() on:focusin=move |_| interest_too()>
                 <input
                     type="radio"
                     name="membership"
@@ -330,17 +339,20 @@ struct ClassDays {
     days: Vec<(String, Vec<Event>)>,
 }
 
-/// Names an event's day ("Mon 24 Nov") in the studio's zone. Classes start on a quarter hour and
+/// Day names ("Mon 24 Nov") by quarter hour, for one zone. Classes start on a quarter hour and
 /// every zone's offset is a whole number of quarter hours, so one name per quarter hour serves
-/// them all: a busy schedule costs a few hundred `Intl` calls rather than thousands.
-fn day_namer(tr: Tr, zone: Option<String>) -> impl FnMut(&Event) -> String {
-    let mut names = std::collections::HashMap::<i64, String>::new();
-    move |event| match parse_rfc3339_ms(&event.starts_at) {
-        Some(ms) => {
-            let quarter = (ms / 900_000.0).floor() as i64;
-            names.entry(quarter).or_insert_with(|| intl::day(ms, tr.locale, zone.as_deref())).clone()
-        }
-        None => String::new(),
+/// them all; kept across memberships, a busy schedule costs a few hundred `Intl` calls once.
+#[derive(Default)]
+struct DayNames {
+    zone: Option<String>,
+    by_quarter: std::collections::HashMap<i64, String>,
+}
+
+impl DayNames {
+    fn name(&mut self, event: &Event, tr: Tr) -> String {
+        let Some(ms) = parse_rfc3339_ms(&event.starts_at) else { return String::new() };
+        let zone = self.zone.as_deref();
+        self.by_quarter.entry((ms / 900_000.0).floor() as i64).or_insert_with(|| intl::day(ms, tr.locale, zone)).clone()
     }
 }
 
@@ -370,6 +382,7 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
 
     // The chosen membership's classes, by day when there are many. Computed once per choice
     // of membership, not per render.
+    let day_names = StoredValue::new(DayNames::default());
     let classes = Memo::new(move |_| -> Option<Result<ClassDays, ApiError>> {
         let membership = selected.with(|m| m.as_ref().map(|m| m.id))?;
         let list = schedule.with(|s| match s.as_ref()? {
@@ -381,7 +394,13 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                 return ClassDays { pick_day: false, days: vec![(String::new(), list)] };
             }
             let studio = shared.zone.get().flatten();
-            ClassDays { pick_day: true, days: by_day(list, day_namer(tr, studio)) }
+            let days = day_names.try_update_value(|names| {
+                if names.zone != studio {
+                    *names = DayNames { zone: studio, ..DayNames::default() };
+                }
+                by_day(list, |e| names.name(e, tr))
+            });
+            ClassDays { pick_day: true, days: days.unwrap_or_default() }
         }))
     });
     // The day the customer picked, by name: it stays put when the membership changes.
