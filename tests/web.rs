@@ -664,6 +664,8 @@ async fn a_long_catalogue_shows_a_page_at_a_time_and_many_classes_are_picked_by_
 
     wait_for(&el, "input[name=membership][value='101']").await.click();
     let days = wait_for(&el, "[data-testid=day-select]").await;
+    let day_label = inside(&el).query_selector(&format!("label[for='{}']", days.id())).unwrap().expect("the day select has a label");
+    assert_eq!(day_label.text_content().unwrap(), "Day");
     assert_eq!(count(&el, "[data-testid=day-select] option"), 2, "two days with classes");
     assert_eq!(count(&el, "[data-testid=event-select] option"), 31, "the first day's 30 classes and 'No class'");
     assert_eq!(count(&el, "[data-testid=event-select] option[value='5031']"), 0, "the second day's are not listed yet");
