@@ -104,34 +104,46 @@ impl TeamUp {
     }
 
     /// Sends with the session's token: renewed first when it is about to lapse, and once more
-    /// after a 401 if it can be renewed.
-    async fn send_authorized<T>(
+    /// after a 401 if it can be renewed. `read` keeps what it reads (see [`Transport::send_with`]):
+    /// one copy of this for every answer type.
+    async fn send_authorized(
         &self,
         method: Method,
         url: &str,
         body: Option<String>,
         timeout_ms: u32,
         repeat: Repeat,
-        read: impl Fn(&Reply) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        read: &mut dyn FnMut(&Reply) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         if self.session.needs_renewal(js_sys::Date::now()) {
             self.session.renew().await;
         }
         let json = body.is_some();
         let sent_with = self.session.access();
-        let first = self.transport.send(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &read).await;
+        let first = self.transport.send_with(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &mut *read).await;
         match first {
             Err(error) if error.status() == Some(401) && self.session.can_renew() => {
                 // Another request may have renewed the token meanwhile: then just use the new one.
                 let renewed = self.session.access() != sent_with || self.session.renew().await;
                 if renewed {
-                    self.transport.send(method, url, &self.headers(json), body, timeout_ms, repeat, &read).await
+                    self.transport.send_with(method, url, &self.headers(json), body, timeout_ms, repeat, read).await
                 } else {
                     Err(error)
                 }
             }
             other => other,
         }
+    }
+
+    /// A GET of one JSON value of type `T`.
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
+        let mut value = None;
+        self.send_authorized(Method::Get, url, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
+            value = Some(parse_json(reply)?);
+            Ok(())
+        })
+        .await?;
+        value.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
     }
 
     /// Exchanges a sign-in code for tokens (`POST /auth/oauth/token`, form-encoded).
@@ -202,24 +214,37 @@ impl TeamUp {
 
     // ---- calls ----
 
-    async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
-        self.send_authorized(Method::Get, url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await
-    }
-
     /// Follows `next` until the end (DRF pagination).
     async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
+        self.get_pages(first, &mut |reply| {
+            let page: Page<T> = parse_json(reply)?;
+            items.extend(page.results);
+            Ok(page.next)
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// The pagination loop of [`TeamUp::get_all`], once for every item type: `read_page` keeps a
+    /// page's items and returns its `next` link. It is only called on an answer it then accepts
+    /// or refuses as a whole, so a retried page is never counted twice.
+    async fn get_pages(&self, first: String, read_page: &mut dyn FnMut(&Reply) -> Result<Option<String>, ApiError>) -> Result<(), ApiError> {
         let mut url = Some(first);
         let mut seen = HashSet::new();
         while let Some(current) = url.take() {
             if !seen.insert(current.clone()) || seen.len() > MAX_PAGES {
                 return Err(ApiError::Malformed("pagination does not end".into()));
             }
-            let page: Page<T> = self.get_page(&current).await?;
-            items.extend(page.results);
-            url = page.next.filter(|n| !n.is_empty());
+            let mut next = None;
+            self.send_authorized(Method::Get, &current, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
+                next = read_page(reply)?;
+                Ok(())
+            })
+            .await?;
+            url = next.filter(|n| !n.is_empty());
         }
-        Ok(items)
+        Ok(())
     }
 
     pub async fn customer_id(&self) -> Result<u64, ApiError> {
@@ -234,8 +259,7 @@ impl TeamUp {
 
     /// The studio's time zone (`Europe/London`), for class times; `None` if it doesn't say.
     pub async fn studio_time_zone(&self) -> Result<Option<String>, ApiError> {
-        let url = self.provider_url();
-        let provider: Provider = self.send_authorized(Method::Get, &url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await?;
+        let provider: Provider = self.get_json(&self.provider_url()).await?;
         Ok(provider.timezone.filter(|z| !z.trim().is_empty()))
     }
 
@@ -279,15 +303,20 @@ impl TeamUp {
     /// Sends initiate_purchase. Returns the offer and the server's clock (`Date`) if given.
     pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         // No idempotency key: sent again only if TeamUp said it did nothing (429, 503).
+        let mut answer = None;
         self.send_authorized(
             Method::Post,
             &self.purchase_url(request.membership),
             Some(request.body()),
             self.transport.timeout_ms.saturating_mul(2),
             Repeat::OnlyIfRefused,
-            read_offer,
+            &mut |reply| {
+                answer = Some(read_offer(reply)?);
+                Ok(())
+            },
         )
-        .await
+        .await?;
+        answer.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
     }
 }
 
