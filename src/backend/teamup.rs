@@ -10,7 +10,7 @@ use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
 use super::session::{Renewal, Session};
 use crate::auth::Tokens;
-use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
+use crate::model::{customer_id_for, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
 /// A guard against a server whose `next` links loop or never end.
@@ -217,19 +217,20 @@ impl TeamUp {
     /// Follows `next` until the end (DRF pagination).
     async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
-        self.get_pages(first, &mut |reply| {
-            let page: Page<T> = parse_json(reply)?;
-            items.extend(page.results);
-            Ok(page.next)
+        self.get_pages(first, &mut |results| {
+            let page: Vec<T> = serde_json::from_str(results).map_err(malformed)?;
+            items.extend(page);
+            Ok(())
         })
         .await?;
         Ok(items)
     }
 
-    /// The pagination loop of [`TeamUp::get_all`], once for every item type: `read_page` keeps a
-    /// page's items and returns its `next` link. It is only called on an answer it then accepts
-    /// or refuses as a whole, so a retried page is never counted twice.
-    async fn get_pages(&self, first: String, read_page: &mut dyn FnMut(&Reply) -> Result<Option<String>, ApiError>) -> Result<(), ApiError> {
+    /// The pagination loop of [`TeamUp::get_all`], once for every item type: each page's envelope
+    /// is read here ([`RawPage`]), and `keep` reads and keeps its `results` (the raw JSON array).
+    /// An answer `keep` refuses fails the attempt as a whole (retried like an unreadable one), so a
+    /// retried page is never counted twice.
+    async fn get_pages(&self, first: String, keep: &mut dyn FnMut(&str) -> Result<(), ApiError>) -> Result<(), ApiError> {
         let mut url = Some(first);
         let mut seen = HashSet::new();
         while let Some(current) = url.take() {
@@ -238,7 +239,9 @@ impl TeamUp {
             }
             let mut next = None;
             self.send_authorized(Method::Get, &current, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
-                next = read_page(reply)?;
+                let page = RawPage::read(&reply.body)?;
+                keep(page.results.get())?;
+                next = page.next;
                 Ok(())
             })
             .await?;
@@ -361,7 +364,33 @@ fn read_tokens(reply: &Reply) -> Result<Tokens, ApiError> {
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
+    serde_json::from_str(&reply.body).map_err(malformed)
+}
+
+fn malformed(error: serde_json::Error) -> ApiError {
+    ApiError::Malformed(error.to_string())
+}
+
+/// A DRF page ([`crate::model::Page`]) with its `results` left raw: the envelope is read by this one
+/// non-generic parser, the items by their own type's (a copy of the envelope's parser per item
+/// type cost about 2 KB of wasm each). The same fields with the same types as `Page`, so an
+/// answer one of them refuses, the other refuses too.
+#[derive(serde::Deserialize)]
+struct RawPage<'a> {
+    #[serde(default, rename = "count")]
+    _count: Option<u64>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default, rename = "previous")]
+    _previous: Option<String>,
+    #[serde(borrow)]
+    results: &'a serde_json::value::RawValue,
+}
+
+impl<'a> RawPage<'a> {
+    fn read(body: &'a str) -> Result<Self, ApiError> {
+        serde_json::from_str(body).map_err(malformed)
+    }
 }
 
 /// An offer and the server's clock (`Date`), if it sent one. Where `next_url` leads is judged
@@ -477,6 +506,33 @@ mod tests {
         assert_eq!(body["payment_plan"], json!(1032));
         assert_eq!(body["appointment_slot"], json!("pt_\"x\""));
         assert!(body.get("event").is_none());
+    }
+
+    #[test]
+    fn a_page_is_read_as_page_reads_it() {
+        use crate::model::Page;
+        let docs = [
+            r#"{"count":2,"next":"https://x/p2","previous":null,"results":[{"id":1,"name":"A","starts_at":"2030-01-01T09:00:00Z"}]}"#,
+            r#"{"results":[],"extra":{"a":[1,2]}}"#,
+            r#"{"next":null,"results":[{"id":1,"name":"A","starts_at":"2030-01-01T09:00:00Z","unknown":true}]}"#,
+            r#"{"count":"2","results":[]}"#,
+            r#"{"previous":3,"results":[]}"#,
+            r#"{"next":"n"}"#,
+            r#"{"results":null}"#,
+            r#"{"results":{}}"#,
+            r#"{"results":[{"name":"no id"}]}"#,
+            r#"{"results":[],"results":[]}"#,
+            r#"{"results":[]} trailing"#,
+            r#"[]"#,
+            r#"{"results":[1,]}"#,
+        ];
+        for doc in docs {
+            let whole = serde_json::from_str::<Page<Event>>(doc).map(|p| (p.results, p.next)).ok();
+            let split = RawPage::read(doc)
+                .and_then(|p| Ok((serde_json::from_str::<Vec<Event>>(p.results.get()).map_err(malformed)?, p.next)))
+                .ok();
+            assert_eq!(whole, split, "{doc}");
+        }
     }
 
     #[test]
