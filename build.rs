@@ -6,6 +6,9 @@
 //!
 //! A catalogue that does not parse is compiled as empty (its texts then fall back to English, as
 //! before); `cargo test` reports the broken line.
+//!
+//! It also drops the comments and blank lines of `style/widget.css` (host.rs compiles the result
+//! in as the widget's stylesheet): they are for us, not for the browser.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -32,8 +35,51 @@ fn parse(source: &str) -> Option<Vec<(&str, &str)>> {
     Some(entries)
 }
 
+/// The stylesheet without its comments, indentation and blank lines. A comment is dropped only
+/// where whitespace or a line's end is on one side of it (so no two tokens are joined), and never
+/// inside a quoted string.
+fn strip_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' || c == '\'' {
+            // Copy the string, escapes and all, up to its closing quote.
+            let mut end = c.len_utf8();
+            let mut escaped = false;
+            for ch in rest[end..].chars() {
+                end += ch.len_utf8();
+                if escaped {
+                    escaped = false;
+                } else if ch == '\\' {
+                    escaped = true;
+                } else if ch == c {
+                    break;
+                }
+            }
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            let len = body.find("*/").map_or(rest.len(), |at| at + 4);
+            let before_ok = out.chars().last().is_none_or(char::is_whitespace);
+            let after_ok = rest[len..].chars().next().is_none_or(char::is_whitespace);
+            if !(before_ok || after_ok) {
+                out.push_str(&rest[..len]);
+            }
+            rest = &rest[len..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("\n")
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=style/widget.css");
+    let css = std::fs::read_to_string("style/widget.css").expect("reading style/widget.css");
+    let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    std::fs::write(Path::new(&out_dir).join("widget.css"), strip_css(&css)).expect("writing widget.css");
     let sources: Vec<String> = LANGS
         .iter()
         .map(|lang| {
@@ -56,6 +102,6 @@ fn main() {
         let column: Vec<&str> = keys.iter().map(|key| texts.get(key).copied().unwrap_or("")).collect();
         writeln!(out, "pub const {}: &str = {:?};", lang.to_uppercase(), column.join("\n")).unwrap();
     }
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("catalogues.rs");
+    let dest = Path::new(&out_dir).join("catalogues.rs");
     std::fs::write(&dest, out).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
 }
