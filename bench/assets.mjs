@@ -2,7 +2,8 @@
 // change when the build changes.
 //
 //   embed: scripts/build-embed.sh's output (manifest.json {version, loader, wasm, files:[{name, ...}]}):
-//          the page has one <script type="module" src=loader>; the loader fetches the wasm; the CSS is
+//          the page has snippet.html's wasm preload hint and one <script type="module" src=loader>;
+//          the loader fetches the wasm (reusing the preloaded answer); the CSS is
 //          inside the wasm (adopted into the shadow root), so the css size is 0.
 //   trunk: `trunk build --release` output (index.html + membership-checkout-<hash>.js + _bg.wasm +
 //          widget-<hash>.css): the page gets the tags trunk put in index.html's head (module script that
@@ -49,9 +50,15 @@ function embedAssets(dir) {
     if (!serve.has(`/${name}`) && kindOf(name)) serve.set(`/${name}`, readFileSync(join(dir, name)));
   }
   const css = files.filter((f) => f.kind === 'css');
-  // As the embed's snippet.html has it: the loader with its SRI hash (crossorigin for the check).
-  const integrity = listed.find((f) => f.name === manifest.loader)?.integrity;
-  const sri = integrity ? ` integrity="${integrity}" crossorigin="anonymous"` : '';
+  // As the embed's snippet.html has it: the wasm preload hint, then the loader, each with its SRI
+  // hash (crossorigin for the check; the hint's request must match the loader's fetch to be reused).
+  const sriOf = (name) => {
+    const integrity = listed.find((f) => f.name === name)?.integrity;
+    return integrity ? ` integrity="${integrity}" crossorigin="anonymous"` : '';
+  };
+  const preload = manifest.wasm
+    ? `<link rel="preload" href="/${manifest.wasm}" as="fetch" type="application/wasm"${sriOf(manifest.wasm) || ' crossorigin="anonymous"'}>\n`
+    : '';
   return {
     source: 'embed',
     dir,
@@ -59,7 +66,7 @@ function embedAssets(dir) {
     manifest,
     files,
     serve,
-    head: `<script type="module" src="/${manifest.loader}"${sri}></script>`,
+    head: `${preload}<script type="module" src="/${manifest.loader}"${sriOf(manifest.loader)}></script>`,
     css: css.length ? css.map((f) => readFileSync(f.path, 'utf8')).join('\n') : null,
     notes: css.length ? [] : ['embed build: the stylesheet is compiled into the wasm (adopted into the shadow root), so css = 0 bytes'],
   };

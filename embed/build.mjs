@@ -3,7 +3,7 @@
 //   dist-embed/membership-checkout-<version>.js             loader + glue, one minified ES module
 //   dist-embed/membership-checkout-<version>-<hash>.wasm     the widget (styles compiled in)
 //   dist-embed/membership-checkout-<version>.d.ts           typings for the element, API and events
-//   dist-embed/snippet.html                                 copy-paste markup with the SRI hash
+//   dist-embed/snippet.html                                 copy-paste markup: wasm preload hint + loader, SRI hashes
 //   dist-embed/manifest.json                                files, sizes (raw, gzip, brotli), hashes
 //
 // Usage: node embed/build.mjs [--dist dist] [--out dist-embed] [--public-url https://cdn.example/...]
@@ -77,7 +77,14 @@ await esbuild.transform(typings.toString(), { loader: 'ts' });
 writeFileSync(join(out, typingsName), typings);
 
 const loaderSri = sri(loader);
+const wasmSri = sri(wasm);
+// The preload hint starts the wasm's download with the page instead of after the loader has arrived
+// and run. It must ask exactly what the loader's `fetch(wasm, {integrity})` asks (same URL, CORS,
+// credentials same-origin = crossorigin="anonymous", same integrity), or Chromium downloads twice.
 const snippet = `<!-- membership-checkout ${version}: include once per page (a module script runs after the page is parsed). -->
+<!-- Optional, recommended: starts the widget's download (the wasm) at once, in parallel with the loader. -->
+<link rel="preload" href="${publicUrl}${wasmName}" as="fetch" type="application/wasm"
+      integrity="${wasmSri}" crossorigin="anonymous">
 <script type="module" src="${publicUrl}${loaderName}"
         integrity="${loaderSri}" crossorigin="anonymous"></script>
 
@@ -89,7 +96,7 @@ writeFileSync(join(out, 'snippet.html'), snippet);
 
 const files = [
   { role: 'loader', name: loaderName, integrity: loaderSri, ...sizes(loader) },
-  { role: 'wasm', name: wasmName, integrity: sri(wasm), ...sizes(wasm) },
+  { role: 'wasm', name: wasmName, integrity: wasmSri, ...sizes(wasm) },
   { role: 'typings', name: typingsName, integrity: sri(typings), ...sizes(typings) },
 ];
 const transferred = files.filter(f => f.role !== 'typings');

@@ -1,5 +1,6 @@
 // Renders the example host pages (examples/) for a given CDN address: {{CDN}} (where dist-embed/
-// is served, ending in /), {{CDN_ORIGIN}}, {{LOADER}} and {{INTEGRITY}} (from manifest.json).
+// is served, ending in /), {{CDN_ORIGIN}}, {{LOADER}} and {{INTEGRITY}}, {{WASM}} and {{WASM_INTEGRITY}}
+// (from manifest.json).
 // Other files are copied as they are.
 //
 // Usage: node embed/examples.mjs --cdn http://127.0.0.1:8790/ --out DIR [--embed dist-embed]
@@ -20,8 +21,12 @@ if (!cdn || !out) {
 const embed = resolve(root, option('embed') || 'dist-embed');
 const manifest = JSON.parse(readFileSync(join(embed, 'manifest.json'), 'utf8'));
 const loader = manifest.files.find(f => f.role === 'loader');
+const wasm = manifest.files.find(f => f.role === 'wasm');
 const base = new URL(cdn).href.replace(/\/?$/, '/');
-const values = { CDN: base, CDN_ORIGIN: new URL(base).origin, LOADER: loader.name, INTEGRITY: loader.integrity };
+const values = {
+  CDN: base, CDN_ORIGIN: new URL(base).origin, LOADER: loader.name, INTEGRITY: loader.integrity,
+  WASM: wasm.name, WASM_INTEGRITY: wasm.integrity,
+};
 
 mkdirSync(out, { recursive: true });
 const source = join(root, 'examples');

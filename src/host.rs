@@ -27,8 +27,9 @@ pub const HOST_ATTRIBUTE: &str = "data-membership-checkout";
 pub const TAG: &str = "membership-checkout";
 /// Set while a host element has its widget, so `mount_all` can run again safely.
 const MOUNTED_ATTRIBUTE: &str = "data-membership-checkout-mounted";
-/// The widget's styles, compiled in: one request fewer, and always the version the code expects.
-pub const STYLESHEET: &str = include_str!("../style/widget.css");
+/// The widget's styles (`style/widget.css` without its comments, see build.rs), compiled in: one
+/// request fewer, and always the version the code expects.
+pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 pub type Handle = UnmountHandle<AnyViewState>;
 
@@ -308,6 +309,23 @@ mod tests {
         assert_eq!(setting_key("data-allow-external-return"), "allowExternalReturn");
         assert_eq!(setting_key("locale"), "locale");
         assert_eq!(setting_key("data-token"), "token");
+    }
+
+    /// The compiled stylesheet is style/widget.css with only its comments and blank lines gone.
+    #[test]
+    fn the_stylesheet_keeps_every_rule() {
+        let source = include_str!("../style/widget.css");
+        let mut uncommented = String::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("/*") {
+            uncommented.push_str(&rest[..at]);
+            rest = rest[at..].find("*/").map_or("", |end| &rest[at + end + 2..]);
+        }
+        uncommented.push_str(rest);
+        let words = |css: &str| css.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert!(!STYLESHEET.contains("/*") && STYLESHEET.len() < source.len());
+        assert_eq!(words(STYLESHEET), words(&uncommented));
+        assert!(STYLESHEET.contains(":host {") && STYLESHEET.contains("--mc-accent"));
     }
 
     /// The typings shipped with the embed build name every setting the widget reads.

@@ -97,12 +97,32 @@ impl Lang {
     }
 }
 
+/// The catalogues as build.rs compacts them: `KEYS` (one per line) and, per language, its texts
+/// in the same order (an empty line where it has none).
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
+}
+
 /// A catalogue read into a map; `key.category` entries hold plural forms.
 pub struct Catalogue {
     entries: HashMap<&'static str, &'static str>,
 }
 
 impl Catalogue {
+    /// The language's catalogue as compiled into the widget: the same entries [`Catalogue::parse`]
+    /// reads from its `locales/` file (empty if that file doesn't parse).
+    pub fn compiled(lang: Lang) -> Catalogue {
+        let texts = match lang {
+            Lang::En => compiled::EN,
+            Lang::De => compiled::DE,
+            Lang::Es => compiled::ES,
+            Lang::Fr => compiled::FR,
+            Lang::Ar => compiled::AR,
+        };
+        let entries = compiled::KEYS.split('\n').zip(texts.split('\n')).filter(|(_, text)| !text.is_empty()).collect();
+        Catalogue { entries }
+    }
+
     /// Reads `key = text` lines; `#` starts a comment line. Malformed lines are reported, not
     /// skipped silently (the catalogue test fails on them).
     pub fn parse(source: &'static str) -> Result<Catalogue, String> {
@@ -139,12 +159,7 @@ thread_local! {
 /// The language's catalogue, read once per page. A catalogue that fails to parse (the tests
 /// prevent that) counts as empty, so its text falls back to English.
 fn catalogue(lang: Lang) -> &'static Catalogue {
-    CATALOGUES.with(|all| {
-        *all.borrow_mut().entry(lang).or_insert_with(|| {
-            let parsed = Catalogue::parse(lang.source()).unwrap_or(Catalogue { entries: HashMap::new() });
-            Box::leak(Box::new(parsed))
-        })
-    })
+    CATALOGUES.with(|all| *all.borrow_mut().entry(lang).or_insert_with(|| Box::leak(Box::new(Catalogue::compiled(lang)))))
 }
 
 /// One copy of each locale tag seen, so [`Tr`] stays `Copy` (a page sees a handful).
@@ -434,5 +449,16 @@ mod tests {
         assert!(Catalogue::parse("a = b\nno separator here").is_err());
         assert!(Catalogue::parse("a = b\na = c").is_err());
         assert_eq!(Catalogue::parse("# c\n\nk = v = w").unwrap().get("k"), Some("v = w"));
+    }
+
+    /// What the widget reads (build.rs's compact form) is exactly what `locales/` says.
+    #[test]
+    fn the_compiled_catalogues_are_the_locale_files() {
+        for lang in Lang::ALL {
+            let compiled = Catalogue::compiled(lang);
+            let source = Catalogue::parse(lang.source()).unwrap();
+            assert_eq!(compiled.entries, source.entries, "locales/{}.txt", lang.code());
+            assert!(!compiled.entries.is_empty());
+        }
     }
 }

@@ -195,8 +195,11 @@ async fn two_widgets_on_a_page_share_one_download_and_nothing_else() {
         second.wait_state("browsing").await?;
         let loaders = fetched(&c, ".js").await?;
         ensure!(loaders.len() == 2, "the page includes the loader twice: {loaders:?}");
+        // The page has snippet.html's preload hint too: the loader's fetch must reuse it.
+        let hints = c.execute("return document.querySelectorAll('link[rel=preload][as=fetch]').length;", vec![]).await?;
+        ensure!(hints == json!(1), "the page has the wasm preload hint: {hints}");
         let wasm = fetched(&c, ".wasm").await?;
-        ensure!(wasm.len() == 1, "the wasm is downloaded once: {wasm:?}");
+        ensure!(wasm.len() == 1, "the wasm is downloaded once (the preloaded answer is used): {wasm:?}");
 
         first.choose_membership(DROP_IN).await?;
         let chosen_in_second = second.find_all("input[name=membership]:checked").await?;

@@ -51,6 +51,9 @@ impl Transport {
 
     /// Sends, reads the answer with `read`, and sends again while [`retry::after_failure`]
     /// allows it: an answer that can't be read (wrong content, cut short) counts as a failure.
+    ///
+    /// A thin generic shell around [`Transport::send_with`]: the HTTP core is compiled once, not
+    /// once per answer type (that copy per type cost about 30 KB of wasm).
     #[allow(clippy::too_many_arguments)]
     pub async fn send<T>(
         &self,
@@ -62,12 +65,34 @@ impl Transport {
         repeat: Repeat,
         read: impl Fn(&Reply) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        let mut value = None;
+        self.send_with(method, url, headers, body, timeout_ms, repeat, &mut |reply| {
+            value = Some(read(reply)?);
+            Ok(())
+        })
+        .await?;
+        value.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
+    }
+
+    /// [`Transport::send`] without a type: `read` keeps what it reads itself, and its `Err` makes
+    /// the attempt a failure (retried like one). `Ok` means `read` accepted an answer.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_with(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&'static str, String)],
+        body: Option<String>,
+        timeout_ms: u32,
+        repeat: Repeat,
+        read: &mut dyn FnMut(&Reply) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         let mut attempt = 1;
         loop {
             let (result, retry_after_ms) =
                 self.attempt(method, url, headers, body.clone(), timeout_ms).await.unwrap_or_else(|error| (Err(error), None));
             let error = match result.and_then(|reply| read(&reply)) {
-                Ok(value) => return Ok(value),
+                Ok(()) => return Ok(()),
                 Err(error) => error,
             };
             if self.cancelled() {

@@ -10,7 +10,7 @@ use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
 use super::session::{Renewal, Session};
 use crate::auth::Tokens;
-use crate::model::{customer_id_for, Event, Membership, Offer, Page, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
+use crate::model::{customer_id_for, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
 /// A guard against a server whose `next` links loop or never end.
@@ -104,34 +104,46 @@ impl TeamUp {
     }
 
     /// Sends with the session's token: renewed first when it is about to lapse, and once more
-    /// after a 401 if it can be renewed.
-    async fn send_authorized<T>(
+    /// after a 401 if it can be renewed. `read` keeps what it reads (see [`Transport::send_with`]):
+    /// one copy of this for every answer type.
+    async fn send_authorized(
         &self,
         method: Method,
         url: &str,
         body: Option<String>,
         timeout_ms: u32,
         repeat: Repeat,
-        read: impl Fn(&Reply) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        read: &mut dyn FnMut(&Reply) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         if self.session.needs_renewal(js_sys::Date::now()) {
             self.session.renew().await;
         }
         let json = body.is_some();
         let sent_with = self.session.access();
-        let first = self.transport.send(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &read).await;
+        let first = self.transport.send_with(method, url, &self.headers(json), body.clone(), timeout_ms, repeat, &mut *read).await;
         match first {
             Err(error) if error.status() == Some(401) && self.session.can_renew() => {
                 // Another request may have renewed the token meanwhile: then just use the new one.
                 let renewed = self.session.access() != sent_with || self.session.renew().await;
                 if renewed {
-                    self.transport.send(method, url, &self.headers(json), body, timeout_ms, repeat, &read).await
+                    self.transport.send_with(method, url, &self.headers(json), body, timeout_ms, repeat, read).await
                 } else {
                     Err(error)
                 }
             }
             other => other,
         }
+    }
+
+    /// A GET of one JSON value of type `T`.
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
+        let mut value = None;
+        self.send_authorized(Method::Get, url, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
+            value = Some(parse_json(reply)?);
+            Ok(())
+        })
+        .await?;
+        value.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
     }
 
     /// Exchanges a sign-in code for tokens (`POST /auth/oauth/token`, form-encoded).
@@ -202,24 +214,40 @@ impl TeamUp {
 
     // ---- calls ----
 
-    async fn get_page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, ApiError> {
-        self.send_authorized(Method::Get, url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await
-    }
-
     /// Follows `next` until the end (DRF pagination).
     async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
+        self.get_pages(first, &mut |results| {
+            let page: Vec<T> = serde_json::from_str(results).map_err(malformed)?;
+            items.extend(page);
+            Ok(())
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// The pagination loop of [`TeamUp::get_all`], once for every item type: each page's envelope
+    /// is read here ([`RawPage`]), and `keep` reads and keeps its `results` (the raw JSON array).
+    /// An answer `keep` refuses fails the attempt as a whole (retried like an unreadable one), so a
+    /// retried page is never counted twice.
+    async fn get_pages(&self, first: String, keep: &mut dyn FnMut(&str) -> Result<(), ApiError>) -> Result<(), ApiError> {
         let mut url = Some(first);
         let mut seen = HashSet::new();
         while let Some(current) = url.take() {
             if !seen.insert(current.clone()) || seen.len() > MAX_PAGES {
                 return Err(ApiError::Malformed("pagination does not end".into()));
             }
-            let page: Page<T> = self.get_page(&current).await?;
-            items.extend(page.results);
-            url = page.next.filter(|n| !n.is_empty());
+            let mut next = None;
+            self.send_authorized(Method::Get, &current, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
+                let page = RawPage::read(&reply.body)?;
+                keep(page.results.get())?;
+                next = page.next;
+                Ok(())
+            })
+            .await?;
+            url = next.filter(|n| !n.is_empty());
         }
-        Ok(items)
+        Ok(())
     }
 
     pub async fn customer_id(&self) -> Result<u64, ApiError> {
@@ -234,8 +262,7 @@ impl TeamUp {
 
     /// The studio's time zone (`Europe/London`), for class times; `None` if it doesn't say.
     pub async fn studio_time_zone(&self) -> Result<Option<String>, ApiError> {
-        let url = self.provider_url();
-        let provider: Provider = self.send_authorized(Method::Get, &url, None, self.transport.timeout_ms, Repeat::Safe, parse_json).await?;
+        let provider: Provider = self.get_json(&self.provider_url()).await?;
         Ok(provider.timezone.filter(|z| !z.trim().is_empty()))
     }
 
@@ -279,15 +306,20 @@ impl TeamUp {
     /// Sends initiate_purchase. Returns the offer and the server's clock (`Date`) if given.
     pub async fn initiate_purchase(&self, request: &PurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         // No idempotency key: sent again only if TeamUp said it did nothing (429, 503).
+        let mut answer = None;
         self.send_authorized(
             Method::Post,
             &self.purchase_url(request.membership),
             Some(request.body()),
             self.transport.timeout_ms.saturating_mul(2),
             Repeat::OnlyIfRefused,
-            read_offer,
+            &mut |reply| {
+                answer = Some(read_offer(reply)?);
+                Ok(())
+            },
         )
-        .await
+        .await?;
+        answer.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
     }
 }
 
@@ -332,7 +364,33 @@ fn read_tokens(reply: &Reply) -> Result<Tokens, ApiError> {
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
+    serde_json::from_str(&reply.body).map_err(malformed)
+}
+
+fn malformed(error: serde_json::Error) -> ApiError {
+    ApiError::Malformed(error.to_string())
+}
+
+/// A DRF page ([`crate::model::Page`]) with its `results` left raw: the envelope is read by this one
+/// non-generic parser, the items by their own type's (a copy of the envelope's parser per item
+/// type cost about 2 KB of wasm each). The same fields with the same types as `Page`, so an
+/// answer one of them refuses, the other refuses too.
+#[derive(serde::Deserialize)]
+struct RawPage<'a> {
+    #[serde(default, rename = "count")]
+    _count: Option<u64>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default, rename = "previous")]
+    _previous: Option<String>,
+    #[serde(borrow)]
+    results: &'a serde_json::value::RawValue,
+}
+
+impl<'a> RawPage<'a> {
+    fn read(body: &'a str) -> Result<Self, ApiError> {
+        serde_json::from_str(body).map_err(malformed)
+    }
 }
 
 /// An offer and the server's clock (`Date`), if it sent one. Where `next_url` leads is judged
@@ -448,6 +506,33 @@ mod tests {
         assert_eq!(body["payment_plan"], json!(1032));
         assert_eq!(body["appointment_slot"], json!("pt_\"x\""));
         assert!(body.get("event").is_none());
+    }
+
+    #[test]
+    fn a_page_is_read_as_page_reads_it() {
+        use crate::model::Page;
+        let docs = [
+            r#"{"count":2,"next":"https://x/p2","previous":null,"results":[{"id":1,"name":"A","starts_at":"2030-01-01T09:00:00Z"}]}"#,
+            r#"{"results":[],"extra":{"a":[1,2]}}"#,
+            r#"{"next":null,"results":[{"id":1,"name":"A","starts_at":"2030-01-01T09:00:00Z","unknown":true}]}"#,
+            r#"{"count":"2","results":[]}"#,
+            r#"{"previous":3,"results":[]}"#,
+            r#"{"next":"n"}"#,
+            r#"{"results":null}"#,
+            r#"{"results":{}}"#,
+            r#"{"results":[{"name":"no id"}]}"#,
+            r#"{"results":[],"results":[]}"#,
+            r#"{"results":[]} trailing"#,
+            r#"[]"#,
+            r#"{"results":[1,]}"#,
+        ];
+        for doc in docs {
+            let whole = serde_json::from_str::<Page<Event>>(doc).map(|p| (p.results, p.next)).ok();
+            let split = RawPage::read(doc)
+                .and_then(|p| Ok((serde_json::from_str::<Vec<Event>>(p.results.get()).map_err(malformed)?, p.next)))
+                .ok();
+            assert_eq!(whole, split, "{doc}");
+        }
     }
 
     #[test]
