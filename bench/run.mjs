@@ -310,7 +310,19 @@ async function memoryAfterLoad(browser, url, timeout) {
 const settle = (page, timeout) =>
   page.waitForFunction((q) => window.__bench.inflight === 0 && performance.now() - window.__bench.lastDone > q, 100, { timeout, polling: 50 });
 
+/** Presses "Show more" (the catalogue shows a page at a time) until `id`'s radio is on the page. */
+async function revealMembership(page, id, timeout) {
+  const shown = () => page.evaluate((id) => !!window.__bench.$(`input[type=radio][name=membership][value="${id}"]`), id);
+  while (!(await shown())) {
+    const count = await page.evaluate(() => window.__bench.$$('input[type=radio][name=membership]').length);
+    if (!(await page.evaluate(() => !!window.__bench.$('[data-testid=show-more]')))) throw new Error(`membership ${id} is not in the catalogue`);
+    await page.evaluate(() => window.__bench.$('[data-testid=show-more]').click());
+    await page.waitForFunction((before) => window.__bench.$$('input[type=radio][name=membership]').length > before, count, { timeout, polling: 20 });
+  }
+}
+
 async function chooseMembership(page, id, timeout) {
+  await revealMembership(page, id, timeout);
   const input = page.locator(`input[type=radio][name=membership][value="${id}"]`);
   await input.scrollIntoViewIfNeeded({ timeout });
   await page.evaluate(

@@ -90,6 +90,17 @@ class Baseline {
     const memberships = this.all(`${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`).then((list) =>
       list.filter((m) => m.for_sale && m.visible_to_customers),
     );
+    // As the widget: the studio's time zone (for class times), optional.
+    this.zone = this.get(`${api}/providers/${this.provider}`)
+      .then((p) => {
+        const studio = typeof p.timezone === 'string' && p.timezone ? p.timezone : null;
+        this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', ...(studio && { timeZone: studio }) });
+        const local = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (!studio || studio === local) return null;
+        this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: studio, timeZoneName: 'short' });
+        return studio;
+      })
+      .catch(() => null);
     this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&page_size=250`).then(
       async (events) => {
         events = events.filter((e) => (e.status || 'active') === 'active' && !full(e) && Date.parse(e.starts_at) > now);
@@ -226,16 +237,22 @@ class Baseline {
 
   renderBooking(m) {
     const events = h('p', { class: 'mc-hint', role: 'status' }, 'Loading classes…');
+    const hint = h('p', { class: 'mc-hint' }, 'Reserve a class or an appointment in the same step. Choose one or neither.');
     const slots = h('p', { class: 'mc-hint', role: 'status' }, 'Loading appointments…');
     this.bookingEl.replaceChildren(
       h('fieldset', { class: 'mc-section', 'data-testid': 'booking' }, [
         h('legend', { class: 'mc-section__title' }, 'Book your first visit (optional)'),
-        h('p', { class: 'mc-hint' }, 'Reserve a class or an appointment in the same step. Choose one or neither.'),
+        hint,
         h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-event' }, 'Class'), events]),
         h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-slot' }, 'Appointment'), slots]),
       ]),
     );
-    this.schedule.then(({ events: all, permitted }) => {
+    this.zone.then((zone) => {
+      if (zone && this.selection.membership === m.id) {
+        hint.after(h('p', { class: 'mc-hint', 'data-testid': 'time-zone-note' }, `Times are in the studio's time zone (${zone.replace(/_/g, ' ')}).`));
+      }
+    });
+    Promise.all([this.schedule, this.zone]).then(([{ events: all, permitted }]) => {
       if (this.selection.membership !== m.id) return;
       const list = all.filter((e) => permitted.get(group(e))?.has(m.id));
       if (!list.length) {
@@ -284,7 +301,7 @@ class Baseline {
       field.before(h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-day' }, 'Day'), daySelect]));
       events.replaceWith(current);
     });
-    this.slots.then((list) => {
+    Promise.all([this.slots, this.zone]).then(([list]) => {
       if (this.selection.membership !== m.id) return;
       if (!list.length) {
         slots.replaceWith(h('p', { class: 'mc-hint' }, 'No appointments are free in the next two weeks.'));
