@@ -738,3 +738,46 @@ async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_membership_is_
     assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "the failure was not kept");
     el.remove();
 }
+
+#[wasm_bindgen_test]
+async fn an_answer_the_page_script_asked_for_early_is_taken_once_instead_of_asking_again() {
+    storage().clear().unwrap();
+    js("window.__catalogueAsked = 0;");
+    let _fetch = FakeFetch::install(
+        r#"async (url) => {
+            const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
+                { status: 200, headers: { 'Content-Type': 'application/json' } });
+            if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+            if (url.includes('/memberships')) {
+                window.__catalogueAsked += 1;
+                return page([{ id: 101, type: 'pack', name: 'Asked by the widget', for_sale: true, visible_to_customers: true }]);
+            }
+            return page([]);
+        }"#,
+    );
+    // What src/host/element.js leaves when it asked first: the same URL and credentials the widget uses.
+    js(r#"window.__membershipCheckoutEarly = new Map([[
+        'http://127.0.0.1:9/api/v2/memberships?for_sale=true&visible_to_customers=true&page_size=100 Bearer t',
+        Promise.resolve({ status: 200, date: null, retryAfter: null, body: JSON.stringify({ count: 1, next: null, previous: null,
+            results: [{ id: 101, type: 'pack', name: 'Asked early', for_sale: true, visible_to_customers: true }] }) }),
+    ], [
+        'http://127.0.0.1:9/api/v2/providers/100 Bearer someone-else',
+        Promise.resolve({ status: 200, date: null, retryAfter: null, body: '{"id": 100, "timezone": "Asia/Tokyo"}' }),
+    ]]);"#);
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
+    let card = wait_for(&el, "[data-testid=membership-101]").await;
+    assert!(card.text_content().unwrap().contains("Asked early"), "{}", card.text_content().unwrap());
+    assert_eq!(js("window.__catalogueAsked").as_f64(), Some(0.0), "the widget did not ask again");
+    assert_eq!(js("window.__membershipCheckoutEarly.size").as_f64(), Some(1.0), "taken once; another token's answer is left alone");
+
+    // A second widget finds nothing waiting and asks for itself.
+    let second = host(&UNREACHABLE);
+    let _second = membership_checkout::mount(second.clone());
+    let card = wait_for(&second, "[data-testid=membership-101]").await;
+    assert!(card.text_content().unwrap().contains("Asked by the widget"));
+    assert_eq!(js("window.__catalogueAsked").as_f64(), Some(1.0));
+    js("delete window.__membershipCheckoutEarly;");
+    el.remove();
+    second.remove();
+}

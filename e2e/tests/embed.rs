@@ -146,6 +146,18 @@ async fn a_plain_studio_page_loads_the_widget_from_the_cdn_and_sells() {
         widget.wait_state("browsing").await?;
         let wasm = fetched(&c, ".wasm").await?;
         ensure!(wasm.len() == 1 && wasm[0].starts_with(&site.cdn.url()), "one wasm, from the CDN: {wasm:?}");
+        // While the wasm downloaded, the page script asked for the first screen's answers (profile,
+        // catalogue, time zone); the widget took every one of them and asked for none again.
+        let early = c.execute("const m = window.__membershipCheckoutEarly; return m ? m.size : -1;", vec![]).await?;
+        ensure!(early == json!(0), "answers asked for early and left untaken (-1: none asked): {early}");
+        let asked = c
+            .execute(
+                "return ['/memberships?for_sale=true&visible_to_customers=true&page_size=100', '/auth/profiles?page_size=100', '/providers/100']
+                    .map(u => performance.getEntriesByType('resource').filter(e => e.name.endsWith(u)).length);",
+                vec![],
+            )
+            .await?;
+        ensure!(asked == json!([1, 1, 1]), "each first-screen request once: {asked}");
         // The theme's `button { text-transform: uppercase }` and 62.5% root font don't get in.
         let looks = widget
             .find_all("button[data-testid=\"continue\"]")

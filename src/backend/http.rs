@@ -162,7 +162,13 @@ impl Transport {
         if let Some(signal) = &self.cancel {
             let _ = signal.add_event_listener_with_callback("abort", on_cancel.as_ref().unchecked_ref());
         }
-        let result = fetch_text(&window, url, &init).await;
+        let result = match method {
+            Method::Get => match early_answer(url, headers) {
+                Some(answer) => read_early(answer).await,
+                None => fetch_text(&window, url, &init).await,
+            },
+            Method::Post => fetch_text(&window, url, &init).await,
+        };
         window.clear_timeout_with_handle(timer);
         if let Some(signal) = &self.cancel {
             let _ = signal.remove_event_listener_with_callback("abort", on_cancel.as_ref().unchecked_ref());
@@ -224,6 +230,33 @@ async fn fetch_text(window: &web_sys::Window, url: &str, init: &RequestInit) -> 
         return Err(ApiError::Malformed("the answer is far too large".into()));
     }
     Ok((status, text, date, retry_after))
+}
+
+/// The global where src/host/element.js leaves the answers it asked for while the wasm downloaded.
+const EARLY: &str = "__membershipCheckoutEarly";
+
+/// An answer already asked for by the page's script (src/host/element.js `askEarly`): the same GET
+/// with the same credentials, keyed `"<url> <Authorization>"`. Taken once; later attempts (a retry
+/// after it failed) fetch as usual.
+fn early_answer(url: &str, headers: &[(&'static str, String)]) -> Option<js_sys::Promise> {
+    let early: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(EARLY)).ok()?.dyn_into().ok()?;
+    let authorization = headers.iter().find(|(name, _)| *name == "Authorization").map_or("", |(_, value)| value.as_str());
+    let key = JsValue::from_str(&format!("{url} {authorization}"));
+    let answer = early.get(&key).dyn_into::<js_sys::Promise>().ok()?;
+    early.delete(&key);
+    Some(answer)
+}
+
+/// `{status, body, date, retryAfter}` as element.js reads it; a rejection is a network error.
+async fn read_early(answer: js_sys::Promise) -> Result<(u16, String, Option<String>, Option<String>), ApiError> {
+    let answer = JsFuture::from(answer).await.map_err(js_error)?;
+    let field = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
+    let status = field("status").and_then(|v| v.as_f64()).filter(|s| (100.0..600.0).contains(s)).ok_or_else(|| ApiError::Network("no status".into()))?;
+    let body = field("body").and_then(|v| v.as_string()).unwrap_or_default();
+    if body.len() as f64 > MAX_BODY_BYTES {
+        return Err(ApiError::Malformed("the answer is far too large".into()));
+    }
+    Ok((status as u16, body, field("date").and_then(|v| v.as_string()), field("retryAfter").and_then(|v| v.as_string())))
 }
 
 fn js_error(err: JsValue) -> ApiError {

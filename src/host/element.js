@@ -176,6 +176,54 @@ function showFailure(host) {
   root.replaceChildren(notice);
 }
 
+// Early answers. While the wasm downloads, ask for what the first screen needs (the customer's
+// profile, the catalogue's first page, the studio's time zone) with exactly the URLs and
+// credentials the widget will use (src/backend/teamup.rs). The widget's HTTP layer
+// (src/backend/http.rs `early_answer`) takes each answer once, by URL and credentials, and asks
+// for itself whatever is not waiting for it. Only for TeamUp settings written on the page with a
+// token (not the JS API, not sign-in); settings that don't match simply leave an answer unused.
+const EARLY = '__membershipCheckoutEarly';
+
+function askEarly(host) {
+  const setting = name => {
+    const v = (host.getAttribute(name) ?? host.getAttribute(`data-${name}`) ?? '').trim();
+    return v || null;
+  };
+  const token = setting('token');
+  const base = setting('api-base');
+  const provider = setting('provider-id');
+  if ((setting('backend') || 'teamup').toLowerCase() !== 'teamup' || !token || !base || !/^[1-9][0-9]{0,15}$/.test(provider || '')) return;
+  let root;
+  try { root = new URL(base, location.href); } catch { return; }
+  if (root.protocol !== 'https:' && root.protocol !== 'http:') return;
+  root = root.href.replace(/\/+$/, '');
+  const wanted = (setting('auth-prefix') || 'Bearer').toLowerCase();
+  const prefix = ['Bearer', 'Token', 'JWT'].find(p => p.toLowerCase() === wanted);
+  const mode = (setting('request-mode') || 'customer').toLowerCase();
+  if (!prefix || (mode !== 'customer' && mode !== 'provider')) return;
+  const seconds = Number(setting('timeout') || 15);
+  const authorization = `${prefix} ${token}`;
+  const headers = { Accept: 'application/json', Authorization: authorization, 'Teamup-Request-Mode': mode, 'TeamUp-Provider-ID': provider };
+  const urls = [`${root}/memberships?for_sale=true&visible_to_customers=true&page_size=100`, `${root}/providers/${provider}`];
+  if (!setting('customer-id')) urls.push(`${root}/auth/profiles?page_size=100`);
+  const early = globalThis[EARLY] || (globalThis[EARLY] = new Map());
+  for (const url of urls) {
+    const key = `${url} ${authorization}`;
+    if (early.has(key)) continue;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), (seconds >= 1 && seconds <= 120 ? seconds : 15) * 1000);
+    const answer = fetch(url, { mode: 'cors', headers, signal: controller.signal })
+      .then(async r => ({ status: r.status, body: await r.text(), date: r.headers.get('date'), retryAfter: r.headers.get('retry-after') }))
+      .finally(() => clearTimeout(timer));
+    answer.catch(() => {}); // an answer nobody takes is not the page's error
+    early.set(key, answer);
+  }
+}
+
+if (first && typeof document !== 'undefined') {
+  for (const host of document.querySelectorAll(`${TAG}, [data-membership-checkout]`)) askEarly(host);
+}
+
 /** Called by the wasm module when it has started (src/host.rs `install`). */
 export function connect(attach, detach, version) {
   if (!first || widget) return;
