@@ -20,6 +20,16 @@ pub enum Booking {
     Slot(String),
 }
 
+impl Booking {
+    /// The class booked, if it is one.
+    pub fn event(&self) -> Option<u64> {
+        match self {
+            Booking::Event(id) => Some(*id),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Selection {
     pub membership: Option<u64>,

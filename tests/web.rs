@@ -700,17 +700,23 @@ fn recurring_studio(fail: u32) -> String {
     )
 }
 
+/// A mounted widget on [`recurring_studio`], with the count of plan requests at zero.
+fn open_recurring_studio(fail: u32) -> (FakeFetch, HtmlElement, membership_checkout::host::Handle) {
+    storage().clear().unwrap();
+    js("window.__plansAsked = 0;");
+    let fetch = FakeFetch::install(&recurring_studio(fail));
+    let el = host(&UNREACHABLE);
+    let widget = membership_checkout::mount(el.clone());
+    (fetch, el, widget)
+}
+
 fn pointer_enter(el: &HtmlElement) {
     el.dispatch_event(&web_sys::Event::new("pointerenter").unwrap()).unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn pointing_at_a_recurring_membership_loads_its_plans_once_before_it_is_chosen() {
-    storage().clear().unwrap();
-    js("window.__plansAsked = 0;");
-    let _fetch = FakeFetch::install(&recurring_studio(0));
-    let el = host(&UNREACHABLE);
-    let _widget = membership_checkout::mount(el.clone());
+    let (_fetch, el, _widget) = open_recurring_studio(0);
     let card = wait_for(&el, "[data-testid=membership-201]").await;
     assert_eq!(js("window.__plansAsked").as_f64(), Some(0.0), "nothing asked before any interest");
     pointer_enter(&card);
@@ -725,11 +731,7 @@ async fn pointing_at_a_recurring_membership_loads_its_plans_once_before_it_is_ch
 
 #[wasm_bindgen_test]
 async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_membership_is_chosen() {
-    storage().clear().unwrap();
-    js("window.__plansAsked = 0;");
-    let _fetch = FakeFetch::install(&recurring_studio(1));
-    let el = host(&UNREACHABLE);
-    let _widget = membership_checkout::mount(el.clone());
+    let (_fetch, el, _widget) = open_recurring_studio(1);
     pointer_enter(&wait_for(&el, "[data-testid=membership-201]").await);
     sleep(100).await;
     assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0));

@@ -352,16 +352,6 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         tr,
         uid,
     };
-    let loaded = move || {
-        if sign_in.status.get() == signin::Status::Exchanging {
-            return None;
-        }
-        match (customer.get(), memberships.get()) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
-            (Some(Ok(_)), Some(Ok(list))) => Some(Ok(list)),
-            _ => None,
-        }
-    };
     // Whether loading is over, without the catalogue itself: read on every change of the checkout,
     // it must not copy a thousand memberships each time.
     let load_state = Memo::new(move |_| {
@@ -416,7 +406,9 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
                     view! { <offer::AfterSubmit checkout start_again /> }.into_any()
                 }
                 _ => {
-                    match loaded() {
+                    // The catalogue itself is copied out only here, once loading is over.
+                    let loaded = load_state.get().map(|state| state.map(|()| memberships.get().and_then(Result::ok).unwrap_or_default()));
+                    match loaded {
                         None => view! { <Loading label="loading.memberships" /> }.into_any(),
                         Some(Err(error)) => view! {
                             <LoadError title="load_error.memberships" error retry=Callback::new(reload) />

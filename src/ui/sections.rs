@@ -366,10 +366,7 @@ fn zone_shown(shared: &Shared) -> Option<String> {
 fn BookingChoice(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, schedule, slots, tr, .. } = shared;
     let booking = move || checkout.with(|c| c.selection.booking.clone());
-    let chosen_event = move || match booking() {
-        Booking::Event(id) => id.to_string(),
-        _ => String::new(),
-    };
+    let chosen_event = move || booking().event().map(|id| id.to_string()).unwrap_or_default();
     let chosen_slot = move || match booking() {
         Booking::Slot(id) => id,
         _ => String::new(),
@@ -407,10 +404,7 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
     let picked_day = RwSignal::new(None::<String>);
     let shown_day = Memo::new(move |_| {
         let wanted = picked_day.get();
-        let chosen = checkout.with(|c| match c.selection.booking {
-            Booking::Event(id) => Some(id),
-            _ => None,
-        });
+        let chosen = checkout.with(|c| c.selection.booking.event());
         classes.with(|c| {
             let Some(Ok(ClassDays { days, .. })) = c else { return 0 };
             days.iter()
@@ -461,10 +455,7 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                     let zone = zone_shown(&shared);
                     // One binding for the select's value, not one per option: a schedule can hold
                     // thousands of classes, and every choice would wake each of them.
-                    let initial_event = checkout.with_untracked(|c| match c.selection.booking {
-                        Booking::Event(id) => Some(id),
-                        _ => None,
-                    });
+                    let initial_event = checkout.with_untracked(|c| c.selection.booking.event());
                     view! {
                         <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
                             aria-invalid=move || event_problem().is_some().to_string()
