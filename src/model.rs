@@ -297,9 +297,24 @@ pub struct Event {
     pub venue: Option<Related>,
     #[serde(default)]
     pub offering_type: Option<Related>,
+    /// `starts_at` as epoch ms, parsed once when the schedule is read (a choice of membership
+    /// goes through thousands of classes); `None` until then, see [`Event::start_ms`].
+    #[serde(skip)]
+    pub starts_at_ms: Option<f64>,
 }
 
 impl Event {
+    /// When the class starts, in epoch ms (`None` if `starts_at` is not RFC 3339).
+    pub fn start_ms(&self) -> Option<f64> {
+        self.starts_at_ms.or_else(|| parse_rfc3339_ms(&self.starts_at))
+    }
+
+    /// Remembers [`Event::start_ms`].
+    pub fn with_start_parsed(mut self) -> Self {
+        self.starts_at_ms = parse_rfc3339_ms(&self.starts_at);
+        self
+    }
+
     /// `max_occupancy` None and 0 both mean unlimited (api-notes §1.6).
     pub fn is_full(&self) -> bool {
         match (self.max_occupancy, self.attending_count) {
@@ -311,7 +326,7 @@ impl Event {
     pub fn is_bookable(&self, now_ms: f64) -> bool {
         self.status.as_deref().unwrap_or("active") == "active"
             && !self.is_full()
-            && parse_rfc3339_ms(&self.starts_at).is_some_and(|t| t > now_ms)
+            && self.start_ms().is_some_and(|t| t > now_ms)
     }
 
     /// Events of one offering type are taken to be permitted by the same memberships, so one
@@ -342,8 +357,8 @@ pub const DAY_PICKER_FROM: usize = 40;
 /// Classes grouped by day, in schedule order: `day_of` names an event's day (in the studio's
 /// zone) and consecutive events with the same name share a group. A day seen again later (an
 /// unsorted answer) joins its first group rather than appearing twice.
-pub fn by_day(events: Vec<Event>, mut day_of: impl FnMut(&Event) -> String) -> Vec<(String, Vec<Event>)> {
-    let mut days: Vec<(String, Vec<Event>)> = Vec::new();
+pub fn by_day<T, Day: PartialEq>(events: impl IntoIterator<Item = T>, mut day_of: impl FnMut(&T) -> Day) -> Vec<(Day, Vec<T>)> {
+    let mut days: Vec<(Day, Vec<T>)> = Vec::new();
     for event in events {
         let day = day_of(&event);
         match days.iter_mut().rev().find(|(d, _)| *d == day) {
@@ -352,6 +367,33 @@ pub fn by_day(events: Vec<Event>, mut day_of: impl FnMut(&Event) -> String) -> V
         }
     }
     days
+}
+
+/// Which day a class falls on, as a number to group by. When the zone's UTC offset is the same
+/// all through the schedule (no clock change in its two weeks, the usual case) a day is plain
+/// arithmetic and each needs one `Intl` call for its name; otherwise each quarter hour is looked
+/// up (every zone's offset is a whole number of quarter hours).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DayKeys {
+    FixedOffset(f64),
+    Quarters,
+}
+
+impl DayKeys {
+    /// `FixedOffset` when the offsets at the schedule's first and last class agree.
+    pub fn for_span(first_offset_ms: Option<f64>, last_offset_ms: Option<f64>) -> Self {
+        match (first_offset_ms, last_offset_ms) {
+            (Some(a), Some(b)) if a == b => DayKeys::FixedOffset(a),
+            _ => DayKeys::Quarters,
+        }
+    }
+
+    pub fn key(self, ms: f64) -> i64 {
+        match self {
+            DayKeys::FixedOffset(offset) => ((ms + offset) / 86_400_000.0).floor() as i64,
+            DayKeys::Quarters => (ms / 900_000.0).floor() as i64,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -520,6 +562,7 @@ mod tests {
             attending_count: None,
             venue: None,
             offering_type: None,
+            starts_at_ms: None,
         }
     }
 
@@ -530,6 +573,23 @@ mod tests {
         assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE - 1)), 1);
         assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE)), 2);
         assert_eq!(catalogue_pages(Some(3 * CATALOGUE_PAGE + 5)), 4);
+    }
+
+    #[test]
+    fn a_fixed_offset_puts_a_class_on_its_local_day() {
+        let ms = |iso: &str| parse_rfc3339_ms(iso).unwrap();
+        let london_summer = DayKeys::for_span(Some(3_600_000.0), Some(3_600_000.0));
+        assert_eq!(london_summer, DayKeys::FixedOffset(3_600_000.0));
+        // 23:30 UTC is 00:30 the next day in London's summer: the same day as 00:30 UTC.
+        assert_eq!(london_summer.key(ms("2026-07-01T23:30:00Z")), london_summer.key(ms("2026-07-02T00:30:00Z")));
+        assert_ne!(london_summer.key(ms("2026-07-01T22:30:00Z")), london_summer.key(ms("2026-07-01T23:30:00Z")));
+        let new_york = DayKeys::FixedOffset(-18_000_000.0);
+        assert_eq!(new_york.key(ms("2026-01-02T04:59:00Z")), new_york.key(ms("2026-01-01T05:00:00Z")));
+        assert_ne!(new_york.key(ms("2026-01-02T04:59:00Z")), new_york.key(ms("2026-01-02T05:00:00Z")));
+        // A clock change inside the schedule, or an unknown offset: quarter hours.
+        assert_eq!(DayKeys::for_span(Some(0.0), Some(3_600_000.0)), DayKeys::Quarters);
+        assert_eq!(DayKeys::for_span(None, Some(0.0)), DayKeys::Quarters);
+        assert_ne!(DayKeys::Quarters.key(ms("2026-07-01T10:00:00Z")), DayKeys::Quarters.key(ms("2026-07-01T10:15:00Z")));
     }
 
     #[test]
@@ -544,7 +604,7 @@ mod tests {
         let days = by_day(events, |e| e.starts_at[..10].to_string());
         let shape: Vec<(&str, Vec<u64>)> = days.iter().map(|(d, l)| (d.as_str(), l.iter().map(|e| e.id).collect())).collect();
         assert_eq!(shape, vec![("2026-11-24", vec![1, 2, 4]), ("2026-11-25", vec![3]), ("2026-11-27", vec![5])]);
-        assert!(by_day(Vec::new(), |e| e.starts_at.clone()).is_empty());
+        assert!(by_day(Vec::<Event>::new(), |e| e.starts_at.clone()).is_empty());
     }
 
     #[test]

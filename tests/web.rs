@@ -578,6 +578,13 @@ fn money_numbers_and_dates_go_through_intl_for_the_locale() {
     assert!(!unknown.is_empty() && !unknown.contains("Mars"), "an unknown zone falls back to the customer's clock: {unknown}");
     assert_eq!(intl::calendar_date("2026-11-30", 1, "en-GB"), "Tue, 1 Dec 2026");
     assert!(intl::local_zone().is_some_and(|z| !z.is_empty()));
+    // UTC offsets, which put classes on their days without asking Intl for each one.
+    let july = 1_782_907_200_000.0; // 2026-07-01T12:00:00Z
+    assert_eq!(intl::utc_offset_ms(ms, Some("Europe/London")), Some(0.0));
+    assert_eq!(intl::utc_offset_ms(july, Some("Europe/London")), Some(3_600_000.0), "British Summer Time");
+    assert_eq!(intl::utc_offset_ms(ms, Some("America/New_York")), Some(-18_000_000.0));
+    assert_eq!(intl::utc_offset_ms(ms, Some("Asia/Kolkata")), Some(19_800_000.0));
+    assert_eq!(intl::utc_offset_ms(ms, Some("Mars/Olympus_Mons")), None, "an unknown zone has no offset");
 }
 
 #[wasm_bindgen_test]
@@ -610,14 +617,19 @@ async fn the_locale_setting_chooses_the_language_and_direction() {
     el.remove();
 }
 
-/// A studio with 45 memberships and, for the first, 60 classes over two days.
+/// A studio with 45 memberships (the 25th and 30th recurring: their plan requests are listed in
+/// `window.__plansFor`) and, for the first, 60 classes over two days.
 const BIG_STUDIO: &str = r#"async (url) => {
     const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
         { status: 200, headers: { 'Content-Type': 'application/json' } });
     if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
     if (url.includes('permits_registration_for_event')) return page([{ id: 101 }]);
-    if (url.includes('/memberships')) return page(Array.from({ length: 45 }, (_, i) => ({ id: 101 + i, type: 'pack',
-        name: `Pack ${i + 1}`, for_sale: true, visible_to_customers: true })));
+    if (url.includes('/membership_payment_plans')) {
+        window.__plansFor.push(new URL(url).searchParams.get('membership'));
+        return page([]);
+    }
+    if (url.includes('/memberships')) return page(Array.from({ length: 45 }, (_, i) => ({ id: 101 + i,
+        type: i === 24 || i === 29 ? 'recurring_plan' : 'pack', name: `Pack ${i + 1}`, for_sale: true, visible_to_customers: true })));
     if (url.includes('/events')) return page(Array.from({ length: 60 }, (_, i) => {
         const day = i < 30 ? '2099-01-05' : '2099-01-07';
         const minutes = 12 * 60 + (i % 30) * 10;
@@ -643,6 +655,7 @@ async fn change(select: &HtmlElement, value: &str) {
 #[wasm_bindgen_test]
 async fn a_long_catalogue_shows_a_page_at_a_time_and_many_classes_are_picked_by_day() {
     storage().clear().unwrap();
+    js("window.__plansFor = [];");
     let _fetch = FakeFetch::install(BIG_STUDIO);
     let el = host(&UNREACHABLE);
     let _widget = membership_checkout::mount(el.clone());
@@ -650,10 +663,13 @@ async fn a_long_catalogue_shows_a_page_at_a_time_and_many_classes_are_picked_by_
     assert_eq!(count(&el, "input[name=membership]"), 20, "the first page");
     let note = wait_for(&el, "[data-testid=shown-count]").await;
     assert_eq!(note.text_content().unwrap(), "Showing 20 of 45.");
+    sleep(100).await;
+    assert_eq!(js("window.__plansFor.join()").as_string().as_deref(), Some(""), "no recurring membership on the first page");
 
     wait_for(&el, "[data-testid=show-more]").await.click();
     sleep(100).await;
     assert_eq!(count(&el, "input[name=membership]"), 40);
+    assert_eq!(js("window.__plansFor.join()").as_string().as_deref(), Some("125,130"), "the page shown asks for its recurring memberships' plans");
     let focused = inside(&el).active_element().expect("a card has the focus");
     assert_eq!(focused.get_attribute("value").as_deref(), Some("121"), "the first card added takes the focus");
     assert_eq!(note.text_content().unwrap(), "Showing 40 of 45.");
@@ -715,14 +731,15 @@ fn pointer_enter(el: &HtmlElement) {
 }
 
 #[wasm_bindgen_test]
-async fn pointing_at_a_recurring_membership_loads_its_plans_once_before_it_is_chosen() {
+async fn a_recurring_membership_on_the_page_has_its_plans_asked_for_once_before_it_is_chosen() {
     let (_fetch, el, _widget) = open_recurring_studio(0);
     let card = wait_for(&el, "[data-testid=membership-201]").await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(0.0), "nothing asked before any interest");
+    sleep(100).await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "asked once the card is shown");
     pointer_enter(&card);
     pointer_enter(&card);
     sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "pointing asks once");
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "pointing asks nothing more");
     wait_for(&el, "input[name=membership][value='201']").await.click();
     wait_for(&el, "[data-testid=plans] input[value='2011']").await;
     assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "choosing uses the answer already here");
@@ -730,14 +747,17 @@ async fn pointing_at_a_recurring_membership_loads_its_plans_once_before_it_is_ch
 }
 
 #[wasm_bindgen_test]
-async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_membership_is_chosen() {
+async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_customer_shows_interest() {
     let (_fetch, el, _widget) = open_recurring_studio(1);
-    pointer_enter(&wait_for(&el, "[data-testid=membership-201]").await);
+    let card = wait_for(&el, "[data-testid=membership-201]").await;
     sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0));
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "the look after painting failed");
+    pointer_enter(&card);
+    sleep(100).await;
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "the failure was not kept");
     wait_for(&el, "input[name=membership][value='201']").await.click();
     wait_for(&el, "[data-testid=plans] input[value='2011']").await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "the failure was not kept");
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "choosing uses the second answer");
     el.remove();
 }
 

@@ -5,7 +5,8 @@
 //     root with the widget's own stylesheet (adopted, like the embed), shows the loading skeleton;
 //   - sends the same TeamUp requests with the same headers, following DRF `next` links one page at a
 //     time: profiles, memberships, events of the next 14 days, one permits_registration_for_event
-//     lookup per class type among them, appointment slots; plans when a recurring membership is chosen;
+//     lookup per class type among them, appointment slots; the plans of the recurring memberships
+//     each page of the catalogue shows, once it is painted (and again on choice if that failed);
 //   - shows the same list (same markup, classes and data-testid names), then plans, the class and
 //     appointment selects (only classes the chosen membership may book) and the summary;
 //   - a time limit on every request (AbortController), and the `membership-checkout:ready` event.
@@ -36,6 +37,7 @@ class Baseline {
     this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
     this.selection = { membership: null, plan: null, event: null, slot: null };
     this.plansFor = null;
+    this.planAnswers = new Map(); // membership id -> promise of its plans (a failure is forgotten)
 
     const root = host.shadowRoot || host.attachShadow({ mode: 'open' });
     const sheet = new CSSStyleSheet();
@@ -145,6 +147,7 @@ class Baseline {
     // As the widget: a page of cards at a time, "Show more" adds the next page.
     let shown = Math.min(CATALOGUE_PAGE, memberships.length);
     options.append(...memberships.slice(0, shown).map(card));
+    this.prefetchPlans(memberships.slice(0, shown));
     const count = new Intl.NumberFormat(this.locale);
     const more = [];
     if (shown < memberships.length) {
@@ -154,8 +157,10 @@ class Baseline {
       say();
       const box = h('div', { class: 'mc-more' }, [button, note]);
       button.addEventListener('click', () => {
-        const next = memberships.slice(shown, shown + CATALOGUE_PAGE).map(card);
+        const page = memberships.slice(shown, shown + CATALOGUE_PAGE);
+        const next = page.map(card);
         options.append(...next);
+        this.prefetchPlans(page);
         shown += next.length;
         next[0]?.querySelector('input').focus();
         if (shown >= memberships.length) box.remove();
@@ -187,6 +192,23 @@ class Baseline {
     this.host.dispatchEvent(new CustomEvent('membership-checkout:ready', { bubbles: true, detail: { backend: 'teamup' } }));
   }
 
+  plansOf(m) {
+    let answer = this.planAnswers.get(m.id);
+    if (!answer) {
+      const url = m.plans && /^https?:/.test(m.plans) ? `${m.plans}${m.plans.includes('?') ? '&' : '?'}page_size=100` : `${this.base}/membership_payment_plans?membership=${m.id}&page_size=100`;
+      answer = this.all(url);
+      answer.catch(() => this.planAnswers.delete(m.id));
+      this.planAnswers.set(m.id, answer);
+    }
+    return answer;
+  }
+
+  // As the widget: once a page of cards is painted, its recurring memberships' plans are asked for.
+  prefetchPlans(page) {
+    const recurring = page.filter((m) => m.type === 'recurring_plan');
+    if (recurring.length) requestAnimationFrame(() => setTimeout(() => recurring.forEach((m) => this.plansOf(m).catch(() => {}))));
+  }
+
   chooseMembership(id) {
     const m = this.memberships.get(id);
     for (const label of this.options.children) label.classList.toggle('mc-option--chosen', label.firstChild.checked);
@@ -205,8 +227,7 @@ class Baseline {
     this.plansEl.replaceChildren(
       h('fieldset', { class: 'mc-section', 'data-testid': 'plans' }, [h('legend', { class: 'mc-section__title' }, `Choose how to pay for ${m.name}`), options]),
     );
-    const url = m.plans && /^https?:/.test(m.plans) ? `${m.plans}${m.plans.includes('?') ? '&' : '?'}page_size=100` : `${this.base}/membership_payment_plans?membership=${m.id}&page_size=100`;
-    this.all(url).then((plans) => {
+    this.plansOf(m).then((plans) => {
       if (this.selection.membership !== m.id) return;
       plans = plans.filter((p) => p.status === 'for_sale');
       this.plans = new Map(plans.map((p) => [p.id, p]));

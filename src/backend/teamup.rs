@@ -1,6 +1,7 @@
 //! TeamUp v2: request building (plain Rust, unit tested) and the calls the widget makes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
@@ -280,8 +281,8 @@ impl TeamUp {
     pub async fn schedule(&self, now_ms: f64) -> Result<Schedule, ApiError> {
         let (from, to) = window(now_ms);
         let events: Vec<Event> = self.get_all(self.events_url(&from, &to)).await?;
-        let events: Vec<Event> = events.into_iter().filter(|e| e.is_bookable(now_ms)).collect();
-        let lookups = representatives(&events).into_iter().map(|(group, event_id)| async move {
+        let events: Vec<Arc<Event>> = events.into_iter().map(Event::with_start_parsed).filter(|e| e.is_bookable(now_ms)).map(Arc::new).collect();
+        let lookups = representatives(events.iter().map(|e| &**e)).into_iter().map(|(group, event_id)| async move {
             #[derive(serde::Deserialize)]
             struct Id {
                 id: u64,
@@ -326,22 +327,30 @@ impl TeamUp {
 /// Bookable events plus, per permission group, the memberships allowed to book them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Schedule {
-    pub events: Vec<Event>,
+    /// Shared, not copied: a membership's classes are a list of these, made on every choice.
+    pub events: Vec<Arc<Event>>,
     pub permitted: HashMap<PermissionGroup, HashSet<u64>>,
 }
 
 impl Schedule {
-    pub fn events_for(&self, membership: u64) -> Vec<Event> {
-        self.events
-            .iter()
-            .filter(|e| self.permitted.get(&e.permission_group()).is_some_and(|ids| ids.contains(&membership)))
-            .cloned()
-            .collect()
+    /// The first and the last class's start (epoch ms).
+    pub fn span(&self) -> Option<(f64, f64)> {
+        let starts = self.events.iter().filter_map(|e| e.start_ms());
+        starts.fold(None, |span, t| match span {
+            None => Some((t, t)),
+            Some((a, b)) => Some((t.min(a), t.max(b))),
+        })
+    }
+
+    pub fn events_for(&self, membership: u64) -> Vec<Arc<Event>> {
+        // The few groups this membership may book, then one pass over the classes.
+        let groups: Vec<PermissionGroup> = self.permitted.iter().filter(|(_, ids)| ids.contains(&membership)).map(|(g, _)| *g).collect();
+        self.events.iter().filter(|e| groups.contains(&e.permission_group())).cloned().collect()
     }
 }
 
 /// One event per permission group: the one whose permitted memberships are looked up.
-pub fn representatives(events: &[Event]) -> BTreeMap<PermissionGroup, u64> {
+pub fn representatives<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<PermissionGroup, u64> {
     let mut reps = BTreeMap::new();
     for event in events {
         reps.entry(event.permission_group()).or_insert(event.id);
@@ -559,7 +568,7 @@ mod tests {
         assert_eq!(reps[&PermissionGroup::OfferingType(1)], 1);
         assert_eq!(reps[&PermissionGroup::Event(4)], 4);
         let schedule = Schedule {
-            events,
+            events: events.into_iter().map(Arc::new).collect(),
             permitted: HashMap::from([
                 (PermissionGroup::OfferingType(1), HashSet::from([103, 104])),
                 (PermissionGroup::OfferingType(2), HashSet::from([103])),

@@ -27,7 +27,12 @@ mod platform {
     /// `new Intl[kind](locale, options)`, or `None` if the platform refuses the options. Built
     /// through Reflect: a RangeError (unknown currency, zone or tag) becomes `None`, not a trap.
     fn formatter(kind: &str, locale: &str, pairs: &[(&str, &str)]) -> Option<(Object, Function)> {
-        let key = format!("{kind}|{locale}|{pairs:?}");
+        // Built by hand: Debug formatting here ran on every label and cost time and wasm bytes.
+        let mut key = String::with_capacity(64);
+        for part in [kind, locale].into_iter().chain(pairs.iter().flat_map(|(k, v)| [*k, *v])) {
+            key.push_str(part);
+            key.push('\u{1f}');
+        }
         if let Some(found) = FORMATTERS.with(|f| f.borrow().get(&key).cloned()) {
             return found;
         }
@@ -58,6 +63,14 @@ mod platform {
 
     /// The customer's time zone (`Europe/Berlin`), as the browser reports it.
     pub fn local_zone() -> Option<String> {
+        thread_local! {
+            // The customer's zone does not change while the page is open; every class label asks.
+            static ZONE: std::cell::OnceCell<Option<String>> = const { std::cell::OnceCell::new() };
+        }
+        ZONE.with(|zone| zone.get_or_init(read_local_zone).clone())
+    }
+
+    fn read_local_zone() -> Option<String> {
         let (this, _) = formatter("DateTimeFormat", "en", &[])?;
         let resolved: Function = Reflect::get(&this, &JsValue::from_str("resolvedOptions")).ok()?.dyn_into().ok()?;
         let options = resolved.call0(&this).ok()?;
@@ -165,6 +178,40 @@ pub fn day(ms: f64, _locale: &str, _zone: Option<&str>) -> String {
     crate::model::format_rfc3339_ms(ms)[..10].to_string()
 }
 
+/// `zone`'s offset from UTC at `ms` (the customer's own without one), from `Intl`'s
+/// `longOffset` name ("GMT+05:30", "GMT-05:00", "GMT").
+#[cfg(target_arch = "wasm32")]
+pub fn utc_offset_ms(ms: f64, zone: Option<&str>) -> Option<f64> {
+    let mut pairs = vec![("timeZoneName", "longOffset")];
+    if let Some(zone) = zone {
+        pairs.push(("timeZone", zone));
+    }
+    let text = platform::format("DateTimeFormat", "en-US", &pairs, &platform::date(ms))?;
+    parse_gmt_offset(&text[text.rfind("GMT")? + 3..])
+}
+
+/// Natively `day` is UTC's.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn utc_offset_ms(_ms: f64, _zone: Option<&str>) -> Option<f64> {
+    Some(0.0)
+}
+
+/// "+05:30" → 19,800,000; "" (GMT itself) → 0.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn parse_gmt_offset(text: &str) -> Option<f64> {
+    if text.is_empty() {
+        return Some(0.0);
+    }
+    let sign = match text.as_bytes()[0] {
+        b'+' => 1.0,
+        b'-' => -1.0,
+        _ => return None,
+    };
+    let (hours, minutes) = text[1..].split_once(':').unwrap_or((&text[1..], "0"));
+    let (hours, minutes): (f64, f64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    Some(sign * (hours * 3_600_000.0 + minutes * 60_000.0))
+}
+
 /// "18:45": when an offer lapses, on the customer's clock.
 #[cfg(target_arch = "wasm32")]
 pub fn clock(ms: f64, locale: &str) -> String {
@@ -200,6 +247,16 @@ pub fn calendar_date(iso: &str, add_days: u32, _locale: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gmt_offsets_are_read_from_their_names() {
+        assert_eq!(parse_gmt_offset(""), Some(0.0));
+        assert_eq!(parse_gmt_offset("+05:30"), Some(19_800_000.0));
+        assert_eq!(parse_gmt_offset("-05:00"), Some(-18_000_000.0));
+        assert_eq!(parse_gmt_offset("+5"), Some(18_000_000.0));
+        assert_eq!(parse_gmt_offset("x"), None);
+        assert_eq!(parse_gmt_offset("+aa:00"), None);
+    }
 
     #[test]
     fn the_studio_zone_is_named_only_when_it_differs() {

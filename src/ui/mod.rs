@@ -32,7 +32,10 @@ pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
 pub(crate) struct Shared {
     pub checkout: RwSignal<Checkout>,
     pub selected: Memo<Option<Membership>>,
-    pub plans: LocalResource<PlansFor>,
+    /// The chosen membership's plans as shown: from the cache in the same update as the choice
+    /// when they are already here, else from `plans_request` once it answers.
+    pub plans: Memo<PlansFor>,
+    pub plans_request: LocalResource<PlansFor>,
     pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
     pub slots: LocalResource<Result<Vec<crate::model::Slot>, ApiError>>,
     /// The studio's time zone, once known (class times are shown in it).
@@ -86,6 +89,11 @@ impl PlanCache {
             Ok(wasm_bindgen::JsValue::UNDEFINED)
         });
         self.known.borrow_mut().asking.insert(id, promise);
+    }
+
+    /// `id`'s plans if they are already here.
+    pub fn known(&self, id: u64) -> Option<Vec<PaymentPlan>> {
+        self.known.borrow().done.get(&id).cloned()
     }
 
     /// `membership`'s plans on sale: known, awaited, or asked for now.
@@ -271,9 +279,22 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             }
         })
     };
+    let plans_request = plans;
+    // Plans already here are shown with the choice itself: one render, not "loading" and then
+    // the list a microtask later (the request's answer is the same, so it changes nothing).
+    let plans = {
+        let cache = plan_cache.clone();
+        Memo::new(move |_| -> PlansFor {
+            let recurring = selected.with(|m| m.as_ref().filter(|m| m.needs_plan()).map(|m| m.id));
+            if let Some(list) = recurring.and_then(|id| cache.known(id)) {
+                return Some((recurring?, Ok(list)));
+            }
+            plans_request.get().flatten()
+        })
+    };
     // One plan on sale: choose it for the customer.
     Effect::new(move |_| {
-        if let Some(Some((membership, Ok(list)))) = plans.get() {
+        if let Some((membership, Ok(list))) = plans.get() {
             if let [only] = list.as_slice() {
                 checkout.update(|c| {
                     if c.selection.membership == Some(membership) && c.selection.plan.is_none() {
@@ -346,6 +367,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         checkout,
         selected,
         plans,
+        plans_request,
         schedule,
         slots,
         zone,

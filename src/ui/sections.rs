@@ -1,6 +1,7 @@
 //! The browsing screen: catalogue, payment plans, booking, summary and the continue button.
 
 use leptos::prelude::*;
+use std::sync::Arc;
 
 use super::browser::{focus_control, focus_later};
 use super::{tr, PlanCache, Shared};
@@ -8,7 +9,7 @@ use send_wrapper::SendWrapper;
 use crate::checkout::{Booking, Checkout, Phase};
 use crate::i18n::{intl, Tr};
 use crate::backend::error::ApiError;
-use crate::model::{by_day, catalogue_pages, parse_rfc3339_ms, Event, Membership, PaymentPlan, Slot, CATALOGUE_PAGE, DAY_PICKER_FROM};
+use crate::model::{by_day, catalogue_pages, parse_rfc3339_ms, DayKeys, Event, Membership, PaymentPlan, Slot, CATALOGUE_PAGE, DAY_PICKER_FROM};
 use wasm_bindgen::JsCast;
 
 #[component]
@@ -144,7 +145,9 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared, prefetch: SendWrapper
         let card = card.clone();
         memberships.with_value(|all| {
             let end = ((page + 1) * CATALOGUE_PAGE).min(all.len());
-            all[(page * CATALOGUE_PAGE).min(end)..end].iter().map(|m| card.view(m)).collect_view()
+            let cards = &all[(page * CATALOGUE_PAGE).min(end)..end];
+            prefetch_after_paint(card.prefetch.clone(), cards.iter().filter(|m| m.needs_plan()).cloned().collect());
+            cards.iter().map(|m| card.view(m)).collect_view()
         })
     };
     let shown = move || (pages.get() * CATALOGUE_PAGE).min(total);
@@ -183,6 +186,19 @@ fn Catalogue(memberships: Vec<Membership>, shared: Shared, prefetch: SendWrapper
             {field_error(error_id, "membership-error", move || problem.get())}
         </fieldset>
     }
+}
+
+/// Asks for the plans of the recurring memberships a page of the catalogue shows, once that page
+/// is painted (never before: the list comes first), so that choosing one shows its plans at once
+/// rather than after a round trip. A studio shows a handful of recurring memberships a page.
+fn prefetch_after_paint(cache: SendWrapper<PlanCache>, recurring: Vec<Membership>) {
+    if recurring.is_empty() {
+        return;
+    }
+    let recurring = SendWrapper::new(recurring);
+    request_animation_frame(move || {
+        set_timeout(move || recurring.iter().for_each(|m| cache.prefetch(m)), std::time::Duration::ZERO)
+    });
 }
 
 /// What every membership card reads: shared memos, so that a thousand cards cost one update.
@@ -260,7 +276,7 @@ fn Plans(shared: Shared) -> impl IntoView {
         let membership = selected.get().filter(Membership::needs_plan)?;
         let (error_id, described) = (error_id.clone(), error_id.clone());
         let described_by = move || problem().map(|_| described.clone());
-        let body = match plans.get().flatten() {
+        let body = match plans.get() {
             Some((for_id, Ok(list))) if for_id == membership.id && list.is_empty() => view! {
                 <p class="mc-hint" data-testid="plans-empty">{tr.t("plans.empty")}</p>
             }
@@ -288,7 +304,7 @@ fn Plans(shared: Shared) -> impl IntoView {
             Some((for_id, Err(error))) if for_id == membership.id => view! {
                 <div class="mc-notice mc-notice--error" role="alert">
                     <p>{tr.t("load_error.payment_plans")}" "{tr.text(&error.user_message())}</p>
-                    <button type="button" class="mc-button mc-button--secondary" on:click=move |_| plans.refetch()>{tr.t("try_again")}</button>
+                    <button type="button" class="mc-button mc-button--secondary" on:click=move |_| shared.plans_request.refetch()>{tr.t("try_again")}</button>
                 </div>
             }
             .into_any(),
@@ -336,23 +352,29 @@ fn slot_label(slot: &Slot, tr: Tr, zone: Option<&str>) -> String {
 #[derive(Clone, PartialEq)]
 struct ClassDays {
     pick_day: bool,
-    days: Vec<(String, Vec<Event>)>,
+    days: Vec<(Arc<str>, Vec<Arc<Event>>)>,
 }
 
-/// Day names ("Mon 24 Nov") by quarter hour, for one zone. Classes start on a quarter hour and
-/// every zone's offset is a whole number of quarter hours, so one name per quarter hour serves
-/// them all; kept across memberships, a busy schedule costs a few hundred `Intl` calls once.
-#[derive(Default)]
+/// Day names ("Mon 24 Nov") for one zone and schedule, by [`DayKeys`]: kept across memberships,
+/// a schedule's days are named once (a few quarter hours more across a clock change).
 struct DayNames {
     zone: Option<String>,
-    by_quarter: std::collections::HashMap<i64, String>,
+    span: Option<(f64, f64)>,
+    keys: DayKeys,
+    names: std::collections::HashMap<i64, Arc<str>>,
 }
 
 impl DayNames {
-    fn name(&mut self, event: &Event, tr: Tr) -> String {
-        let Some(ms) = parse_rfc3339_ms(&event.starts_at) else { return String::new() };
+    fn new(zone: Option<String>, span: Option<(f64, f64)>) -> Self {
+        let offset = |ms: f64| intl::utc_offset_ms(ms, zone.as_deref());
+        let keys = span.map_or(DayKeys::Quarters, |(first, last)| DayKeys::for_span(offset(first), offset(last)));
+        DayNames { zone, span, keys, names: Default::default() }
+    }
+
+    fn name(&mut self, event: &Event, tr: Tr) -> Arc<str> {
+        let Some(ms) = event.start_ms() else { return Arc::from("") };
         let zone = self.zone.as_deref();
-        self.by_quarter.entry((ms / 900_000.0).floor() as i64).or_insert_with(|| intl::day(ms, tr.locale, zone)).clone()
+        self.names.entry(self.keys.key(ms)).or_insert_with(|| Arc::from(intl::day(ms, tr.locale, zone))).clone()
     }
 }
 
@@ -379,22 +401,23 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
 
     // The chosen membership's classes, by day when there are many. Computed once per choice
     // of membership, not per render.
-    let day_names = StoredValue::new(DayNames::default());
+    let day_names = StoredValue::new(None::<DayNames>);
     let classes = Memo::new(move |_| -> Option<Result<ClassDays, ApiError>> {
         let membership = selected.with(|m| m.as_ref().map(|m| m.id))?;
         let list = schedule.with(|s| match s.as_ref()? {
-            Ok(schedule) => Some(Ok(schedule.events_for(membership))),
+            Ok(schedule) => Some(Ok((schedule.events_for(membership), schedule.span()))),
             Err(error) => Some(Err(error.clone())),
         })?;
-        Some(list.map(|list| {
+        Some(list.map(|(list, span)| {
             if list.len() < DAY_PICKER_FROM {
-                return ClassDays { pick_day: false, days: vec![(String::new(), list)] };
+                return ClassDays { pick_day: false, days: vec![(Arc::from(""), list)] };
             }
             let studio = shared.zone.get().flatten();
             let days = day_names.try_update_value(|names| {
-                if names.zone != studio {
-                    *names = DayNames { zone: studio, ..DayNames::default() };
-                }
+                let names = match names {
+                    Some(known) if known.zone == studio && known.span == span => known,
+                    _ => names.insert(DayNames::new(studio, span)),
+                };
                 by_day(list, |e| names.name(e, tr))
             });
             ClassDays { pick_day: true, days: days.unwrap_or_default() }
@@ -408,19 +431,23 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
         classes.with(|c| {
             let Some(Ok(ClassDays { days, .. })) = c else { return 0 };
             days.iter()
-                .position(|(day, _)| wanted.as_deref() == Some(day))
+                .position(|(day, _)| wanted.as_deref() == Some(&**day))
                 .or_else(|| days.iter().position(|(_, list)| list.iter().any(|e| Some(e.id) == chosen)))
                 .unwrap_or(0)
         })
     });
     let day_id = shared.id("day");
+    // The days on offer: another membership with classes on the same days keeps the select as it is.
+    let day_options = Memo::new(move |_| {
+        classes.with(|c| match c {
+            Some(Ok(ClassDays { pick_day: true, days })) => Some(days.iter().map(|(day, _)| day.clone()).collect::<Vec<Arc<str>>>()),
+            _ => None,
+        })
+    });
     let day_select = {
         let day_id = day_id.clone();
         move || {
-            let options = classes.with(|c| match c {
-                Some(Ok(ClassDays { pick_day: true, days })) => Some(days.iter().map(|(day, _)| day.clone()).collect::<Vec<_>>()),
-                _ => None,
-            })?;
+            let options = day_options.get()?;
             let first = shown_day.get_untracked();
             Some(view! {
                 <div class="mc-field">
@@ -431,9 +458,9 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                             let index: usize = event_target_value(&ev).parse().unwrap_or(0);
                             // A class belongs to its day: another day starts with none chosen.
                             checkout.update(|c| c.choose_event(None));
-                            picked_day.set(options.get(index).cloned());
+                            picked_day.set(options.get(index).map(|day| day.to_string()));
                         }>
-                        {options.iter().enumerate().map(|(i, day)| view! { <option value=i.to_string() selected=i == first>{day.clone()}</option> }).collect_view()}
+                        {options.iter().enumerate().map(|(i, day)| view! { <option value=i.to_string() selected=i == first>{day.to_string()}</option> }).collect_view()}
                     </select>
                 </div>
             })
@@ -542,7 +569,7 @@ fn chosen_plan(plans: &Option<(u64, Result<Vec<PaymentPlan>, crate::backend::err
 fn Summary(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, plans, schedule, slots, tr, .. } = shared;
     let plan_line = move || {
-        let plan = chosen_plan(&plans.get().flatten(), checkout.with(|c| c.selection.plan))?;
+        let plan = chosen_plan(&plans.get(), checkout.with(|c| c.selection.plan))?;
         let mut line = plan.price_label(tr);
         for extra in [plan.commitment_label(tr), plan.joining_fee_label(tr)].into_iter().flatten() {
             line.push_str(" · ");
