@@ -471,20 +471,10 @@ async function interactions(browser, url, { iterations, timeout, log, label }) {
       await load(page, url, timeout);
       await chooseMembership(page, best.id, timeout);
       out.event_options = (await eventOptions(page)) - 1;
-      const stopTrace = await startTrace(page, cdp);
-      const spans = [];
-      for (let i = 0; i < Math.min(iterations, out.event_options); i++) {
-        try {
-          const w = await chooseNextEvent(page, timeout);
-          out.event.push(w.paint - w.input);
-          out.event_next_paint.push(w.firstPaint - w.input);
-          spans.push([w.input, w.paint]);
-        } catch (e) {
-          out.failures.push({ interaction: 'event', error: oneLine(e) });
-        }
-      }
-      const busy = await stopTrace();
-      out.event_work.push(...spans.map(([a, b]) => busy(a, b)));
+      const r = await tracedClassChoices(page, cdp, Math.min(iterations, out.event_options), timeout, (e) => out.failures.push({ interaction: 'event', error: oneLine(e) }));
+      out.event.push(...r.latency);
+      out.event_next_paint.push(...r.nextPaint);
+      out.event_work.push(...r.work);
       log(`  ${label} event chosen: ${out.event.length} samples (${out.event_options} classes in the select)`);
     } catch (e) {
       out.failures.push({ interaction: 'event page', error: oneLine(e) });
@@ -510,6 +500,26 @@ async function interactions(browser, url, { iterations, timeout, log, label }) {
   };
 }
 
+// `count` key presses on the class select (chooseNextEvent) under one trace: for each that
+// succeeded, its latency, its first frame after input and the main thread's work in between.
+async function tracedClassChoices(page, cdp, count, timeout, onFailure) {
+  const stopTrace = await startTrace(page, cdp);
+  const done = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      done.push(await chooseNextEvent(page, timeout));
+    } catch (e) {
+      onFailure(e);
+    }
+  }
+  const busy = await stopTrace();
+  return {
+    latency: done.map((w) => w.paint - w.input),
+    nextPaint: done.map((w) => w.firstPaint - w.input),
+    work: done.map((w) => busy(w.input, w.paint)),
+  };
+}
+
 // The floor: the same key press on a page that does nothing but write the summary (a plain select,
 // no framework, no data). Its latency is the wait for the next frame plus Chromium's own work, the
 // least any page can score; its work shows what the method leaves out.
@@ -531,19 +541,9 @@ async function floorInteractions(browser, url, { iterations, timeout, log }) {
     await page.goto(url, { timeout });
     await page.waitForFunction(() => !!window.__bench?.$('[data-testid=event-select]'), null, { timeout });
     await page.waitForTimeout(500);
-    const stopTrace = await startTrace(page, cdp);
-    const spans = [];
-    for (let i = 0; i < Math.min(iterations, FLOOR_OPTIONS - 1); i++) {
-      try {
-        const w = await chooseNextEvent(page, timeout);
-        out.latency.push(w.paint - w.input);
-        spans.push([w.input, w.paint]);
-      } catch (e) {
-        out.failures.push({ interaction: 'floor', error: oneLine(e) });
-      }
-    }
-    const busy = await stopTrace();
-    out.work.push(...spans.map(([a, b]) => busy(a, b)));
+    const r = await tracedClassChoices(page, cdp, Math.min(iterations, FLOOR_OPTIONS - 1), timeout, (e) => out.failures.push({ interaction: 'floor', error: oneLine(e) }));
+    out.latency.push(...r.latency);
+    out.work.push(...r.work);
     log(`  floor: ${out.latency.length} samples`);
   } finally {
     await context.close();
