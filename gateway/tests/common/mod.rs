@@ -26,7 +26,7 @@ pub const ARCHIVED: &str = "clpl0o1darch1ved000000008";
 pub const ALEX: &str = "clcu0a1exrunner0000000001";
 pub const SAM: &str = "clcu0saml1fter0000000002";
 /// The secret the studio's server and the test gateways share for customer identities.
-pub const IDENTITY_SECRET: &str = "test_identity_secret_0123456789abcdef_gw";
+pub const IDENTITY_SECRET: &str = "tst_s3cr3t_for_signing_0123456789abcdef";
 
 /// What the studio's server would put on the page for `customer`: valid for 10 minutes.
 pub fn token_for(customer: &str) -> String {
@@ -125,6 +125,23 @@ impl Env {
             .await
             .unwrap();
         assert!(r.status().is_success(), "arming a fault: {}", r.status());
+    }
+
+    /// A fault with a wait (`latency`, `slow_trickle`).
+    pub async fn arm_fault_ms(&self, route: &str, fault: &str, times: u32, ms: u64) {
+        let r = self
+            .client
+            .post(format!("{}/__sandbox/faults", self.sandbox.url()))
+            .json(&json!({"route": route, "fault": fault, "times": times, "ms": ms}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "arming a fault: {}", r.status());
+    }
+
+    pub async fn clear_faults(&self) {
+        let r = self.client.delete(format!("{}/__sandbox/faults", self.sandbox.url())).send().await.unwrap();
+        assert!(r.status().is_success());
     }
 
     pub fn log_text(&self) -> String {
