@@ -121,6 +121,23 @@ fn the_env_file_and_the_unit_use_only_settings_the_gateway_reads() {
     assert_eq!(listed, real, "README's Environment table vs config::ENV_VARS");
 }
 
+/// `scripts/sandbox-uelz.env` (what `scripts/preview.sh` starts the gateway with, adding the
+/// allowed origins) is a configuration the gateway accepts.
+#[test]
+fn the_preview_env_file_is_a_valid_configuration() {
+    let text = std::fs::read_to_string(gateway_dir().join("../scripts/sandbox-uelz.env")).unwrap();
+    let (mut vars, _) = env_file(&text);
+    for var in vars.keys() {
+        assert!(ENV_VARS.contains(&var.as_str()), "{var}");
+    }
+    let preview = std::fs::read_to_string(gateway_dir().join("../scripts/preview.sh")).unwrap();
+    assert!(preview.contains("GATEWAY_ALLOWED_ORIGINS="), "preview.sh sets the origins");
+    vars.insert("GATEWAY_ALLOWED_ORIGINS".into(), "http://127.0.0.1:8080,http://localhost:8080".into());
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("preview's gateway starts");
+    assert_eq!(config.uelz_base_url, "http://127.0.0.1:8787/uelz");
+    assert_eq!(config.teamup_base.as_deref(), Some("http://127.0.0.1:8787/api/v2"));
+}
+
 /// systemd's own check of the unit, where systemd is installed (it is not needed to run the
 /// tests; the checks above don't depend on it).
 #[test]
