@@ -28,10 +28,17 @@ export interface MembershipCheckoutSettings {
   authPrefix?: 'Bearer' | 'Token' | 'JWT';
   /** TeamUp: `customer` (default) or `provider`. */
   requestMode?: 'customer' | 'provider';
-  /** The customer's id, when the page already knows it (TeamUp: a number; Uelz: its customer id). */
+  /** TeamUp: the customer's profile id, when the page already knows it. (Not for Uelz: use `customerToken`.) */
   customerId?: number | string;
   /** Uelz: the studio's checkout gateway, e.g. `https://pay.studio.example/v1`. */
   gatewayUrl?: string;
+  /**
+   * Uelz: a returning member's identity, signed by the studio's own server for its gateway
+   * (`v1.<customer id>.<expires>.<signature>`, see the gateway's README, "Customer identity").
+   * Without it the widget asks for name and email and the gateway makes a new customer.
+   * Prefer this API to an attribute.
+   */
+  customerToken?: string;
   /** Where the payment page sends the customer back (default: this page). Same site unless `allowExternalReturn`. */
   returnUrl?: string;
   /** A BCP 47 language tag for texts, prices and dates, e.g. `en-GB`. */

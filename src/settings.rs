@@ -15,14 +15,16 @@ pub const TIMEOUT: &str = "data-timeout";
 pub const PAYMENT_HOSTS: &str = "data-payment-hosts";
 pub const EXTERNAL_RETURN: &str = "data-allow-external-return";
 pub const CLIENT_ID: &str = "data-client-id";
+pub const CUSTOMER_TOKEN: &str = "data-customer-token";
 
 /// Every setting the widget reads (the custom element also takes each without `data-`).
-pub const ALL: [&str; 14] = [
+pub const ALL: [&str; 15] = [
     BACKEND, API_BASE, PROVIDER_ID, TOKEN, CLIENT_ID, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL, RETURN_URL,
-    LOCALE, TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN,
+    LOCALE, TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN, CUSTOMER_TOKEN,
 ];
 
-/// Time limit of one request when the host sets none (a purchase gets twice as long).
+/// Time limit of one request when the host sets none (a purchase gets twice as long: 30 s, which
+/// the Uelz gateway's own purchase deadline stays below, see gateway/README.md).
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,12 +78,38 @@ pub struct TeamUpSettings {
     pub customer_id: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct UelzSettings {
     /// The studio's gateway, absolute, without a trailing slash, e.g. `https://pay.studio.example/v1`.
     pub gateway_url: String,
-    /// A Uelz customer id the host page already knows; otherwise the widget asks for name and email.
-    pub customer_id: Option<String>,
+    /// The returning member's identity as the studio's own server signed it for the gateway
+    /// (`v1.<customer id>.<expires>.<signature>`); otherwise the widget asks for name and email
+    /// and the gateway makes a new customer. The page can't name a customer any other way.
+    pub customer_token: Option<String>,
+}
+
+impl std::fmt::Debug for UelzSettings {
+    /// The customer token is a credential: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UelzSettings")
+            .field("gateway_url", &self.gateway_url)
+            .field("customer_token", &self.customer_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// The customer id a studio-signed token names (its second part): what makes two attempts by
+/// the same member alike, whatever the token's expiry. `None` if it isn't `v1.<id>.<expires>.<sig>`.
+pub fn signed_customer_id(token: &str) -> Option<&str> {
+    let mut parts = token.split('.');
+    let (Some("v1"), Some(id), Some(expires), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let id_ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+    let expires_ok = (1..=12).contains(&expires.len()) && expires.bytes().all(|b| b.is_ascii_digit());
+    let sig_ok = (1..=100).contains(&sig.len()) && sig.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+    (id_ok && expires_ok && sig_ok).then_some(id)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -270,17 +298,25 @@ fn parse_uelz(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: &m
         },
     };
 
-    let customer_id = match value(CUSTOMER_ID) {
+    // A customer id written in the page proves nothing (anyone can write any id): the gateway
+    // accepts a customer only as the studio's server signed it.
+    if value(CUSTOMER_ID).is_some() {
+        fail(
+            CUSTOMER_ID,
+            "isn't used with data-backend=\"uelz\": have your server sign the member's identity and pass it as data-customer-token (gateway README, \"Customer identity\")",
+        );
+    }
+    let customer_token = match value(CUSTOMER_TOKEN) {
         None => Some(None),
-        Some(v) if v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b)) => Some(Some(v)),
+        Some(v) if signed_customer_id(&v).is_some() => Some(Some(v)),
         Some(_) => {
-            fail(CUSTOMER_ID, "must be a Uelz customer id (letters, digits, _ and -), or left out to ask for name and email");
+            fail(CUSTOMER_TOKEN, "must be the token your server signed for the gateway (v1.<customer id>.<expiry>.<signature>), or left out to ask for name and email");
             None
         }
     };
 
-    match (gateway_url, customer_id) {
-        (Some(gateway_url), Some(customer_id)) if errors.len() == before => Some(UelzSettings { gateway_url, customer_id }),
+    match (gateway_url, customer_token) {
+        (Some(gateway_url), Some(customer_token)) if errors.len() == before => Some(UelzSettings { gateway_url, customer_token }),
         _ => None,
     }
 }
@@ -414,16 +450,28 @@ mod tests {
     fn uelz_mode_needs_a_gateway_and_not_teamup_credentials() {
         let errors = parse_with(&[(BACKEND, "uelz")]).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [GATEWAY_URL]);
-        let s = parse_with(&[(BACKEND, "Uelz"), (GATEWAY_URL, "/v1/"), (CUSTOMER_ID, "clcu0a1exrunner0000000001")]).unwrap();
+        const TOKEN_VALUE: &str = "v1.clcu0a1exrunner0000000001.1780000000.tR6fukZvAcfjp6wtX-niKzOW7JJ_PvrrpUV6ZSASBiI";
+        let s = parse_with(&[(BACKEND, "Uelz"), (GATEWAY_URL, "/v1/"), (CUSTOMER_TOKEN, TOKEN_VALUE)]).unwrap();
         assert_eq!(
             s.backend,
             Backend::Uelz(UelzSettings {
                 gateway_url: "https://studio.example/v1".into(),
-                customer_id: Some("clcu0a1exrunner0000000001".into()),
+                customer_token: Some(TOKEN_VALUE.into()),
             })
         );
-        let errors = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "javascript:x"), (CUSTOMER_ID, "a b")]).unwrap_err();
+        let shown = format!("{:?}", s.backend);
+        assert!(!shown.contains("tR6fuk") && shown.contains("[redacted]"), "{shown}");
+        let s = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "https://pay.studio.example/v1")]).unwrap();
+        assert!(matches!(s.backend, Backend::Uelz(UelzSettings { customer_token: None, .. })));
+        // A bare customer id is refused, pointing at the signed token; a token must look like one.
+        let errors = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "javascript:x"), (CUSTOMER_ID, "clcu0a1exrunner0000000001")]).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [GATEWAY_URL, CUSTOMER_ID]);
+        assert!(errors[1].message.contains("data-customer-token"), "{}", errors[1]);
+        for bad in ["clcu0a1exrunner0000000001", "v1.a b.1.x", "v2.a.1.x", "v1.a.soon.x", "v1.a.1.x.y", "v1.a.1.x y"] {
+            let errors = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "/v1"), (CUSTOMER_TOKEN, bad)]).unwrap_err();
+            assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [CUSTOMER_TOKEN], "{bad}");
+        }
+        assert_eq!(signed_customer_id(TOKEN_VALUE), Some("clcu0a1exrunner0000000001"));
         let errors = parse_with(&[(BACKEND, "stripe"), (LOCALE, "x")]).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [BACKEND, LOCALE]);
     }

@@ -726,7 +726,8 @@ fn formatting_extremes() {
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const ATTRIBUTES: [&str; 14] = [
+const ATTRIBUTES: [&str; 15] = [
+    settings::CUSTOMER_TOKEN,
     settings::CLIENT_ID,
     settings::TIMEOUT,
     settings::PAYMENT_HOSTS,
@@ -754,6 +755,7 @@ fn attribute_value(name: &'static str) -> BoxedStrategy<String> {
         settings::CUSTOMER_ID => prop_oneof![number_text(), "[A-Za-z0-9_-]{0,70}".boxed()].boxed(),
         settings::TOKEN => prop_oneof!["[A-Za-z0-9._-]{1,40}", "(Bearer|Token) [a-z0-9]{1,8}"].boxed(),
         settings::CLIENT_ID => prop_oneof!["[A-Za-z0-9._-]{1,40}", "client id"].boxed(),
+        settings::CUSTOMER_TOKEN => prop_oneof!["v[0-9]\\.[A-Za-z0-9_ -]{0,66}\\.[0-9a-z]{0,13}\\.[A-Za-z0-9_+/=-]{0,45}", "[A-Za-z0-9._-]{1,40}"].boxed(),
         settings::AUTH_PREFIX => prop::sample::select(&["Bearer", "token", "JWT", "jwt", "Basic", ""][..]).prop_map(str::to_owned).boxed(),
         settings::REQUEST_MODE => prop::sample::select(&["customer", "Provider", "admin", ""][..]).prop_map(str::to_owned).boxed(),
         settings::BACKEND => prop::sample::select(&["teamup", "uelz", "UELZ", "TeamUp", "stripe", ""][..]).prop_map(str::to_owned).boxed(),
@@ -783,6 +785,7 @@ fn valid_attribute_value(name: &'static str) -> BoxedStrategy<String> {
         settings::PROVIDER_ID => prop_oneof![(1u64..1_000_000).prop_map(|n| n.to_string()), any::<u64>().prop_map(|n| n.to_string())].boxed(),
         settings::TOKEN => "[A-Za-z0-9._-]{1,40}".boxed(),
         settings::CLIENT_ID => "[A-Za-z0-9._-]{1,40}".boxed(),
+        settings::CUSTOMER_TOKEN => "v1\\.[A-Za-z0-9_-]{1,64}\\.[0-9]{1,12}\\.[A-Za-z0-9_-]{43}".boxed(),
         settings::AUTH_PREFIX => words(&["Bearer", "token", "JWT"]),
         settings::REQUEST_MODE => words(&["customer", "Provider"]),
         settings::CUSTOMER_ID => prop_oneof![(1u64..1_000_000).prop_map(|n| n.to_string()), "[A-Za-z0-9_-]{1,64}".boxed()].boxed(),
@@ -865,9 +868,11 @@ proptest! {
                     Backend::Uelz(u) => {
                         assert_http_url(&u.gateway_url, "gateway url");
                         prop_assert!(!u.gateway_url.ends_with('/'));
-                        if let Some(c) = &u.customer_id {
-                            prop_assert!(!c.is_empty() && c.len() <= 64);
-                            prop_assert!(c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+                        prop_assert!(attrs.get(settings::CUSTOMER_ID).is_none_or(|v| v.trim().is_empty()), "a bare customer id is refused in Uelz mode");
+                        if let Some(t) = &u.customer_token {
+                            let id = settings::signed_customer_id(t);
+                            prop_assert!(id.is_some_and(|id| !id.is_empty() && id.len() <= 64), "{:?}", t);
+                            prop_assert!(!t.chars().any(|c| c.is_whitespace() || c.is_control()));
                         }
                     }
                 }

@@ -9,15 +9,58 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::Client;
 use serde_json::{json, Value};
 
+use checkout_e2e::HostElement;
 use support::browser::{run, wait_for};
 use support::pages::{run_async_js, CheckoutPage, PaymentPage};
-use support::studio::{Studio, UELZ_API_KEY, UELZ_ORGANIZATION_ID};
+use support::studio::{Studio, UELZ_API_KEY, UELZ_IDENTITY_SECRET, UELZ_ORGANIZATION_ID};
 
 /// Demo Uelz data (contract §3).
 const MONTHLY: &str = "clpl0month1yun11m1ted00002";
 const CLASS_CARD: &str = "clpl0drop1n10card000000001";
 const REFORMER: &str = "clpl0reformerstart0000006";
 const ALEX: &str = "clcu0a1exrunner0000000001";
+
+/// What the studio's server puts on the page for a signed-in member: their Uelz customer id,
+/// signed for the gateway, valid for `seconds` from now (negative: already expired).
+fn signed(customer: &str, secret: &str, seconds: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    checkout_gateway::identity::sign(secret, customer, now + seconds)
+}
+
+/// The studio's site with pages whose Uelz widget carries a customer token.
+async fn studio_with_tokens(tokens: &[(&'static str, String)]) -> Result<Studio> {
+    let tokens = tokens.to_vec();
+    Studio::with_gateway(move |api| {
+        tokens
+            .into_iter()
+            .map(|(page, token)| (page, HostElement::uelz(api).with("data-customer-token", &token)))
+            .collect()
+    })
+    .await
+}
+
+/// The Uelz customers the sandbox holds now (`GET /uelz/customers` with the demo credentials,
+/// over a plain socket: the e2e crate has no HTTP client of its own).
+async fn uelz_customers(studio: &Studio) -> Result<Vec<Value>> {
+    let addr = studio.origin().trim_start_matches("http://").to_string();
+    tokio::task::spawn_blocking(move || -> Result<Vec<Value>> {
+        use std::io::{Read, Write};
+        let mut socket = std::net::TcpStream::connect(&addr)?;
+        socket.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        let request = format!(
+            "GET /uelz/customers HTTP/1.1\r\nHost: {addr}\r\napi-key: {UELZ_API_KEY}\r\norganization-id: {UELZ_ORGANIZATION_ID}\r\nConnection: close\r\n\r\n"
+        );
+        socket.write_all(request.as_bytes())?;
+        let mut answer = Vec::new();
+        socket.read_to_end(&mut answer)?;
+        let answer = String::from_utf8(answer)?;
+        let (head, body) = answer.split_once("\r\n\r\n").context("an HTTP answer")?;
+        ensure!(head.starts_with("HTTP/1.1 200"), "listing Uelz customers: {head}");
+        ensure!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "a plain body: {head}");
+        Ok(serde_json::from_str(body)?)
+    })
+    .await?
+}
 
 fn text(v: &Value, field: &str) -> String {
     v.get(field).and_then(Value::as_str).unwrap_or_default().to_string()
@@ -73,13 +116,101 @@ async fn uelz_purchase_with_a_coupon_pays_and_returns() {
 
         let purchase = only_purchase(&studio)?;
         ensure!(text(&purchase, "plan") == MONTHLY, "plan: {purchase}");
-        ensure!(text(&purchase, "customer") == ALEX, "an existing customer is found by email: {purchase}");
+        // Typing a member's email proves nothing: an unsigned buyer is a new customer, never
+        // Alex's record, made once for this attempt.
+        let customer = text(&purchase, "customer");
+        ensure!(!customer.is_empty() && customer != ALEX, "an unsigned buyer is a new customer: {purchase}");
+        let customers = uelz_customers(&studio).await?;
+        let made = customers.iter().find(|c| text(c, "id") == customer).context("the new customer")?;
+        ensure!(text(made, "external_customer_id") == format!("checkout-{}", text(&purchase, "external_id")), "{made}");
+        ensure!(text(made, "email") == "alex@example.com", "{made}");
         ensure!(!text(&purchase, "coupon").is_empty(), "the coupon's id is sent: {purchase}");
         ensure!(text(&purchase, "currency") == "EUR", "currency = the plan's: {purchase}");
         ensure!(text(&purchase, "merchant_id") == "mer_riverside_01", "merchant parameter: {purchase}");
         ensure!(is_uuid_v4(&text(&purchase, "external_id")), "external_id is a v4 UUID: {purchase}");
         ensure!(purchase.get("amount_due") == Some(&json!(53.1)), "amount due: {purchase}");
         ensure!(text(&purchase, "status") == "active", "paid: {purchase}");
+
+        // The page can ask the gateway (cross-origin, as the widget will on return) what became of
+        // the attempt: Uelz's status, not the return URL's word.
+        let script = "const [api, id] = args; const r = await fetch(api + '/purchases/' + id); return [r.status, await r.json()];";
+        let answer = run_async_js(&c, script, vec![json!(studio.gateway_api()?), json!(text(&purchase, "external_id"))]).await?;
+        ensure!(answer[0] == json!(200), "{answer}");
+        ensure!(
+            answer[1] == json!({"external_id": text(&purchase, "external_id"), "purchase_id": text(&purchase, "id"), "status": "active", "outcome": "active"}),
+            "{answer}"
+        );
+        let answer = run_async_js(&c, script, vec![json!(studio.gateway_api()?), json!("no-such-attempt-0001")]).await?;
+        ensure!(answer[0] == json!(404) && answer[1]["code"] == json!("purchase_not_found"), "{answer}");
+        Ok(())
+    })
+    .await;
+}
+
+/// A member the studio's server signed in buys as themselves: no name or email is asked, and
+/// Uelz's purchase is Alex's, with no new customer made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn a_signed_member_buys_as_themselves() {
+    run("a_signed_member_buys_as_themselves", |c| async move {
+        let studio = studio_with_tokens(&[("member.html", signed(ALEX, UELZ_IDENTITY_SECRET, 3600))]).await?;
+        let before = uelz_customers(&studio).await?.len();
+        let page = CheckoutPage::open(&c, &studio.url("/member.html")).await?;
+        page.choose_uelz_plan(CLASS_CARD).await?;
+        ensure!(!page.shows_now("customer-name").await? && !page.shows_now("customer-email").await?, "a signed member isn't asked who they are");
+        page.press_continue().await?;
+        PaymentPage::wait_uelz(&c).await?.pay().await?;
+        CheckoutPage::on(&c).wait_outcome("paid").await?;
+
+        let purchase = only_purchase(&studio)?;
+        ensure!(text(&purchase, "customer") == ALEX, "the signed member's own record: {purchase}");
+        ensure!(uelz_customers(&studio).await?.len() == before, "no customer was made");
+        // The token never went into the page's storage or its address.
+        let kept = run_async_js(&c, "return JSON.stringify(Object.entries(sessionStorage)) + JSON.stringify(Object.entries(localStorage)) + location.href;", vec![]).await?;
+        ensure!(!kept.as_str().unwrap_or_default().contains("v1.clcu0"), "{kept}");
+        Ok(())
+    })
+    .await;
+}
+
+/// A token the gateway can't trust (signed with another secret, or expired) is refused with a
+/// clear message and the host's error event; nothing is bought and no customer is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn an_identity_the_studio_did_not_sign_is_refused_clearly() {
+    run("an_identity_the_studio_did_not_sign_is_refused_clearly", |c| async move {
+        let studio = studio_with_tokens(&[
+            ("forged.html", signed(ALEX, "a-secret-someone-made-up-0123456789abcdef", 3600)),
+            ("expired.html", signed(ALEX, UELZ_IDENTITY_SECRET, -3600)),
+        ])
+        .await?;
+        let before = uelz_customers(&studio).await?.len();
+        for (page_name, says) in [
+            ("/forged.html", "We couldn't confirm your studio account. Reload the page and try again."),
+            ("/expired.html", "Your sign-in on the studio's site has expired. Reload the page and try again."),
+        ] {
+            let page = CheckoutPage::open(&c, &studio.url(page_name)).await?;
+            c.execute(
+                "window.__errors = []; document.addEventListener('membership-checkout:error', e => window.__errors.push(e.detail));",
+                vec![],
+            )
+            .await?;
+            page.choose_uelz_plan(MONTHLY).await?;
+            page.press_continue().await?;
+            let shown = wait_for(&format!("the refusal on {page_name}"), || async {
+                let shown = page.text_of("form-error").await?;
+                Ok(shown.contains(says).then_some(shown))
+            })
+            .await?;
+            page.wait_state("browsing").await?;
+            let events = c.execute("return window.__errors;", vec![]).await?;
+            ensure!(
+                events.as_array().is_some_and(|e| e.iter().any(|d| d["stage"] == json!("purchase") && d["status"] == json!(403))),
+                "{page_name}: the host hears an error event: {events} ({shown})"
+            );
+        }
+        ensure!(studio.uelz_purchases()?.is_empty(), "nothing bought");
+        ensure!(uelz_customers(&studio).await?.len() == before, "no customer made");
         Ok(())
     })
     .await;
@@ -144,6 +275,9 @@ async fn a_retry_after_a_lost_answer_creates_one_purchase() {
             "the payment page is the first purchase's"
         );
         ensure!(text(&after, "customer").starts_with('c') && text(&after, "customer") != ALEX, "a new customer was created");
+        let key = format!("checkout-{}", text(&after, "external_id"));
+        let made = uelz_customers(&studio).await?.into_iter().filter(|c| text(c, "external_customer_id") == key).count();
+        ensure!(made == 1, "the retries made one customer, not {made}");
         Ok(())
     })
     .await;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use time::OffsetDateTime;
 use url::Url;
 
 pub const DEFAULT_CHECKOUT_URL: &str = "https://app.uelzpay.com/checkout";
@@ -17,6 +18,43 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8788";
 pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// The widget's time limit for one read with its default `timeout` (15 s). Every Uelz call the
+/// gateway makes for a read must end before it.
+pub const WIDGET_READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// The widget's time limit for a purchase with its default `timeout`: twice a read's, 30 s
+/// (`src/settings.rs`, `DEFAULT_TIMEOUT_MS`). The gateway answers a purchase before this, so the
+/// customer hears from the gateway rather than from their browser's timeout.
+pub const WIDGET_PURCHASE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The gateway's own deadline for a whole purchase, over all its Uelz calls.
+pub const DEFAULT_PURCHASE_DEADLINE: Duration = Duration::from_secs(20);
+/// Requests per client IP to the TeamUp pass-through (a catalogue page asks for several at once).
+pub const DEFAULT_TEAMUP_RATE_LIMIT: RateLimit = RateLimit { requests: 300, per: Duration::from_secs(60) };
+
+/// Every environment variable the gateway reads (README, "Environment"; a test checks that this
+/// is exactly what `Config::from_lookup` asks for, and that deploy/ uses only these).
+pub const ENV_VARS: [&str; 21] = [
+    "UELZ_BASE_URL",
+    "UELZ_API_KEY",
+    "UELZ_ORGANIZATION_ID",
+    "UELZ_CHECKOUT_URL",
+    "UELZ_CHECKOUT_LIFETIME",
+    "UELZ_MERCHANT_ID",
+    "UELZ_MERCHANT_PARAM",
+    "UELZ_BILLING_CONFIGURATION",
+    "GATEWAY_ADDR",
+    "GATEWAY_ALLOWED_ORIGINS",
+    "GATEWAY_TIMEZONE",
+    "GATEWAY_IDENTITY_SECRET",
+    "GATEWAY_IDENTITY_SECRET_PREVIOUS",
+    "GATEWAY_RATE_LIMIT",
+    "GATEWAY_UPSTREAM_TIMEOUT",
+    "GATEWAY_PURCHASE_DEADLINE",
+    "GATEWAY_TRUST_FORWARDED",
+    "GATEWAY_TEAMUP_BASE",
+    "GATEWAY_TEAMUP_RATE_LIMIT",
+    "GATEWAY_PUBLIC_URL",
+    "CHECKOUT_GATEWAY_QUIET",
+];
 
 /// Where the one-line-per-request log goes.
 #[derive(Clone, Default)]
@@ -61,6 +99,82 @@ impl RateLimit {
     pub const DEFAULT: RateLimit = RateLimit { requests: 60, per: Duration::from_secs(60) };
 }
 
+/// Where "now" comes from: the system clock, or a test's.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// A clock that reads `now` (tests: a simulated midnight).
+    pub fn from_fn(now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::system()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// The studio's time zone (an IANA name such as `Europe/Berlin`), from the tz database bundled
+/// into the binary: the studio's calendar decides what "today" is for start and end dates.
+#[derive(Clone)]
+pub struct StudioZone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl StudioZone {
+    pub fn utc() -> StudioZone {
+        StudioZone { name: "UTC".into(), tz: jiff::tz::TimeZone::UTC }
+    }
+
+    /// `Europe/Berlin`, `America/New_York`, `UTC`…; an unknown name is refused.
+    pub fn named(name: &str) -> Result<StudioZone, String> {
+        let name = name.trim();
+        let tz = jiff::tz::TimeZone::get(name)
+            .map_err(|_| format!("{name:?} is not a time zone name from the IANA database, e.g. Europe/Berlin"))?;
+        Ok(StudioZone { name: name.to_string(), tz })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The studio's calendar date at `at`.
+    pub fn date_at(&self, at: OffsetDateTime) -> time::Date {
+        let local = jiff::Timestamp::from_second(at.unix_timestamp())
+            .map(|t| self.tz.to_datetime(t).date())
+            .ok();
+        local
+            .and_then(|d| {
+                let month = time::Month::try_from(d.month() as u8).ok()?;
+                time::Date::from_calendar_date(i32::from(d.year()), month, d.day() as u8).ok()
+            })
+            .unwrap_or_else(|| at.to_offset(time::UtcOffset::UTC).date())
+    }
+}
+
+impl fmt::Debug for StudioZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.name)
+    }
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// Uelz public API base, e.g. `https://papi.app.uelzpay.com` or `http://127.0.0.1:8787/uelz`.
@@ -85,10 +199,26 @@ pub struct Config {
     /// returned to after payment.
     pub allowed_origins: Vec<String>,
     pub rate_limit: RateLimit,
+    /// Connect and total timeout of each Uelz (and TeamUp pass-through) call.
     pub upstream_timeout: Duration,
+    /// The gateway's deadline for a whole `POST /v1/purchases`, over all its Uelz calls: always
+    /// shorter than the widget's purchase time limit ([`WIDGET_PURCHASE_TIMEOUT`]).
+    pub purchase_deadline: Duration,
+    /// The studio's time zone: "today" for activation and end dates.
+    pub timezone: StudioZone,
+    /// Secrets: the studio server signs customer identities with the first; the others (a
+    /// previous one during a rotation) are still accepted. Empty: every buyer is a new customer.
+    pub identity_secrets: Vec<String>,
+    /// TeamUp API base for the same-site pass-through (`…/api/v2`); `None` turns it off.
+    pub teamup_base: Option<String>,
+    pub teamup_rate_limit: RateLimit,
+    /// The gateway's public address (`https://pay.studio.example`), for the links the
+    /// pass-through rewrites; `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
     /// Take the client IP from the last `X-Forwarded-For` entry (only behind a proxy that sets it).
     pub trust_forwarded: bool,
     pub log: LogTarget,
+    pub clock: Clock,
 }
 
 impl fmt::Debug for Config {
@@ -106,6 +236,15 @@ impl fmt::Debug for Config {
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_limit", &self.rate_limit)
             .field("upstream_timeout", &self.upstream_timeout)
+            .field("purchase_deadline", &self.purchase_deadline)
+            .field("timezone", &self.timezone)
+            .field(
+                "identity_secrets",
+                &self.identity_secrets.iter().map(|s| Redacted(s)).collect::<Vec<_>>(),
+            )
+            .field("teamup_base", &self.teamup_base)
+            .field("teamup_rate_limit", &self.teamup_rate_limit)
+            .field("public_url", &self.public_url)
             .field("trust_forwarded", &self.trust_forwarded)
             .field("log", &self.log)
             .finish()
@@ -141,7 +280,8 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Settings for code (tests, the e2e crate): the three required values, everything else at
-    /// its default, no allowed origins yet, log to stderr.
+    /// its default (time zone UTC, no identity secret, no pass-through), no allowed origins yet,
+    /// log to stderr.
     pub fn new(
         uelz_base_url: impl Into<String>,
         uelz_api_key: impl Into<String>,
@@ -160,8 +300,15 @@ impl Config {
             allowed_origins: Vec::new(),
             rate_limit: RateLimit::DEFAULT,
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
+            purchase_deadline: DEFAULT_PURCHASE_DEADLINE,
+            timezone: StudioZone::utc(),
+            identity_secrets: Vec::new(),
+            teamup_base: None,
+            teamup_rate_limit: DEFAULT_TEAMUP_RATE_LIMIT,
+            public_url: None,
             trust_forwarded: false,
             log: LogTarget::Stderr,
+            clock: Clock::system(),
         }
     }
 
@@ -224,6 +371,51 @@ impl Config {
             config.upstream_timeout =
                 parse_duration(&v).map_err(|p| err("GATEWAY_UPSTREAM_TIMEOUT", p))?;
         }
+        if config.upstream_timeout >= WIDGET_READ_TIMEOUT {
+            return Err(err(
+                "GATEWAY_UPSTREAM_TIMEOUT",
+                format!(
+                    "must be shorter than the widget's time limit for a read ({} s), so the gateway answers first",
+                    WIDGET_READ_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        if let Some(v) = opt("GATEWAY_PURCHASE_DEADLINE") {
+            config.purchase_deadline =
+                parse_duration(&v).map_err(|p| err("GATEWAY_PURCHASE_DEADLINE", p))?;
+        }
+        check_purchase_deadline(config.purchase_deadline).map_err(|p| err("GATEWAY_PURCHASE_DEADLINE", p))?;
+        let zone = required("GATEWAY_TIMEZONE", "the studio's time zone, e.g. Europe/Berlin")?;
+        config.timezone = StudioZone::named(&zone).map_err(|p| err("GATEWAY_TIMEZONE", p))?;
+        for var in ["GATEWAY_IDENTITY_SECRET", "GATEWAY_IDENTITY_SECRET_PREVIOUS"] {
+            if let Some(secret) = opt(var) {
+                // Never echoed back: it is a secret.
+                if secret.len() < crate::identity::MIN_SECRET_LEN {
+                    return Err(err(
+                        var,
+                        format!(
+                            "must be at least {} characters (make one with: openssl rand -hex 32)",
+                            crate::identity::MIN_SECRET_LEN
+                        ),
+                    ));
+                }
+                if var == "GATEWAY_IDENTITY_SECRET_PREVIOUS" && config.identity_secrets.is_empty() {
+                    return Err(err(var, "is only read beside GATEWAY_IDENTITY_SECRET (the new one)".into()));
+                }
+                config.identity_secrets.push(secret);
+            }
+        }
+        if let Some(v) = opt("GATEWAY_TEAMUP_BASE") {
+            check_http_url(&v).map_err(|p| err("GATEWAY_TEAMUP_BASE", p))?;
+            config.teamup_base = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = opt("GATEWAY_TEAMUP_RATE_LIMIT") {
+            config.teamup_rate_limit = parse_rate_limit(&v).map_err(|p| err("GATEWAY_TEAMUP_RATE_LIMIT", p))?;
+        }
+        if let Some(v) = opt("GATEWAY_PUBLIC_URL") {
+            check_http_url(&v).map_err(|p| err("GATEWAY_PUBLIC_URL", p))?;
+            config.public_url = Some(v.trim_end_matches('/').to_string());
+        }
         if let Some(v) = opt("GATEWAY_TRUST_FORWARDED") {
             config.trust_forwarded = parse_flag(&v).map_err(|p| err("GATEWAY_TRUST_FORWARDED", p))?;
         }
@@ -246,6 +438,18 @@ impl Config {
             .collect();
         self
     }
+}
+
+/// The purchase deadline must leave the widget's own limit unreached.
+pub fn check_purchase_deadline(deadline: Duration) -> Result<(), String> {
+    if deadline >= WIDGET_PURCHASE_TIMEOUT {
+        return Err(format!(
+            "must be shorter than the widget's time limit for a purchase ({} s = 2 × its default timeout of {} s)",
+            WIDGET_PURCHASE_TIMEOUT.as_secs(),
+            WIDGET_READ_TIMEOUT.as_secs()
+        ));
+    }
+    Ok(())
 }
 
 fn check_http_url(s: &str) -> Result<(), String> {
@@ -349,9 +553,12 @@ pub fn parse_origins(s: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::sync::Mutex;
 
     const KEY: &str = "uelz_sk_TEST_secret_key_9x";
     const ORG: &str = "org_TEST_secret_org_4y";
+    const SECRET: &str = "identity_TEST_secret_0123456789abcdef0123";
+    const OLD_SECRET: &str = "identity_TEST_old_secret_0123456789abcdef";
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> =
@@ -365,6 +572,7 @@ mod tests {
             ("UELZ_API_KEY", KEY),
             ("UELZ_ORGANIZATION_ID", ORG),
             ("GATEWAY_ALLOWED_ORIGINS", "https://studio.example"),
+            ("GATEWAY_TIMEZONE", "Europe/Berlin"),
         ]
     }
 
@@ -383,8 +591,68 @@ mod tests {
         assert_eq!(c.allowed_origins, vec!["https://studio.example"]);
         assert_eq!(c.rate_limit, RateLimit { requests: 60, per: Duration::from_secs(60) });
         assert_eq!(c.upstream_timeout, Duration::from_secs(10));
+        assert_eq!(c.purchase_deadline, Duration::from_secs(20));
+        assert_eq!(c.timezone.name(), "Europe/Berlin");
+        assert!(c.identity_secrets.is_empty());
+        assert_eq!(c.teamup_base, None);
+        assert_eq!(c.teamup_rate_limit, RateLimit { requests: 300, per: Duration::from_secs(60) });
+        assert_eq!(c.public_url, None);
         assert!(!c.trust_forwarded);
         assert!(matches!(c.log, LogTarget::Stderr));
+    }
+
+    /// `ENV_VARS` (what README and deploy/ are checked against) is exactly what the gateway reads.
+    #[test]
+    fn env_vars_lists_every_variable_read() {
+        let asked = Mutex::new(Vec::<String>::new());
+        let mut vars = minimal();
+        vars.push(("GATEWAY_IDENTITY_SECRET", SECRET));
+        let values = env(&vars);
+        Config::from_lookup(|name| {
+            asked.lock().unwrap().push(name.to_string());
+            values(name)
+        })
+        .unwrap();
+        let mut asked = asked.into_inner().unwrap();
+        asked.sort();
+        asked.dedup();
+        let mut listed: Vec<String> = ENV_VARS.iter().map(|v| v.to_string()).collect();
+        listed.sort();
+        assert_eq!(asked, listed);
+    }
+
+    #[test]
+    fn the_purchase_deadline_is_shorter_than_the_widgets_limit() {
+        assert!(DEFAULT_PURCHASE_DEADLINE < WIDGET_PURCHASE_TIMEOUT);
+        assert_eq!(WIDGET_PURCHASE_TIMEOUT, 2 * WIDGET_READ_TIMEOUT, "the widget gives a purchase twice a read's limit");
+        assert!(DEFAULT_UPSTREAM_TIMEOUT < WIDGET_READ_TIMEOUT);
+        for (var, value) in [("GATEWAY_PURCHASE_DEADLINE", "30s"), ("GATEWAY_PURCHASE_DEADLINE", "1h"), ("GATEWAY_UPSTREAM_TIMEOUT", "15s")] {
+            let mut vars = minimal();
+            vars.push((var, value));
+            let e = Config::from_lookup(env(&vars)).unwrap_err();
+            assert_eq!(e.var, var, "{e}");
+            assert!(e.problem.contains("widget"), "{e}");
+        }
+        let mut vars = minimal();
+        vars.push(("GATEWAY_PURCHASE_DEADLINE", "29s"));
+        assert_eq!(Config::from_lookup(env(&vars)).unwrap().purchase_deadline, Duration::from_secs(29));
+    }
+
+    #[test]
+    fn the_studio_zone_decides_today() {
+        use time::macros::{date, datetime};
+        let berlin = StudioZone::named("Europe/Berlin").unwrap();
+        let new_york = StudioZone::named("America/New_York").unwrap();
+        // 23:30 UTC on 10 March: already the 11th in Berlin, still the 10th in New York.
+        let t = datetime!(2026-03-10 23:30:00 UTC);
+        assert_eq!(berlin.date_at(t), date!(2026 - 03 - 11));
+        assert_eq!(new_york.date_at(t), date!(2026 - 03 - 10));
+        assert_eq!(StudioZone::utc().date_at(t), date!(2026 - 03 - 10));
+        // Summer time: Berlin is UTC+2 on 1 July, so 22:30 UTC is past midnight there.
+        assert_eq!(berlin.date_at(datetime!(2026-07-01 22:30:00 UTC)), date!(2026 - 07 - 02));
+        assert_eq!(berlin.date_at(datetime!(2026-07-01 21:30:00 UTC)), date!(2026 - 07 - 01));
+        assert!(StudioZone::named("Europe/Atlantis").is_err());
+        assert!(StudioZone::named("+02:00").is_err());
     }
 
     #[test]
@@ -400,6 +668,13 @@ mod tests {
             ("GATEWAY_ALLOWED_ORIGINS", " https://Studio.example/ , http://localhost:8080,https://studio.example:443"),
             ("GATEWAY_RATE_LIMIT", "10/s"),
             ("GATEWAY_UPSTREAM_TIMEOUT", "2500ms"),
+            ("GATEWAY_PURCHASE_DEADLINE", "12s"),
+            ("GATEWAY_TIMEZONE", "America/New_York"),
+            ("GATEWAY_IDENTITY_SECRET", SECRET),
+            ("GATEWAY_IDENTITY_SECRET_PREVIOUS", OLD_SECRET),
+            ("GATEWAY_TEAMUP_BASE", "https://goteamup.com/api/v2/"),
+            ("GATEWAY_TEAMUP_RATE_LIMIT", "100/min"),
+            ("GATEWAY_PUBLIC_URL", "https://pay.studio.example/"),
             ("GATEWAY_TRUST_FORWARDED", "1"),
             ("CHECKOUT_GATEWAY_QUIET", "1"),
         ]);
@@ -413,13 +688,19 @@ mod tests {
         assert_eq!(c.allowed_origins, vec!["https://studio.example", "http://localhost:8080"]);
         assert_eq!(c.rate_limit, RateLimit { requests: 10, per: Duration::from_secs(1) });
         assert_eq!(c.upstream_timeout, Duration::from_millis(2500));
+        assert_eq!(c.purchase_deadline, Duration::from_secs(12));
+        assert_eq!(c.timezone.name(), "America/New_York");
+        assert_eq!(c.identity_secrets, [SECRET, OLD_SECRET]);
+        assert_eq!(c.teamup_base.as_deref(), Some("https://goteamup.com/api/v2"));
+        assert_eq!(c.teamup_rate_limit, RateLimit { requests: 100, per: Duration::from_secs(60) });
+        assert_eq!(c.public_url.as_deref(), Some("https://pay.studio.example"));
         assert!(c.trust_forwarded);
         assert!(matches!(c.log, LogTarget::Off));
     }
 
     #[test]
     fn missing_or_bad_variables_are_named() {
-        for var in ["UELZ_BASE_URL", "UELZ_API_KEY", "UELZ_ORGANIZATION_ID", "GATEWAY_ALLOWED_ORIGINS"] {
+        for var in ["UELZ_BASE_URL", "UELZ_API_KEY", "UELZ_ORGANIZATION_ID", "GATEWAY_ALLOWED_ORIGINS", "GATEWAY_TIMEZONE"] {
             let vars: Vec<_> = minimal().into_iter().filter(|(k, _)| *k != var).collect();
             let e = Config::from_lookup(env(&vars)).unwrap_err();
             assert_eq!(e.var, var);
@@ -435,6 +716,12 @@ mod tests {
             ("GATEWAY_RATE_LIMIT", "60 per minute"),
             ("GATEWAY_UPSTREAM_TIMEOUT", "0s"),
             ("GATEWAY_TRUST_FORWARDED", "maybe"),
+            ("GATEWAY_TIMEZONE", "Mars/Olympus_Mons"),
+            ("GATEWAY_IDENTITY_SECRET", "too-short"),
+            ("GATEWAY_IDENTITY_SECRET_PREVIOUS", OLD_SECRET),
+            ("GATEWAY_TEAMUP_BASE", "goteamup.com/api/v2"),
+            ("GATEWAY_TEAMUP_RATE_LIMIT", "lots"),
+            ("GATEWAY_PUBLIC_URL", "pay.studio.example"),
         ];
         for (var, value) in bad {
             let mut vars = minimal();
@@ -451,10 +738,17 @@ mod tests {
         vars.push(("GATEWAY_RATE_LIMIT", "nope"));
         let e = Config::from_lookup(env(&vars)).unwrap_err();
         assert!(!e.to_string().contains(KEY) && !e.to_string().contains(ORG));
-        let c = Config::from_lookup(env(&minimal())).unwrap();
+        let mut vars = minimal();
+        vars.push(("GATEWAY_IDENTITY_SECRET", "short-secret-xyz"));
+        let e = Config::from_lookup(env(&vars)).unwrap_err();
+        assert!(!e.to_string().contains("short-secret-xyz"), "{e}");
+        let mut vars = minimal();
+        vars.push(("GATEWAY_IDENTITY_SECRET", SECRET));
+        let c = Config::from_lookup(env(&vars)).unwrap();
         let dbg = format!("{c:?} {c:#?}");
         assert!(!dbg.contains(KEY), "{dbg}");
         assert!(!dbg.contains(ORG), "{dbg}");
+        assert!(!dbg.contains(SECRET), "{dbg}");
         assert!(dbg.contains("[redacted]"));
         assert!(dbg.contains("papi.app.uelzpay.com"));
     }

@@ -80,6 +80,43 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", "This site may not use the checkout.")
     }
 
+    /// A state-changing request with no `Origin` header: not sent by a browser from the studio's
+    /// page (browsers send one with every POST), so it is refused like a foreign origin.
+    pub fn origin_missing() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "This request must come from the studio's web page (it has no Origin header).",
+        )
+        .with_note("no Origin")
+    }
+
+    /// 403: the customer identity is not one the studio's server signed (forged, altered,
+    /// expired, or a bare customer id). The log says which; the customer can only reload.
+    pub fn identity_refused(why: crate::identity::Refusal) -> ApiError {
+        let message = match why {
+            crate::identity::Refusal::Expired => {
+                "Your sign-in on the studio's site has expired. Reload the page and try again."
+            }
+            _ => "We couldn't confirm your studio account. Reload the page and try again.",
+        };
+        ApiError::new(StatusCode::FORBIDDEN, "identity_refused", message)
+            .with_field("customer", message)
+            .with_note(format!("identity {why}"))
+    }
+
+    /// 504: the purchase took the gateway's whole deadline. Its work goes on, and a retry with
+    /// the same `external_id` gets its result, so trying again is safe.
+    pub fn purchase_deadline(deadline: std::time::Duration) -> ApiError {
+        ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_unavailable", UPSTREAM_UNAVAILABLE_PURCHASE)
+            .with_note(format!("purchase deadline {} ms", deadline.as_millis()))
+    }
+
+    /// 404 on `GET /v1/purchases/<external_id>`: Uelz has no purchase with it (yet).
+    pub fn purchase_not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "purchase_not_found", "There is no purchase for this checkout (yet).")
+    }
+
     pub fn rate_limited(retry_after: u64) -> ApiError {
         ApiError {
             retry_after: Some(retry_after),

@@ -173,13 +173,16 @@ pub fn apply_coupon(coupon: Option<&Coupon>, plan: &Plan, today: Date) -> Result
 // ---------------------------------------------------------------------------------------------
 // Purchases
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Who buys. Only the studio's signature selects an existing Uelz customer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CustomerRef {
-    Id(String),
-    New { email: String, name: String },
+    /// A customer id from a token the studio's server signed (already verified).
+    Signed(String),
+    /// Anyone else: a new Uelz customer, made once per checkout attempt.
+    Guest { email: String, name: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PurchaseRequest {
     pub plan: String,
     pub external_id: String,
@@ -187,15 +190,72 @@ pub struct PurchaseRequest {
     pub service_activation_date: Option<Date>,
     pub customer: CustomerRef,
     pub return_to: String,
+    /// A payment method token the studio's own card form created (passed on as is).
+    pub payment_method: Option<String>,
+}
+
+impl PurchaseRequest {
+    /// Everything that makes two requests with one `external_id` the same purchase.
+    pub fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// A checkout attempt's key: 8–64 letters, digits, `_` or `-` (the widget sends a UUID).
+pub fn plausible_external_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Why a purchase request is refused before anything is asked of Uelz.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invalid {
+    /// The customer identity isn't the studio's (403, nothing else is looked at).
+    Identity(crate::identity::Refusal),
+    Fields(FieldErrors),
+}
+
+/// The external customer id a guest buyer's Uelz customer gets: one per checkout attempt, so a
+/// retry finds the customer the first try made instead of making another.
+pub fn guest_customer_key(external_id: &str) -> String {
+    format!("checkout-{external_id}")
 }
 
 const REQUIRED: &str = "This field is required.";
 
-/// Checks the widget's body against everything that can be known without Uelz.
+/// A payment method token: 1–255 of letters, digits and `_-.:` (Uelz: "token representing the
+/// customer's payment method, usually created in external checkout").
+pub fn plausible_payment_method(s: &str) -> bool {
+    (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+}
+
+/// Checks the widget's body against everything that can be known without Uelz. `verify` turns
+/// a customer token into the customer id it was signed for; `today` is the studio's date.
 pub fn validate_purchase(
     body: &Map<String, Value>,
     allowed_origins: &[String],
     today: Date,
+    verify: &dyn Fn(&str) -> Result<String, crate::identity::Refusal>,
+) -> Result<PurchaseRequest, Invalid> {
+    // The identity first: a forged or unsigned one is refused whatever else the body holds.
+    let signed = match body.get("customer") {
+        Some(Value::Object(c)) => match c.get("token") {
+            Some(Value::String(t)) if !t.trim().is_empty() => Some(verify(t).map_err(Invalid::Identity)?),
+            Some(Value::Null) | None => match c.get("id") {
+                None | Some(Value::Null) => None,
+                Some(_) => return Err(Invalid::Identity(crate::identity::Refusal::Unsigned)),
+            },
+            Some(_) => return Err(Invalid::Identity(crate::identity::Refusal::Malformed)),
+        },
+        _ => None,
+    };
+    validate_fields(body, allowed_origins, today, signed).map_err(Invalid::Fields)
+}
+
+fn validate_fields(
+    body: &Map<String, Value>,
+    allowed_origins: &[String],
+    today: Date,
+    signed: Option<String>,
 ) -> Result<PurchaseRequest, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut add = |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
@@ -227,12 +287,7 @@ pub fn validate_purchase(
     };
 
     let external_id = match text(body, "external_id") {
-        Ok(Some(id))
-            if (8..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-        {
-            Some(id)
-        }
+        Ok(Some(id)) if plausible_external_id(&id) => Some(id),
         Ok(Some(_)) => {
             add("external_id", "Must be 8 to 64 letters, digits, '_' or '-'.");
             None
@@ -279,44 +334,51 @@ pub fn validate_purchase(
     };
 
     let customer = match body.get("customer") {
-        Some(Value::Object(c)) => match text(c, "id") {
-            Ok(Some(id)) if plausible_id(&id) => Some(CustomerRef::Id(id)),
-            Ok(Some(_)) | Err(_) => {
-                add("customer", "Unknown customer.");
-                None
-            }
-            Ok(None) => {
-                let email = match text(c, "email") {
-                    Ok(Some(e)) if plausible_email(&e) => Some(e),
-                    Ok(Some(_)) | Err(_) => {
-                        add("email", "Enter a valid email address.");
-                        None
-                    }
-                    Ok(None) => {
-                        add("email", REQUIRED);
-                        None
-                    }
-                };
-                let name = match text(c, "name") {
-                    Ok(Some(n)) if n.chars().count() <= 200 && !n.chars().any(char::is_control) => Some(n),
-                    Ok(Some(_)) | Err(_) => {
-                        add("name", "Enter your name (up to 200 characters).");
-                        None
-                    }
-                    Ok(None) => {
-                        add("name", REQUIRED);
-                        None
-                    }
-                };
-                email.zip(name).map(|(email, name)| CustomerRef::New { email, name })
-            }
-        },
+        _ if signed.is_some() => signed.map(CustomerRef::Signed),
+        Some(Value::Object(c)) => {
+            let email = match text(c, "email") {
+                Ok(Some(e)) if plausible_email(&e) => Some(e),
+                Ok(Some(_)) | Err(_) => {
+                    add("email", "Enter a valid email address.");
+                    None
+                }
+                Ok(None) => {
+                    add("email", REQUIRED);
+                    None
+                }
+            };
+            let name = match text(c, "name") {
+                Ok(Some(n)) if n.chars().count() <= 200 && !n.chars().any(char::is_control) => Some(n),
+                Ok(Some(_)) | Err(_) => {
+                    add("name", "Enter your name (up to 200 characters).");
+                    None
+                }
+                Ok(None) => {
+                    add("name", REQUIRED);
+                    None
+                }
+            };
+            email.zip(name).map(|(email, name)| CustomerRef::Guest { email, name })
+        }
         None | Some(Value::Null) => {
             add("customer", REQUIRED);
             None
         }
         Some(_) => {
-            add("customer", "Must be {\"id\"} or {\"email\", \"name\"}.");
+            add("customer", "Must be {\"token\"} or {\"email\", \"name\"}.");
+            None
+        }
+    };
+
+    let payment_method = match text(body, "payment_method") {
+        Ok(Some(p)) if plausible_payment_method(&p) => Some(p),
+        Ok(Some(_)) => {
+            add("payment_method", "Must be a payment method token (letters, digits, _ - . :, at most 255).");
+            None
+        }
+        Ok(None) => None,
+        Err(m) => {
+            add("payment_method", m);
             None
         }
     };
@@ -340,9 +402,15 @@ pub fn validate_purchase(
     };
 
     match (plan, external_id, customer, return_to) {
-        (Some(plan), Some(external_id), Some(customer), Some(return_to)) if errors.is_empty() => {
-            Ok(PurchaseRequest { plan, external_id, coupon_code, service_activation_date, customer, return_to })
-        }
+        (Some(plan), Some(external_id), Some(customer), Some(return_to)) if errors.is_empty() => Ok(PurchaseRequest {
+            plan,
+            external_id,
+            coupon_code,
+            service_activation_date,
+            customer,
+            return_to,
+            payment_method,
+        }),
         _ => Err(errors),
     }
 }
@@ -392,20 +460,42 @@ pub fn check_against_plan(req: &PurchaseRequest, plan: &Plan) -> Result<(), ApiE
     Ok(())
 }
 
-/// For a fixed-term plan (`metadata.term_days`): the activation date (or today) + term.
-pub fn end_date(plan: &Plan, activation: Option<Date>, today: Date) -> Option<Date> {
+/// For a fixed-term plan (`metadata.term_days`): the activation date (or the attempt's first
+/// day, in the studio's time zone) + term.
+pub fn end_date(plan: &Plan, activation: Option<Date>, first_day: Date) -> Option<Date> {
     let days = plan.term_days()?;
-    activation.unwrap_or(today).checked_add(TimeDuration::days(days as i64))
+    activation.unwrap_or(first_day).checked_add(TimeDuration::days(days as i64))
 }
 
-/// The Uelz `POST /purchases` body.
+/// Whether `end_date` depends on the day the attempt was made (a fixed-term plan bought without
+/// an activation date): then a retry must reuse the first try's day.
+pub fn end_date_depends_on_today(plan: &Plan, req: &PurchaseRequest) -> bool {
+    plan.term_days().is_some() && req.service_activation_date.is_none()
+}
+
+/// What the widget should tell the customer about a Uelz purchase status (Uelz's statuses:
+/// `pending` = paid, starting on its activation date; `trialing`, `active`, `succeeded` (all
+/// paid); `paused`; `past_due` (a charge is being retried); `unpaid`, `canceled`; and
+/// `incomplete`, the sandbox's name for "not paid yet", ASSUMPTION).
+pub fn outcome_of(status: &str) -> &'static str {
+    match status.trim().to_ascii_lowercase().as_str() {
+        "active" | "trialing" | "succeeded" | "pending" | "paused" => "active",
+        "canceled" | "cancelled" | "unpaid" | "failed" | "expired" => "failed",
+        // incomplete, past_due, and anything new: not settled yet, keep asking.
+        _ => "pending",
+    }
+}
+
+/// The Uelz `POST /purchases` body: every field the Uelz reference names that the gateway has a
+/// value for (`plan`, `customer`, `currency`, `external_id`, `coupon`, `billing_configuration`,
+/// `payment_method`, `service_activation_date`, `end_date`).
 pub fn uelz_purchase_body(
     req: &PurchaseRequest,
     plan: &Plan,
     customer_id: &str,
     coupon_id: Option<&str>,
     billing_configuration: Option<&str>,
-    today: Date,
+    end_date: Option<Date>,
 ) -> Value {
     let mut b = Map::new();
     b.insert("plan".into(), plan.id.clone().into());
@@ -418,10 +508,13 @@ pub fn uelz_purchase_body(
     if let Some(bc) = billing_configuration {
         b.insert("billing_configuration".into(), bc.into());
     }
+    if let Some(pm) = &req.payment_method {
+        b.insert("payment_method".into(), pm.clone().into());
+    }
     if let Some(d) = req.service_activation_date {
         b.insert("service_activation_date".into(), format_date(d).into());
     }
-    if let Some(d) = end_date(plan, req.service_activation_date, today) {
+    if let Some(d) = end_date {
         b.insert("end_date".into(), format_date(d).into());
     }
     Value::Object(b)
@@ -469,6 +562,7 @@ pub fn map_uelz_field(field: Option<&str>, merchant_param: &str, had_activation_
         "coupon" | "coupon_code" => FieldTarget::Widget("coupon_code"),
         "external_id" => FieldTarget::Widget("external_id"),
         "service_activation_date" => FieldTarget::Widget("service_activation_date"),
+        "payment_method" => FieldTarget::Widget("payment_method"),
         "end_date" if had_activation_date => FieldTarget::Widget("service_activation_date"),
         "billing_configuration" | "merchant_id" => FieldTarget::Config,
         f if f == merchant_param => FieldTarget::Config,
@@ -668,8 +762,22 @@ mod tests {
                "return_to":"https://studio.example/join?x=1"})
     }
 
+    const SECRET: &str = "test-identity-secret-0123456789abcdef0123";
+    const NOW: i64 = 1_773_136_800; // 2026-03-10T10:00:00Z
+
+    fn verify(token: &str) -> Result<String, crate::identity::Refusal> {
+        crate::identity::verify(&[SECRET.to_string()], token, NOW)
+    }
+
+    fn validate_any(v: Value) -> Result<PurchaseRequest, Invalid> {
+        validate_purchase(v.as_object().unwrap(), &origins(), TODAY, &verify)
+    }
+
     fn validate(v: Value) -> Result<PurchaseRequest, FieldErrors> {
-        validate_purchase(v.as_object().unwrap(), &origins(), TODAY)
+        validate_any(v).map_err(|e| match e {
+            Invalid::Fields(f) => f,
+            Invalid::Identity(why) => panic!("identity refused: {why}"),
+        })
     }
 
     #[test]
@@ -678,14 +786,18 @@ mod tests {
         assert_eq!(r.plan, "clpl0month1yun11m1ted00002");
         assert_eq!(r.coupon_code.as_deref(), Some("WELCOME10"));
         assert_eq!(r.service_activation_date, Some(date!(2026 - 04 - 01)));
-        assert_eq!(r.customer, CustomerRef::New { email: "new@example.com".into(), name: "New Person".into() });
+        assert_eq!(r.customer, CustomerRef::Guest { email: "new@example.com".into(), name: "New Person".into() });
+        assert_eq!(r.payment_method, None);
         let mut b = valid_body();
-        b["customer"] = json!({"id":"clcu0a1exrunner0000000001"});
+        let token = crate::identity::sign(SECRET, "clcu0a1exrunner0000000001", NOW + 600);
+        b["customer"] = json!({"token": token});
         b["coupon_code"] = json!("");
         b["service_activation_date"] = Value::Null;
+        b["payment_method"] = json!("pm_card_visa_4242");
         let r = validate(b).unwrap();
-        assert_eq!(r.customer, CustomerRef::Id("clcu0a1exrunner0000000001".into()));
+        assert_eq!(r.customer, CustomerRef::Signed("clcu0a1exrunner0000000001".into()));
         assert_eq!((r.coupon_code, r.service_activation_date), (None, None));
+        assert_eq!(r.payment_method.as_deref(), Some("pm_card_visa_4242"));
         // Today is not in the past.
         let mut b = valid_body();
         b["service_activation_date"] = json!("2026-03-10");
@@ -718,8 +830,69 @@ mod tests {
         assert!(bad("service_activation_date", json!("01/04/2026")).contains_key("service_activation_date"));
         assert!(bad("plan", json!("../admin")).contains_key("plan"));
         assert!(bad("customer", json!("alex")).contains_key("customer"));
-        assert!(bad("customer", json!({"id":"a b"})).contains_key("customer"));
         assert!(bad("customer", json!({"email":"a@b.c"})).contains_key("name"));
+        assert!(bad("payment_method", json!("pm card")).contains_key("payment_method"));
+        assert!(bad("payment_method", json!("p".repeat(256))).contains_key("payment_method"));
+        assert!(bad("payment_method", json!(42)).contains_key("payment_method"));
+    }
+
+    /// Only the studio's signature names an existing customer: a bare id, a forged, altered or
+    /// expired token is refused before any field is looked at.
+    #[test]
+    fn identities_the_studio_did_not_sign_are_refused() {
+        use crate::identity::{sign, Refusal};
+        let with = |customer: Value| {
+            let mut b = valid_body();
+            b["customer"] = customer;
+            b["plan"] = json!("../admin"); // would be a field error: the identity comes first
+            validate_any(b)
+        };
+        let alex = "clcu0a1exrunner0000000001";
+        assert_eq!(with(json!({"id": alex})), Err(Invalid::Identity(Refusal::Unsigned)));
+        assert_eq!(with(json!({"id": alex, "email": "alex@example.com", "name": "A"})), Err(Invalid::Identity(Refusal::Unsigned)));
+        let forged = sign("a-secret-the-attacker-made-up-0123456789", alex, NOW + 600);
+        assert_eq!(with(json!({"token": forged})), Err(Invalid::Identity(Refusal::BadSignature)));
+        let expired = sign(SECRET, alex, NOW - 3600);
+        assert_eq!(with(json!({"token": expired})), Err(Invalid::Identity(Refusal::Expired)));
+        assert_eq!(with(json!({"token": 5})), Err(Invalid::Identity(Refusal::Malformed)));
+        // A signed token wins over any email sent beside it.
+        let mut b = valid_body();
+        b["customer"] = json!({"token": sign(SECRET, alex, NOW + 60), "email": "someone@else.example", "name": "X"});
+        assert_eq!(validate(b).unwrap().customer, CustomerRef::Signed(alex.into()));
+        // Without any secret configured, no token is accepted.
+        let mut b = valid_body();
+        b["customer"] = json!({"token": sign(SECRET, alex, NOW + 60)});
+        let none = |t: &str| crate::identity::verify(&[], t, NOW);
+        assert_eq!(
+            validate_purchase(b.as_object().unwrap(), &origins(), TODAY, &none),
+            Err(Invalid::Identity(Refusal::NotConfigured))
+        );
+    }
+
+    #[test]
+    fn fingerprints_and_guest_keys() {
+        let a = validate(valid_body()).unwrap();
+        let mut b = valid_body();
+        b["customer"]["name"] = json!("Other Person");
+        let b = validate(b).unwrap();
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint(), validate(valid_body()).unwrap().fingerprint());
+        assert_eq!(guest_customer_key("attempt-0001"), "checkout-attempt-0001");
+        assert!(plausible_external_id("0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f"));
+        assert!(!plausible_external_id("short") && !plausible_external_id("has space 123") && !plausible_external_id(&"x".repeat(65)));
+    }
+
+    #[test]
+    fn outcomes_of_uelz_statuses() {
+        for s in ["active", "trialing", "succeeded", "pending", "paused", "ACTIVE"] {
+            assert_eq!(outcome_of(s), "active", "{s}");
+        }
+        for s in ["canceled", "cancelled", "unpaid"] {
+            assert_eq!(outcome_of(s), "failed", "{s}");
+        }
+        for s in ["incomplete", "past_due", "", "something_new"] {
+            assert_eq!(outcome_of(s), "pending", "{s}");
+        }
     }
 
     #[test]
@@ -755,14 +928,20 @@ mod tests {
     fn the_uelz_body() {
         let mut r = validate(valid_body()).unwrap();
         r.service_activation_date = None;
-        let b = uelz_purchase_body(&r, &summer(), "cu1", Some("co1"), Some("bc_gentle"), TODAY);
+        r.payment_method = Some("pm_123".into());
+        let end = end_date(&summer(), None, TODAY);
+        let b = uelz_purchase_body(&r, &summer(), "cu1", Some("co1"), Some("bc_gentle"), end);
         assert_eq!(
             b,
             json!({"plan":"clpl0summerpass12wk000005","customer":"cu1","currency":"EUR","external_id":"attempt-0001",
-                   "coupon":"co1","billing_configuration":"bc_gentle","end_date":"2026-06-02"})
+                   "coupon":"co1","billing_configuration":"bc_gentle","payment_method":"pm_123","end_date":"2026-06-02"})
         );
+        assert!(end_date_depends_on_today(&summer(), &r));
+        r.payment_method = None;
         r.service_activation_date = Some(date!(2026 - 04 - 01));
-        let b = uelz_purchase_body(&r, &monthly(), "cu1", None, None, TODAY);
+        assert!(!end_date_depends_on_today(&summer(), &r));
+        assert!(!end_date_depends_on_today(&monthly(), &r));
+        let b = uelz_purchase_body(&r, &monthly(), "cu1", None, None, end_date(&monthly(), r.service_activation_date, TODAY));
         assert_eq!(
             b,
             json!({"plan":"clpl0month1yun11m1ted00002","customer":"cu1","currency":"EUR","external_id":"attempt-0001",

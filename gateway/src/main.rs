@@ -15,6 +15,13 @@ async fn main() {
     let addr = config.addr;
     let upstream = config.uelz_base_url.clone();
     let origins = config.allowed_origins.join(", ");
+    let zone = config.timezone.name().to_string();
+    let identity = if config.identity_secrets.is_empty() {
+        "off (every buyer is a new customer)"
+    } else {
+        "on (customer tokens signed by the studio's server)"
+    };
+    let teamup = config.teamup_base.clone().unwrap_or_else(|| "off".into());
     let running = match spawn_on(config, addr).await {
         Ok(r) => r,
         Err(e) => {
@@ -24,6 +31,7 @@ async fn main() {
     };
     println!("checkout-gateway listening on http://{addr}");
     eprintln!("checkout-gateway: Uelz at {upstream}; browser origins allowed: {origins}");
+    eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
     shutdown_signal().await;
     eprintln!("checkout-gateway: shutting down");
     running.shutdown().await;

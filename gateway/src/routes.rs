@@ -1,4 +1,4 @@
-//! The four routes under `/v1`.
+//! The Uelz routes under `/v1` (the TeamUp pass-through is in `teamup.rs`).
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -8,21 +8,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 use crate::config::BODY_LIMIT;
 use crate::error::ApiError;
 use crate::logic::{
-    apply_coupon, check_against_plan, expires_at, next_url, plausible_id, uelz_purchase_body, upstream_to_api,
-    validate_purchase, widget_plan, CouponRefusal, CustomerRef, Money,
+    apply_coupon, check_against_plan, end_date, end_date_depends_on_today, expires_at, guest_customer_key, next_url,
+    outcome_of, parse_date, plausible_external_id, plausible_id, uelz_purchase_body, upstream_to_api,
+    validate_purchase, widget_plan, CouponRefusal, CustomerRef, Invalid, Money, PurchaseRequest,
 };
 use crate::money::{exponent, format_minor};
 use crate::server::AppState;
 use crate::uelz::{Plan, UpstreamError};
-
-fn today() -> time::Date {
-    OffsetDateTime::now_utc().date()
-}
 
 impl AppState {
     fn upstream(&self, e: UpstreamError, purchase: bool, had_activation_date: bool) -> ApiError {
@@ -74,7 +70,8 @@ pub async fn coupon(
         return Err(CouponRefusal::NotFound.lookup_error());
     }
     let coupon = st.uelz.coupon_by_code(&code).await.map_err(|e| st.upstream(e, false, false))?;
-    let priced = apply_coupon(coupon.as_ref(), &plan, today()).map_err(CouponRefusal::lookup_error)?;
+    let today = st.config.timezone.date_at(st.config.clock.now());
+    let priced = apply_coupon(coupon.as_ref(), &plan, today).map_err(CouponRefusal::lookup_error)?;
     let coupon = coupon.expect("priced coupons exist");
     let currency = plan.currency();
     let money = |minor| Money { amount: format_minor(minor, exponent(&currency)), currency: currency.clone() };
@@ -113,12 +110,59 @@ async fn json_object(headers: &HeaderMap, body: Body) -> Result<serde_json::Map<
     }
 }
 
-pub async fn purchase(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let body = json_object(&headers, body).await?;
-    let today = today();
-    let req = validate_purchase(&body, &st.config.allowed_origins, today).map_err(ApiError::invalid)?;
-    let had_date = req.service_activation_date.is_some();
+/// What a finished purchase attempt answers (shared with every retry that joined it).
+#[derive(Clone, Debug)]
+pub struct Created {
+    next_url: String,
+    expires_at: String,
+    purchase_id: String,
+    /// Uelz answered 200: an idempotent repeat of a purchase made before.
+    repeat: bool,
+}
 
+pub async fn purchase(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let started = tokio::time::Instant::now();
+    let body = json_object(&headers, body).await?;
+    let now = st.config.clock.now();
+    let today = st.config.timezone.date_at(now);
+    let secrets = &st.config.identity_secrets;
+    let verify = |token: &str| crate::identity::verify(secrets, token, now.unix_timestamp());
+    let req = match validate_purchase(&body, &st.config.allowed_origins, today, &verify) {
+        Ok(r) => r,
+        Err(Invalid::Identity(why)) => return Err(ApiError::identity_refused(why)),
+        Err(Invalid::Fields(errors)) => return Err(ApiError::invalid(errors)),
+    };
+
+    // The attempt's work runs on its own (crate::flights): a retry joins it, and it finishes
+    // even if this request stops waiting at the deadline.
+    let key = req.external_id.clone();
+    let fingerprint = req.fingerprint();
+    let work = {
+        let st = st.clone();
+        move || async move { make_purchase(st, req, today).await }
+    };
+    let deadline = started + st.config.purchase_deadline;
+    match tokio::time::timeout_at(deadline, st.flights.run(&key, &fingerprint, work)).await {
+        Ok(Some(Ok(created))) => {
+            let mut resp = (
+                StatusCode::CREATED,
+                Json(json!({"next_url": created.next_url, "expires_at": created.expires_at, "purchase_id": created.purchase_id})),
+            )
+                .into_response();
+            if created.repeat {
+                resp.extensions_mut().insert(crate::error::LogNote("uelz 200 repeat".into()));
+            }
+            Ok(resp)
+        }
+        Ok(Some(Err(e))) => Err(e),
+        Ok(None) => Err(ApiError::upstream_error().with_note("purchase task failed")),
+        Err(_) => Err(ApiError::purchase_deadline(st.config.purchase_deadline)),
+    }
+}
+
+/// Plan, coupon, customer, `end_date`, then `POST /purchases`: every Uelz call of one attempt.
+async fn make_purchase(st: AppState, req: PurchaseRequest, today: time::Date) -> Result<Created, ApiError> {
+    let had_date = req.service_activation_date.is_some();
     let plan = active_plan(&st, &req.plan, true).await?;
     check_against_plan(&req, &plan)?;
 
@@ -133,14 +177,24 @@ pub async fn purchase(State(st): State<AppState>, headers: HeaderMap, body: Body
     };
 
     let customer_id = match &req.customer {
-        CustomerRef::Id(id) => id.clone(),
-        CustomerRef::New { email, name } => {
-            let found = st.uelz.customer_by_email(email).await.map_err(|e| st.upstream(e, true, had_date))?;
-            match found {
-                Some(c) => c.id,
-                None => st.uelz.create_customer(email, name).await.map_err(|e| st.upstream(e, true, had_date))?.id,
-            }
-        }
+        CustomerRef::Signed(id) => id.clone(),
+        CustomerRef::Guest { email, name } => guest_customer(&st, &req.external_id, email, name, had_date).await?,
+    };
+
+    // A fixed-term plan bought without a start date ends `term_days` after the attempt's first
+    // day. If Uelz already holds this attempt's purchase (the answer to the first try was lost,
+    // perhaps before the studio's midnight), its end date is that day's: send the same again.
+    let end = if end_date_depends_on_today(&plan, &req) {
+        let earlier = st
+            .uelz
+            .purchase_by_external_id(&req.external_id)
+            .await
+            .map_err(|e| st.upstream(e, true, had_date))?
+            .filter(|p| p.plan.as_deref() == Some(plan.id.as_str()))
+            .and_then(|p| p.end_date.as_deref().and_then(parse_date));
+        earlier.or_else(|| end_date(&plan, None, today))
+    } else {
+        end_date(&plan, req.service_activation_date, today)
     };
 
     let uelz_body = uelz_purchase_body(
@@ -149,21 +203,60 @@ pub async fn purchase(State(st): State<AppState>, headers: HeaderMap, body: Body
         &customer_id,
         coupon_id.as_deref(),
         st.config.billing_configuration.as_deref(),
-        today,
+        end,
     );
     let (status, purchase) =
         st.uelz.create_purchase(&uelz_body).await.map_err(|e| st.upstream(e, true, had_date))?;
     let next = next_url(&st.config.checkout_url, &purchase.id, &req.return_to).ok_or_else(|| {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "gateway_misconfigured", "The checkout isn't set up correctly.")
     })?;
-    let expires = expires_at(purchase.created_at.as_deref(), st.config.checkout_lifetime, OffsetDateTime::now_utc());
-    let mut resp = (
-        StatusCode::CREATED,
-        Json(json!({"next_url": next, "expires_at": expires, "purchase_id": purchase.id})),
-    )
-        .into_response();
-    if status == 200 {
-        resp.extensions_mut().insert(crate::error::LogNote("uelz 200 repeat".into()));
+    let expires = expires_at(purchase.created_at.as_deref(), st.config.checkout_lifetime, st.config.clock.now());
+    Ok(Created { next_url: next, expires_at: expires, purchase_id: purchase.id, repeat: status == 200 })
+}
+
+/// The Uelz customer of a buyer without a signed identity: a new one, made once per attempt
+/// (keyed by [`guest_customer_key`]), never one found by email.
+async fn guest_customer(
+    st: &AppState,
+    external_id: &str,
+    email: &str,
+    name: &str,
+    had_date: bool,
+) -> Result<String, ApiError> {
+    let key = guest_customer_key(external_id);
+    let found = st.uelz.customer_by_external_id(&key).await.map_err(|e| st.upstream(e, true, had_date))?;
+    match found {
+        Some(c) if c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)) => Ok(c.id),
+        // This attempt's customer was made with other details: not the same request.
+        Some(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "This checkout was already started with different details. Start again.",
+        )
+        .with_note("guest customer with another email")),
+        None => Ok(st.uelz.create_customer(email, name, &key).await.map_err(|e| st.upstream(e, true, had_date))?.id),
     }
+}
+
+/// `GET /v1/purchases/<external_id>`: what Uelz says about the attempt's purchase now.
+pub async fn purchase_status(
+    State(st): State<AppState>,
+    external_id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let external_id = match external_id {
+        Ok(Path(id)) if plausible_external_id(&id) => id,
+        _ => return Err(ApiError::purchase_not_found()),
+    };
+    let found = st.uelz.purchase_by_external_id(&external_id).await.map_err(|e| st.upstream(e, false, false))?;
+    let Some(purchase) = found else { return Err(ApiError::purchase_not_found()) };
+    let status = purchase.status.unwrap_or_default();
+    let mut resp = Json(json!({
+        "external_id": external_id,
+        "purchase_id": purchase.id,
+        "outcome": outcome_of(&status),
+        "status": status,
+    }))
+    .into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(resp)
 }

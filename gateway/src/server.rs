@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -18,6 +18,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{normalize_origin, Config, LogTarget, BODY_LIMIT};
 use crate::error::{ApiError, LogNote};
+use crate::flights::Flights;
+use crate::routes::Created;
+use crate::teamup::{self, PassThrough};
 use crate::logic::{redact, shares_secret_fragment};
 use crate::ratelimit::RateLimiter;
 use crate::routes;
@@ -29,7 +32,12 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub config: Config,
     pub uelz: Uelz,
+    /// The TeamUp pass-through, when `GATEWAY_TEAMUP_BASE` is set.
+    pub teamup: Option<PassThrough>,
+    /// Purchase attempts in flight, by `external_id`.
+    pub flights: Flights<Result<Created, ApiError>>,
     limiter: RateLimiter,
+    teamup_limiter: RateLimiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -40,8 +48,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl Inner {
-    pub fn secrets(&self) -> [&str; 2] {
-        [&self.config.uelz_api_key, &self.config.uelz_organization_id]
+    /// Everything kept out of answers and the log: the Uelz credentials and the identity secrets.
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut all = vec![self.config.uelz_api_key.as_str(), self.config.uelz_organization_id.as_str()];
+        all.extend(self.config.identity_secrets.iter().map(String::as_str));
+        all
     }
 }
 
@@ -62,14 +73,31 @@ pub fn try_router(mut config: Config) -> Result<Router, String> {
         .ok()
         .filter(|u| !u.cannot_be_a_base())
         .ok_or("UELZ_CHECKOUT_URL is not an absolute URL")?;
+    if let Some(url) = &config.public_url {
+        url::Url::parse(url).ok().filter(|u| !u.cannot_be_a_base()).ok_or("GATEWAY_PUBLIC_URL is not an absolute URL")?;
+    }
+    crate::config::check_purchase_deadline(config.purchase_deadline).map_err(|e| format!("purchase deadline: {e}"))?;
+    let teamup = PassThrough::new(&config)?;
     let limiter = RateLimiter::new(config.rate_limit);
+    let teamup_limiter = RateLimiter::new(config.teamup_rate_limit);
     let cors = cors(&config.allowed_origins);
-    let state = AppState(Arc::new(Inner { config, uelz, limiter }));
+    let state = AppState(Arc::new(Inner {
+        config,
+        uelz,
+        teamup,
+        flights: Flights::default(),
+        limiter,
+        teamup_limiter,
+    }));
     Ok(Router::new()
         .route("/v1/health", get(routes::health))
         .route("/v1/plans", get(routes::plans))
         .route("/v1/coupons/{code}", get(routes::coupon))
         .route("/v1/purchases", post(routes::purchase))
+        .route("/v1/purchases/{external_id}", get(routes::purchase_status))
+        .route("/v1/teamup", any(teamup::pass))
+        .route("/v1/teamup/", any(teamup::pass))
+        .route("/v1/teamup/{*path}", any(teamup::pass))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -80,13 +108,16 @@ pub fn try_router(mut config: Config) -> Result<Router, String> {
 }
 
 /// Browsers on the allowed origins may call and read `Date` (clock skew for the countdown) and
-/// `Retry-After`; other origins get no CORS headers at all.
+/// `Retry-After`; other origins get no CORS headers at all. The request headers are the ones the
+/// TeamUp pass-through forwards (the Uelz routes need only `Content-Type`).
 fn cors(origins: &[String]) -> CorsLayer {
     let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let headers: Vec<HeaderName> =
+        teamup::FORWARDED_REQUEST_HEADERS.iter().map(|h| HeaderName::from_static(h)).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(list))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers(headers)
         .expose_headers([header::DATE, header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600))
 }
@@ -135,21 +166,26 @@ fn forwarded_ip(headers: &HeaderMap) -> Option<IpAddr> {
         .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
-/// Rate limit (all but health), origin check for POSTs, and an early 413 on a declared
-/// over-size body.
+/// Rate limit (all but health; the TeamUp pass-through has its own bucket), the origin check
+/// for every state-changing request, and an early 413 on a declared over-size body.
 async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path() != "/v1/health" {
-        if let Err(secs) = st.limiter.check(client_ip(&st.config, &req), Instant::now()) {
+    let path = req.uri().path();
+    if path != "/v1/health" {
+        let limiter = if path.starts_with("/v1/teamup") { &st.teamup_limiter } else { &st.limiter };
+        if let Err(secs) = limiter.check(client_ip(&st.config, &req), Instant::now()) {
             return ApiError::rate_limited(secs).into_response();
         }
     }
+    // Browsers send `Origin` with every POST; a request without one is not from the studio's
+    // page, and one from another page is refused before anything is read or asked upstream.
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        if let Some(origin) = req.headers().get(header::ORIGIN) {
-            let ok = origin
-                .to_str()
-                .is_ok_and(|o| st.config.allowed_origins.iter().any(|a| a == o));
-            if !ok {
-                return ApiError::origin_not_allowed().into_response();
+        match req.headers().get(header::ORIGIN) {
+            None => return ApiError::origin_missing().into_response(),
+            Some(origin) => {
+                let ok = origin.to_str().is_ok_and(|o| st.config.allowed_origins.iter().any(|a| a == o));
+                if !ok {
+                    return ApiError::origin_not_allowed().into_response();
+                }
             }
         }
     }

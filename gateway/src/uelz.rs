@@ -169,6 +169,8 @@ pub struct Customer {
     pub id: String,
     #[serde(default)]
     pub email: Option<String>,
+    #[serde(default)]
+    pub external_customer_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -176,6 +178,14 @@ pub struct Purchase {
     pub id: String,
     #[serde(default)]
     pub created_at: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub plan: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
 }
 
 /// Lists come as a plain array (the sandbox) or wrapped as `{data|results|items: [...]}`.
@@ -296,17 +306,33 @@ impl Uelz {
         Ok(list.into_iter().find(|c| c.code.as_deref().is_none_or(|k| k.eq_ignore_ascii_case(code))))
     }
 
-    pub async fn customer_by_email(&self, email: &str) -> Result<Option<Customer>, UpstreamError> {
-        let (_, v) = self.call(Method::GET, self.url(&["customers"], &[("email", email)]), None).await?;
+    /// The customer the studio's system knows as `external_customer_id` (exact match only).
+    pub async fn customer_by_external_id(&self, external_customer_id: &str) -> Result<Option<Customer>, UpstreamError> {
+        let url = self.url(&["customers"], &[("external_customer_id", external_customer_id)]);
+        let (_, v) = self.call(Method::GET, url, None).await?;
         let list: Vec<Customer> =
             list_of(v).map_err(|e| UpstreamError::Unavailable(format!("GET /customers: {e}")))?;
-        Ok(list.into_iter().find(|c| c.email.as_deref().is_none_or(|e| e.eq_ignore_ascii_case(email))))
+        Ok(list.into_iter().find(|c| c.external_customer_id.as_deref() == Some(external_customer_id)))
     }
 
-    pub async fn create_customer(&self, email: &str, name: &str) -> Result<Customer, UpstreamError> {
-        let body = serde_json::json!({"email": email, "name": name});
+    pub async fn create_customer(
+        &self,
+        email: &str,
+        name: &str,
+        external_customer_id: &str,
+    ) -> Result<Customer, UpstreamError> {
+        let body = serde_json::json!({"external_customer_id": external_customer_id, "email": email, "name": name});
         let (_, v) = self.call(Method::POST, self.url(&["customers"], &[]), Some(&body)).await?;
         one_of(v).map_err(|e| UpstreamError::Unavailable(format!("POST /customers: {e}")))
+    }
+
+    /// The purchase made with this `external_id`, if any (exact match only).
+    pub async fn purchase_by_external_id(&self, external_id: &str) -> Result<Option<Purchase>, UpstreamError> {
+        let url = self.url(&["purchases"], &[("external_id", external_id)]);
+        let (_, v) = self.call(Method::GET, url, None).await?;
+        let list: Vec<Purchase> =
+            list_of(v).map_err(|e| UpstreamError::Unavailable(format!("GET /purchases: {e}")))?;
+        Ok(list.into_iter().find(|p| p.external_id.as_deref() == Some(external_id)))
     }
 
     /// `POST /purchases` with the merchant parameter when configured. The status says whether

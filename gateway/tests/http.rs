@@ -59,10 +59,14 @@ async fn posts_from_other_origins_are_refused() {
             .unwrap();
         envelope(r, 403, "origin_not_allowed").await;
     }
-    assert!(env.uelz_purchases().await.is_empty());
-    // Without an Origin (a server, curl) the check doesn't apply.
+    // Without an Origin (not a browser on the studio's page) it is refused too.
     let r = env.client.post(env.url("/v1/purchases")).json(&purchase_body(MONTHLY, "attempt-origin-02")).send().await.unwrap();
-    assert_eq!(r.status(), 201);
+    let v = envelope(r, 403, "origin_not_allowed").await;
+    assert!(v["message"].as_str().unwrap().contains("Origin"), "{v}");
+    assert!(env.uelz_purchases().await.is_empty());
+    assert!(env.log_text().contains("POST /v1/purchases 403"), "{}", env.log_text());
+    // The allowed origin gets through.
+    assert_eq!(env.post("/v1/purchases", &purchase_body(MONTHLY, "attempt-origin-03")).await.status(), 201);
 }
 
 #[tokio::test]
@@ -113,7 +117,7 @@ async fn oversized_malformed_and_mistyped_bodies() {
     assert!(head.contains("payload_too_large"), "{head}");
 
     let raw = |ct: Option<&'static str>, body: &'static str| {
-        let mut rb = env.client.post(env.url("/v1/purchases")).body(body);
+        let mut rb = env.client.post(env.url("/v1/purchases")).header("Origin", ORIGIN).body(body);
         if let Some(ct) = ct {
             rb = rb.header("Content-Type", ct);
         }
@@ -137,7 +141,7 @@ async fn chunked_post(base: &str, kib: usize) -> String {
     let addr = base.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /v1/purchases HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+        "POST /v1/purchases HTTP/1.1\r\nHost: {addr}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/json\r\n\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let _ = s.write_all(head.as_bytes()).await;
@@ -159,8 +163,11 @@ async fn unknown_routes_and_methods_get_the_envelope() {
     envelope(env.get("/v1/nope").await, 404, "not_found").await;
     envelope(env.get("/").await, 404, "not_found").await;
     envelope(env.get("/uelz/plans").await, 404, "not_found").await;
-    let r = env.client.delete(env.url("/v1/plans")).send().await.unwrap();
+    let r = env.client.delete(env.url("/v1/plans")).header("Origin", ORIGIN).send().await.unwrap();
     envelope(r, 405, "method_not_allowed").await;
+    // A state-changing method without an Origin is refused before anything else.
+    let r = env.client.delete(env.url("/v1/plans")).send().await.unwrap();
+    envelope(r, 403, "origin_not_allowed").await;
     let r = env.client.get(env.url("/v1/purchases")).send().await.unwrap();
     envelope(r, 405, "method_not_allowed").await;
 }
@@ -177,6 +184,7 @@ async fn wrong_upstream_secrets_are_a_clear_502() {
     assert!(!v.to_string().contains("WRONG"), "{v}");
     let r = c
         .post(format!("{}/v1/purchases", gateway.url()))
+        .header("Origin", ORIGIN)
         .json(&purchase_body(MONTHLY, "attempt-secrets-1"))
         .send()
         .await
@@ -202,6 +210,7 @@ async fn unreachable_and_silent_upstreams_are_502() {
     envelope(r, 502, "upstream_unavailable").await;
     let r = c
         .post(format!("{}/v1/purchases", gateway.url()))
+        .header("Origin", ORIGIN)
         .json(&purchase_body(MONTHLY, "attempt-unreach-1"))
         .send()
         .await

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use checkout_gateway::{LogTarget, RateLimit};
-use common::{envelope, gateway_config, sandbox, ALEX, CARD, ORIGIN, RETURN_TO};
+use common::{envelope, gateway_config, sandbox, token_for, ALEX, CARD, ORIGIN, RETURN_TO};
 use serde_json::{json, Value};
 
 const REQUESTS: usize = 10_000;
@@ -25,11 +25,11 @@ fn external_id(n: usize) -> String {
     format!("load-attempt-{n:05}")
 }
 
-fn body(n: usize) -> Value {
+fn body(n: usize, alex: &str) -> Value {
     json!({
         "plan": CARD,
         "external_id": external_id(n),
-        "customer": {"id": ALEX},
+        "customer": {"token": alex},
         "return_to": RETURN_TO,
     })
 }
@@ -80,11 +80,13 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
         "the plan"
     );
     let next = Arc::new(AtomicUsize::new(0));
+    // Alex's identity, signed by the studio's server (one page view's token, reused by every try).
+    let alex = Arc::new(token_for(ALEX));
     let started = Instant::now();
     let workers: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
-            let (client, url, order, next) =
-                (client.clone(), url.clone(), order.clone(), next.clone());
+            let (client, url, order, next, alex) =
+                (client.clone(), url.clone(), order.clone(), next.clone(), alex.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = Vec::new();
@@ -99,7 +101,7 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
                     let result = client
                         .post(&url)
                         .header("Origin", ORIGIN)
-                        .json(&body(attempt))
+                        .json(&body(attempt, &alex))
                         .send()
                         .await;
                     let outcome = match result {
@@ -187,7 +189,7 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
     );
 
     // Still bounded after the run: an oversized body is refused with the envelope.
-    let mut big = body(0);
+    let mut big = body(0, &alex);
     big["padding"] = json!("x".repeat(17 * 1024));
     let r = client
         .post(&url)

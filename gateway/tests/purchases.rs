@@ -47,13 +47,20 @@ async fn a_full_purchase_with_coupon_new_customer_and_term() {
     let coupon = rec["coupon"].as_str().unwrap();
     assert!(!coupon.is_empty() && !coupon.eq_ignore_ascii_case("welcome10"), "{rec}");
     assert_eq!(rec["amount_due"].as_f64(), Some(13.5), "{rec}");
-    // A customer was created for the new email; a second purchase reuses it.
+    // A customer was made for this attempt (keyed by it), never looked up by email.
     let customer = rec["customer"].as_str().unwrap().to_string();
     assert!(customer != ALEX);
+    let customers = env.uelz_customers().await;
+    let made: Vec<&Value> = customers.iter().filter(|c| c["id"] == customer.as_str()).collect();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["external_customer_id"], "checkout-attempt-summer-0001");
+    assert_eq!(made[0]["email"], "new.member@example.com");
+    // Another attempt by the same (unsigned) buyer is another new customer: an email proves nothing.
     let (s, v) = json_of(env.post("/v1/purchases", &purchase_body(CARD, "attempt-card-00002")).await).await;
     assert_eq!(s, 201, "{v}");
     let all = env.uelz_purchases().await;
-    assert_eq!(records_for(&all, "attempt-card-00002")[0]["customer"], customer.as_str());
+    let second = records_for(&all, "attempt-card-00002")[0]["customer"].as_str().unwrap().to_string();
+    assert!(second != customer && second != ALEX, "{second}");
 
     // The hosted checkout page the link points at exists.
     let page = env.client.get(v["next_url"].as_str().unwrap()).send().await.unwrap();
@@ -63,16 +70,15 @@ async fn a_full_purchase_with_coupon_new_customer_and_term() {
 #[tokio::test]
 async fn existing_customers_activation_dates_and_billing_configuration() {
     let env = start_with(|c| c.billing_configuration = Some("bc_gentle".into())).await;
-    // By email (case-insensitive) → Alex's existing id.
+    // Through the identity the studio's server signed → Alex's existing id.
     let activation = ymd(today() + Days::days(14));
     let body = json!({
         "plan": REFORMER, "external_id": "attempt-reformer-01", "service_activation_date": activation,
-        "customer": {"email": "Alex@Example.com", "name": "Alex Runner"}, "return_to": RETURN_TO,
+        "customer": {"token": token_for(ALEX)}, "return_to": RETURN_TO,
     });
     let (s, v) = json_of(env.post("/v1/purchases", &body).await).await;
     assert_eq!(s, 201, "{v}");
-    // By id.
-    let body = json!({"plan": MONTHLY, "external_id": "attempt-monthly-01", "customer": {"id": ALEX},
+    let body = json!({"plan": MONTHLY, "external_id": "attempt-monthly-01", "customer": {"token": token_for(ALEX)},
                       "return_to": "https://studio.example/"});
     let (s, v) = json_of(env.post("/v1/purchases", &body).await).await;
     assert_eq!(s, 201, "{v}");
@@ -188,9 +194,9 @@ async fn validation_errors_use_the_widget_field_names() {
         b["coupon_code"] = json!(code);
         check(b, "coupon_code").await;
     }
-    // Uelz's own 422 for an unknown customer id lands on `customer`.
+    // Uelz's own 422 for an unknown (but signed) customer id lands on `customer`.
     let mut b = purchase_body(MONTHLY, "attempt-val-000004");
-    b["customer"] = json!({"id": "clcu0nobody00000000000000"});
+    b["customer"] = json!({"token": token_for("clcu0nobody00000000000000")});
     check(b, "customer").await;
     // Uelz's stricter email check lands on `email`.
     let mut b = purchase_body(MONTHLY, "attempt-val-000005");

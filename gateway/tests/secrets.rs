@@ -23,7 +23,12 @@ const CANARY: &str = "LEAKCANARY";
 const KEY: &str = "uelz_sk_LEAKCANARY_k3y_Q9w8E7r6T5y4";
 const ORG: &str = "org_LEAKCANARY_0rg_Z5x4C3v2B1n0";
 const WRONG_ORG: &str = "org_LEAKCANARY_wrong_M9n8B7v6";
-const SECRETS: [&str; 4] = [CANARY, KEY, ORG, WRONG_ORG];
+const IDENTITY: &str = "identity_LEAKCANARY_s3cr3t_0123456789abcdef";
+const SECRETS: [&str; 5] = [CANARY, KEY, ORG, WRONG_ORG, IDENTITY];
+
+fn signed(customer: &str) -> String {
+    checkout_gateway::identity::sign(IDENTITY, customer, time::OffsetDateTime::now_utc().unix_timestamp() + 600)
+}
 
 /// Everything a client could see of a response, as text.
 async fn visible(r: Response) -> String {
@@ -78,8 +83,13 @@ impl Seen {
         self.send(post(with_coupon)).await; // 409
         self.send(post(json!({"external_id": "x"}))).await; // 400 validation
         let mut b = purchase_body(MONTHLY, "attempt-secret-002");
-        b["customer"] = json!({"id": "clcu0nobody00000000000000"});
+        b["customer"] = json!({"token": signed("clcu0nobody00000000000000")});
         self.send(post(b)).await; // Uelz 422 mapped
+        let mut b = purchase_body(MONTHLY, "attempt-secret-005");
+        b["customer"] = json!({"token": checkout_gateway::identity::sign("forged-LEAKCANARY-0123456789abcdef", ALEX, 4_000_000_000)});
+        self.send(post(b)).await; // 403 identity_refused
+        self.send(with(c.get(format!("{base}/v1/purchases/attempt-secret-001")))).await; // status
+        self.send(with(c.get(format!("{base}/v1/purchases/attempt-none-0001")))).await; // 404
         let mut b = purchase_body(MONTHLY, "attempt-secret-003");
         b["coupon_code"] = json!("SPRING");
         self.send(post(b)).await;
@@ -124,6 +134,7 @@ fn secret_config(upstream: String, log: LogTarget) -> Config {
     let mut c = Config::new(upstream, KEY, ORG).with_allowed_origins([ORIGIN]);
     c.merchant_id = Some(MERCHANT.into());
     c.rate_limit = RateLimit { requests: 1000, per: Duration::from_secs(60) };
+    c.identity_secrets = vec![IDENTITY.into()];
     c.log = log;
     c
 }
@@ -209,7 +220,7 @@ async fn secrets_never_leave_the_gateway() {
             .unwrap();
     }
     seen.send(c.get(format!("{}/v1/plans", gateway.url()))).await;
-    seen.send(c.post(format!("{}/v1/purchases", gateway.url())).json(&purchase_body(ANNUAL, "attempt-secret-drop"))).await;
+    seen.send(c.post(format!("{}/v1/purchases", gateway.url())).header("Origin", ORIGIN).json(&purchase_body(ANNUAL, "attempt-secret-drop"))).await;
     assert_eq!(&seen.statuses[seen.statuses.len() - 2..], [502, 502]);
     assert_log_clean(&log_of(&buf), 40);
 
@@ -220,7 +231,7 @@ async fn secrets_never_leave_the_gateway() {
     let limited = checkout_gateway::spawn(config).await.unwrap();
     seen.send(c.get(format!("{}/v1/plans", limited.url()))).await;
     seen.send(c.get(format!("{}/v1/plans", limited.url()))).await;
-    seen.send(c.post(format!("{}/v1/purchases", limited.url())).json(&json!({}))).await;
+    seen.send(c.post(format!("{}/v1/purchases", limited.url())).header("Origin", ORIGIN).json(&json!({}))).await;
     assert_eq!(seen.statuses.last(), Some(&429));
     assert_log_clean(&log_of(&buf), 3);
 
@@ -239,10 +250,10 @@ async fn secrets_never_leave_the_gateway() {
     let evil = checkout_gateway::spawn(secret_config(hostile, log)).await.unwrap();
     seen.send(c.get(format!("{}/v1/plans", evil.url()))).await;
     seen.send(c.get(format!("{}/v1/coupons/X?plan={MONTHLY}", evil.url()))).await;
-    seen.send(c.post(format!("{}/v1/purchases", evil.url())).json(&purchase_body(MONTHLY, "attempt-secret-evil"))).await;
+    seen.send(c.post(format!("{}/v1/purchases", evil.url())).header("Origin", ORIGIN).json(&purchase_body(MONTHLY, "attempt-secret-evil"))).await;
     let mut b = purchase_body(MONTHLY, "attempt-secret-evil2");
-    b["customer"] = json!({"id": ALEX});
-    seen.send(c.post(format!("{}/v1/purchases", evil.url())).json(&b)).await;
+    b["customer"] = json!({"token": signed(ALEX)});
+    seen.send(c.post(format!("{}/v1/purchases", evil.url())).header("Origin", ORIGIN).json(&b)).await;
     let n = seen.statuses.len();
     assert_eq!(&seen.statuses[n - 4..], [502, 502, 400, 400], "{:?}", &seen.transcripts[n - 4..]);
     // The echoed message is replaced by a neutral one.
@@ -268,6 +279,8 @@ fn config_from_env_errors_and_debug_hide_the_secrets() {
         ("UELZ_API_KEY", KEY),
         ("UELZ_ORGANIZATION_ID", ORG),
         ("GATEWAY_ALLOWED_ORIGINS", "https://studio.example"),
+        ("GATEWAY_TIMEZONE", "Europe/Berlin"),
+        ("GATEWAY_IDENTITY_SECRET", IDENTITY),
         ("GATEWAY_RATE_LIMIT", "lots"),
     ];
     let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());

@@ -544,6 +544,52 @@ async fn external_id_makes_creation_idempotent() {
     assert_eq!(hook_purchases(&api).await.len(), 4);
 }
 
+/// `GET /uelz/purchases?external_id=` (ASSUMPTION, what the gateway's purchase status asks):
+/// 0 or 1 purchases, exact match, with the status as it is now; create faults don't touch it.
+#[tokio::test]
+async fn purchases_are_found_by_external_id_with_their_current_status() {
+    let api = start().await;
+    let (status, none) = get(&api, "/uelz/purchases?external_id=attempt-lookup-1").await;
+    assert_eq!((status.as_u16(), none), (200, json!([])));
+    let (status, made) = buy(
+        &api,
+        json!({"plan": CARD, "customer": ALEX, "external_id": "attempt-lookup-1"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    buy(&api, json!({"plan": MONTHLY, "customer": SAM, "external_id": "attempt-lookup-2"})).await;
+
+    let (status, found) = get(&api, "/uelz/purchases?external_id=attempt-lookup-1").await;
+    assert_eq!(status, 200);
+    assert_eq!(found, json!([made.clone()]));
+    // Exact: no prefix or case-insensitive matches.
+    for q in ["attempt-lookup", "ATTEMPT-LOOKUP-1", "attempt-lookup-1%20"] {
+        let (_, list) = get(&api, &format!("/uelz/purchases?external_id={q}")).await;
+        assert_eq!(list, json!([]), "{q}");
+    }
+    let (_, all) = get(&api, "/uelz/purchases").await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let (_, sams) = get(&api, &format!("/uelz/purchases?customer={SAM}")).await;
+    assert_eq!(sams[0]["external_id"], "attempt-lookup-2");
+
+    // Paying changes the status the lookup reports.
+    let id = made["id"].as_str().unwrap();
+    assert_eq!(submit(&api, &checkout_url(&api, id), "pay").await.status(), 303);
+    let (_, found) = get(&api, "/uelz/purchases?external_id=attempt-lookup-1").await;
+    assert_eq!(found[0]["status"], "succeeded");
+
+    // A fault armed for creating purchases leaves the lookup alone; credentials are required.
+    api.sandbox().inject_fault("uelz.purchases.create", "status_503", 1);
+    let (status, _) = get(&api, "/uelz/purchases?external_id=attempt-lookup-1").await;
+    assert_eq!(status, 200);
+    let (status, _) = buy(&api, json!({"plan": CARD, "customer": ALEX})).await;
+    assert_eq!(status, 503);
+    let (status, _) = api
+        .send(api.client.get(api.url("/uelz/purchases?external_id=attempt-lookup-1")))
+        .await;
+    assert_eq!(status, 401);
+}
+
 #[tokio::test]
 async fn merchant_parameter_must_name_a_known_merchant() {
     let api = start().await;

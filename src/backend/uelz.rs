@@ -7,7 +7,7 @@ use super::http::{Method, Transport};
 use super::retry::Repeat;
 use super::teamup::{encode, parse_json, read_offer};
 use crate::checkout::uelz::UelzPurchaseRequest;
-use crate::model::uelz::{CouponQuote, PlansReply, UelzPlan};
+use crate::model::uelz::{CouponQuote, PlansReply, PurchaseStatus, UelzPlan};
 use crate::model::Offer;
 use crate::settings::UelzSettings;
 
@@ -43,6 +43,11 @@ impl Gateway {
         format!("{}/purchases", self.base)
     }
 
+    /// `GET <gateway>/purchases/<external_id>` (docs/contract.md §4).
+    pub fn purchase_status_url(&self, external_id: &str) -> String {
+        format!("{}/purchases/{}", self.base, encode(external_id))
+    }
+
     pub async fn plans(&self) -> Result<Vec<UelzPlan>, ApiError> {
         let t = &self.transport;
         let PlansReply { plans } =
@@ -55,12 +60,33 @@ impl Gateway {
         t.send(Method::Get, &self.coupon_url(code, plan), &Self::headers(false), None, t.timeout_ms, Repeat::Safe, parse_json).await
     }
 
-    /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz up
-    /// to three times (customer, coupon, purchase), hence the longer limit.
+    /// What Uelz says now of the purchase made with `external_id`: `Ok(None)` while there is none
+    /// (the gateway's 404 `purchase_not_found`). Asked on the customer's return from the payment
+    /// page; a read, so it is retried like one.
+    pub async fn purchase_status(&self, external_id: &str) -> Result<Option<PurchaseStatus>, ApiError> {
+        let t = &self.transport;
+        let answer =
+            t.send(Method::Get, &self.purchase_status_url(external_id), &Self::headers(false), None, t.timeout_ms, Repeat::Safe, parse_json)
+                .await;
+        not_found_yet(answer)
+    }
+
+    /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz
+    /// several times (plan, coupon, customer, purchase), hence the longer limit: twice a read's,
+    /// which the gateway's own purchase deadline stays below (gateway/README.md).
     pub async fn purchase(&self, request: &UelzPurchaseRequest) -> Result<(Offer, Option<f64>), ApiError> {
         let t = &self.transport;
         t.send(Method::Post, &self.purchases_url(), &Self::headers(true), Some(request.body()), t.timeout_ms.saturating_mul(2), Repeat::Safe, read_offer)
             .await
+    }
+}
+
+/// The gateway's "no purchase for this attempt (yet)" is an answer, not a failure.
+pub fn not_found_yet<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match answer {
+        Ok(found) => Ok(Some(found)),
+        Err(ApiError::Http { status: 404, code: Some(code), .. }) if code == "purchase_not_found" => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
@@ -71,7 +97,7 @@ mod tests {
     #[test]
     fn urls_are_built_from_the_gateway_base() {
         let g = Gateway::new(
-            &UelzSettings { gateway_url: "https://pay.studio.example/v1/".into(), customer_id: None },
+            &UelzSettings { gateway_url: "https://pay.studio.example/v1/".into(), customer_token: None },
             Transport::new(15_000),
         );
         assert_eq!(g.plans_url(), "https://pay.studio.example/v1/plans");
@@ -80,7 +106,26 @@ mod tests {
             g.coupon_url(" summer 10/x ", "clpl0month1yun11m1ted00002"),
             "https://pay.studio.example/v1/coupons/summer%2010%2Fx?plan=clpl0month1yun11m1ted00002"
         );
+        assert_eq!(
+            g.purchase_status_url("0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f"),
+            "https://pay.studio.example/v1/purchases/0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f"
+        );
+        assert_eq!(g.purchase_status_url("a/../b?c"), "https://pay.studio.example/v1/purchases/a%2F..%2Fb%3Fc");
         let headers = Gateway::headers(true);
         assert!(headers.iter().all(|(name, _)| !name.eq_ignore_ascii_case("authorization")), "no credentials go to the gateway");
+    }
+
+    #[test]
+    fn a_missing_purchase_is_not_found_yet_and_other_errors_stay_errors() {
+        let body = r#"{"code":"purchase_not_found","message":"There is no purchase for this checkout (yet).","type":"invalid_request_error","field_errors":{}}"#;
+        assert_eq!(not_found_yet::<u8>(Err(ApiError::from_response(404, body))), Ok(None));
+        assert_eq!(not_found_yet(Ok(3u8)), Ok(Some(3)));
+        // A 404 of another kind (a wrong gateway-url) is an error to show, not "not yet".
+        let other = ApiError::from_response(404, r#"{"code":"not_found","message":"Not found."}"#);
+        assert_eq!(not_found_yet::<u8>(Err(other.clone())), Err(other));
+        assert_eq!(not_found_yet::<u8>(Err(ApiError::from_response(404, "<html>"))), Err(ApiError::from_response(404, "<html>")));
+        assert_eq!(not_found_yet::<u8>(Err(ApiError::Timeout)), Err(ApiError::Timeout));
+        let down = ApiError::from_response(502, r#"{"code":"upstream_unavailable"}"#);
+        assert_eq!(not_found_yet::<u8>(Err(down.clone())), Err(down));
     }
 }

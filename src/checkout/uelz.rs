@@ -43,12 +43,24 @@ impl Form for UelzSelection {
     const SAFE_TO_RESEND: bool = true;
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Customer {
-    /// Known to the host page.
-    Id(String),
-    /// The gateway finds or creates the Uelz customer by email.
+    /// A returning member, as the studio's server signed them (`customer-token`).
+    Signed(String),
+    /// Anyone else: the gateway makes a new Uelz customer with these details.
     Details { name: String, email: String },
+}
+
+impl std::fmt::Debug for Customer {
+    /// The signed token is a credential: only the customer id it names is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Customer::Signed(token) => {
+                write!(f, "Signed({:?}, [redacted])", crate::settings::signed_customer_id(token).unwrap_or("?"))
+            }
+            Customer::Details { name, email } => f.debug_struct("Details").field("name", name).field("email", email).finish(),
+        }
+    }
 }
 
 /// The gateway's `POST /purchases` (docs/contract.md §4).
@@ -67,12 +79,15 @@ impl UelzPurchaseRequest {
         self.to_json(true).to_string()
     }
 
-    /// Everything but the key: two attempts that would send this alike are the same purchase.
+    /// Everything but the key: two attempts that would send this alike are the same purchase. A
+    /// signed customer counts by the id it names, so a fresh token (a reloaded page) for the same
+    /// member still retries the same purchase.
     pub fn fingerprint(&self) -> String {
         self.to_json(false).to_string()
     }
 
-    fn to_json(&self, with_key: bool) -> Value {
+    fn to_json(&self, for_sending: bool) -> Value {
+        let with_key = for_sending;
         let mut body = Map::new();
         body.insert("plan".into(), json!(self.plan));
         if with_key {
@@ -87,7 +102,8 @@ impl UelzPurchaseRequest {
         body.insert(
             "customer".into(),
             match &self.customer {
-                Customer::Id(id) => json!({ "id": id }),
+                Customer::Signed(token) if for_sending => json!({ "token": token }),
+                Customer::Signed(token) => json!({ "signed": crate::settings::signed_customer_id(token) }),
                 Customer::Details { name, email } => json!({ "name": name, "email": email }),
             },
         );
@@ -244,7 +260,7 @@ impl Checkout<UelzSelection> {
     /// is the same as the last unfinished attempt's, so a retry is the same purchase.
     pub fn submit(
         &mut self,
-        customer_id: Option<&str>,
+        customer_token: Option<&str>,
         return_to: &str,
         today: &str,
         previous: Option<&Attempt>,
@@ -279,8 +295,8 @@ impl Checkout<UelzSelection> {
                 None
             }
         };
-        let customer = match customer_id {
-            Some(id) => Customer::Id(id.to_string()),
+        let customer = match customer_token {
+            Some(token) => Customer::Signed(token.to_string()),
             None => {
                 let (name, email) = (sel.name.trim(), sel.email.trim());
                 if name.is_empty() {
@@ -324,6 +340,7 @@ mod tests {
 
     const TODAY: &str = "2026-11-23";
     const RETURN: &str = "https://studio.example/join";
+    const SIGNED: &str = "v1.clcu0a1exrunner0000000001.1780000000.tR6fukZvAcfjp6wtX-niKzOW7JJ_PvrrpUV6ZSASBiI";
 
     fn plan(id: &str, needs_date: bool) -> UelzPlan {
         UelzPlan {
@@ -371,16 +388,16 @@ mod tests {
         c.choose_plan(&plan("reformer", true), TODAY);
         assert_eq!(c.selection.activation_date, TODAY);
         c.set_activation_date("2026-11-22".into());
-        assert!(c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_none());
+        assert!(c.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).is_none());
         assert_eq!(c.problems.text("activation", Tr::english()).as_deref(), Some(Tr::english().t("error.start_past")));
         c.set_activation_date("2026-12-01".into());
-        let (req, _) = c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).unwrap();
+        let (req, _) = c.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).unwrap();
         assert_eq!(req.service_activation_date.as_deref(), Some("2026-12-01"));
-        assert_eq!(req.customer, Customer::Id("cus_1".into()));
+        assert_eq!(req.customer, Customer::Signed(SIGNED.into()));
 
         let mut other = Checkout::<UelzSelection>::default();
         other.choose_plan(&plan("monthly", false), TODAY);
-        let (req, _) = other.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).unwrap();
+        let (req, _) = other.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).unwrap();
         assert_eq!(req.service_activation_date, None, "never sent for a plan that doesn't take one");
     }
 
@@ -396,7 +413,7 @@ mod tests {
         assert_eq!((code.as_str(), plan_id.as_str()), ("welcome10", "monthly"));
         c.coupon_checked(&code, &plan_id, Ok(quote("WELCOME10")));
         assert_eq!(c.selection.coupon.as_ref().map(|a| a.quote.code.as_str()), Some("WELCOME10"));
-        let (req, _) = c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).unwrap();
+        let (req, _) = c.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).unwrap();
         assert_eq!(req.coupon_code.as_deref(), Some("WELCOME10"));
 
         // Another plan: the discount must be checked again.
@@ -407,7 +424,7 @@ mod tests {
         c2.choose_plan(&plan("annual", false), TODAY);
         c2.coupon_checked(&code, &plan_id, Ok(quote("WELCOME10")));
         assert_eq!(c2.selection.coupon, None, "a late answer for the old plan is ignored");
-        assert!(c2.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_none());
+        assert!(c2.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).is_none());
         assert_eq!(c2.problems.text("coupon", Tr::english()).as_deref(), Some(Tr::english().t("error.coupon_unapplied")));
     }
 
@@ -425,7 +442,7 @@ mod tests {
         assert_eq!(c.problems.text("coupon", Tr::english()).as_deref(), Some("This code has expired."));
         c.remove_coupon();
         assert_eq!((c.problems.get("coupon"), c.selection.coupon_code.as_str()), (None, ""));
-        assert!(c.submit(Some("cus_1"), RETURN, TODAY, None, key(1)).is_some());
+        assert!(c.submit(Some(SIGNED), RETURN, TODAY, None, key(1)).is_some());
     }
 
     #[test]
@@ -481,6 +498,20 @@ mod tests {
                    "customer":{"name":"A","email":"a@b.example"},"return_to":RETURN})
         );
         assert!(!req.fingerprint().contains("\"k\""));
+
+        // A signed member: the token goes to the gateway; the fingerprint keeps only the member,
+        // so a fresh token for the same member (a reloaded page) is still the same attempt.
+        let signed = UelzPurchaseRequest { customer: Customer::Signed(SIGNED.into()), ..req.clone() };
+        let body: Value = serde_json::from_str(&signed.body()).unwrap();
+        assert_eq!(body["customer"], json!({"token": SIGNED}));
+        let later = SIGNED.replace("1780000000.tR6fukZvAcfjp6wtX-niKzOW7JJ_PvrrpUV6ZSASBiI", "1780003600.Zm9yZ2V0LW1lLW5vdC1hLXJlYWwtc2lnbmF0dXJlMDA");
+        let refreshed = UelzPurchaseRequest { customer: Customer::Signed(later), ..req.clone() };
+        assert_eq!(signed.fingerprint(), refreshed.fingerprint());
+        assert!(!signed.fingerprint().contains("tR6fuk"), "{}", signed.fingerprint());
+        let sam = SIGNED.replace("a1exrunner", "saml1fter0");
+        assert_ne!(signed.fingerprint(), UelzPurchaseRequest { customer: Customer::Signed(sam), ..req.clone() }.fingerprint());
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains("tR6fuk") && shown.contains("clcu0a1exrunner0000000001"), "{shown}");
         let id = uuid_v4([0xff; 16]);
         assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");

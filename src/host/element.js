@@ -10,7 +10,7 @@ const TAG = 'membership-checkout';
 // Settings attributes: a change remounts the widget. (`theme` only switches CSS, so it is not here.)
 const SETTINGS = [
   'backend', 'api-base', 'provider-id', 'token', 'client-id', 'auth-prefix', 'request-mode', 'customer-id',
-  'gateway-url', 'return-url', 'locale', 'timeout', 'payment-hosts', 'allow-external-return',
+  'gateway-url', 'return-url', 'locale', 'timeout', 'payment-hosts', 'allow-external-return', 'customer-token',
 ];
 
 let widget = null; // { attach(el, settings, merge), detach(el) -> bool } once the wasm has started

@@ -73,6 +73,43 @@ pub struct CouponQuote {
     pub total: Price,
 }
 
+/// What the gateway says of a checkout attempt's purchase (`GET /purchases/<external_id>`):
+/// asked when the customer comes back from the payment page, instead of believing the URL.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PurchaseStatus {
+    pub external_id: String,
+    pub purchase_id: String,
+    /// Uelz's own word for it (`incomplete`, `active`, `pending`, `canceled`…), for the log.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub outcome: PurchaseOutcome,
+}
+
+/// What to tell the customer. An outcome this version doesn't know reads as `Pending`: keep
+/// checking rather than claim anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum PurchaseOutcome {
+    /// Paid (it may start later).
+    Active,
+    /// Not paid yet, or still being settled.
+    #[default]
+    Pending,
+    /// Cancelled or unpaid.
+    Failed,
+}
+
+impl From<String> for PurchaseOutcome {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "active" => PurchaseOutcome::Active,
+            "failed" => PurchaseOutcome::Failed,
+            _ => PurchaseOutcome::Pending,
+        }
+    }
+}
+
 impl UelzPlan {
     pub fn is_recurring(&self) -> bool {
         self.kind == "recurring"
@@ -138,6 +175,27 @@ mod tests {
         assert!(!reply.plans[1].needs_activation_date);
         assert_eq!(reply.plans[0].price.value(), Some(59.0));
         assert!(serde_json::from_str::<PlansReply>(r#"{"plans":[{"id":"p"}]}"#).is_err(), "a plan without a price is refused");
+    }
+
+    #[test]
+    fn purchase_statuses_parse_and_unknown_outcomes_are_pending() {
+        let s: PurchaseStatus = serde_json::from_str(
+            r#"{"external_id":"0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f","purchase_id":"clpu1","status":"pending","outcome":"active","x":1}"#,
+        )
+        .unwrap();
+        assert_eq!((s.outcome, s.status.as_str(), s.purchase_id.as_str()), (PurchaseOutcome::Active, "pending", "clpu1"));
+        let read = |outcome: &str| {
+            serde_json::from_str::<PurchaseStatus>(&format!(r#"{{"external_id":"e","purchase_id":"p","status":"x","outcome":"{outcome}"}}"#))
+                .unwrap()
+                .outcome
+        };
+        assert_eq!(read("failed"), PurchaseOutcome::Failed);
+        assert_eq!(read("pending"), PurchaseOutcome::Pending);
+        assert_eq!(read("refunded_someday"), PurchaseOutcome::Pending);
+        assert_eq!(read("ACTIVE"), PurchaseOutcome::Pending, "exact words only");
+        let bare: PurchaseStatus = serde_json::from_str(r#"{"external_id":"e","purchase_id":"p"}"#).unwrap();
+        assert_eq!(bare.outcome, PurchaseOutcome::Pending);
+        assert!(serde_json::from_str::<PurchaseStatus>(r#"{"external_id":"e","outcome":"active"}"#).is_err(), "no purchase id");
     }
 
     #[test]

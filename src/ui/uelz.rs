@@ -99,7 +99,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         })
     };
 
-    let customer_id = settings.customer_id.clone();
+    let customer_token = settings.customer_token.clone();
     let submit = {
         let attempt_key = attempt_key.clone();
         Callback::new(move |_: ()| {
@@ -113,7 +113,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
                     String::new()
                 })
             };
-            let sent = checkout.try_update(|c| c.submit(customer_id.as_deref(), &return_to, &today, previous.as_ref(), fresh)).flatten();
+            let sent = checkout.try_update(|c| c.submit(customer_token.as_deref(), &return_to, &today, previous.as_ref(), fresh)).flatten();
             let Some((request, attempt)) = sent else { return };
             if no_random {
                 checkout.update(|c| {
@@ -159,7 +159,8 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         },
     );
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
-    let asks_details = settings.customer_id.is_none();
+    // A member the studio's server signed in is known to the gateway: no name or email to ask.
+    let asks_details = settings.customer_token.is_none();
 
     view! {
         <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()

@@ -17,6 +17,9 @@ pub struct Studio {
 /// The sandbox's demo Uelz credentials (contract §3): what a studio keeps in its gateway's environment.
 pub const UELZ_API_KEY: &str = "uelz_sk_sandbox_7Hq2xVw9LmT4";
 pub const UELZ_ORGANIZATION_ID: &str = "org_sandbox_riverside_5Kd8";
+/// The secret the studio's server signs returning members' identities with (gateway README,
+/// "Customer identity"), shared with the gateway.
+pub const UELZ_IDENTITY_SECRET: &str = "e2e-studio-identity-secret-0123456789abcdef";
 
 impl Studio {
     /// Demo data, 15-minute offers, `index.html` = the demo host element.
@@ -51,6 +54,7 @@ impl Studio {
             .with_allowed_origins([origin.as_str()]);
         config.checkout_url = format!("{origin}/checkout");
         config.merchant_id = Some("mer_riverside_01".into());
+        config.identity_secrets = vec![UELZ_IDENTITY_SECRET.into()];
         let gateway = checkout_gateway::spawn(config).await.context("starting the gateway")?;
         let api = format!("{}/v1", gateway.url().trim_end_matches('/'));
         let mut all = vec![("uelz.html", HostElement::uelz(&api))];

@@ -56,7 +56,8 @@ pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
         )
         .route(
             "/uelz/purchases",
-            api(f(R::UelzPurchasesCreate, post(purchases::create))),
+            // GET (the list, ASSUMPTION) takes only `*` faults: the create faults are for POST.
+            api(f(R::UelzPurchasesCreate, post(purchases::create)).merge(f(R::Any, get(purchases::list)))),
         )
         .route(
             "/uelz/purchases/{id}",

@@ -355,6 +355,26 @@ pub async fn create(
     }
 }
 
+/// `GET /uelz/purchases?external_id=` (ASSUMPTION: the public docs name no purchase listing;
+/// `external_id` is "used for idempotency and reconciliation", so a lookup by it is assumed):
+/// a plain array of the purchases with that exact `external_id` (0 or 1), with their current
+/// status; `customer=` filters by customer id (extra); no filter: every purchase, oldest first.
+pub async fn list(State(sb): State<Sandbox>, _: UelzAuth, q: Query) -> Json<Vec<Value>> {
+    let external_id = q.get("external_id");
+    let customer = q.get("customer");
+    let state = sb.lock();
+    Json(
+        state
+            .uelz
+            .purchases
+            .iter()
+            .filter(|p| external_id.is_none_or(|e| p.external_id.as_deref() == Some(e)))
+            .filter(|p| customer.is_none_or(|c| p.customer == c))
+            .map(Purchase::to_json)
+            .collect(),
+    )
+}
+
 /// `GET /uelz/purchases/:id` (extra: lets a client look a purchase up after a 409).
 pub async fn retrieve(
     State(sb): State<Sandbox>,
