@@ -1,6 +1,7 @@
 //! The TeamUp v2 subset under `/api/v2`.
 
 pub mod auth;
+pub mod customers;
 pub mod errors;
 pub mod events;
 pub mod memberships;
@@ -87,6 +88,19 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
         .route(
             "/api/v2/slots/{id}",
             api(c(R::TeamupSlots, get(events::retrieve_slot))),
+        )
+        // What the widget asks when a customer comes back from the payment page.
+        .route(
+            "/api/v2/customer_memberships",
+            api(f(R::Any, get(customers::list_memberships))),
+        )
+        .route(
+            "/api/v2/customer_memberships/{id}",
+            api(f(R::Any, get(customers::retrieve_membership))),
+        )
+        .route(
+            "/api/v2/attendances",
+            api(f(R::Any, get(customers::list_attendances))),
         )
         .route("/api/v2", get(not_found).post(not_found))
         .route(
