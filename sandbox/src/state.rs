@@ -102,6 +102,9 @@ pub struct PurchaseRecord {
     pub expires_at: String,
     pub provider: u64,
     pub next_url: String,
+    /// The JSON body initiate_purchase received, as sent (`None` for a form body): lets a test
+    /// check exactly what a client sends.
+    pub body: Option<serde_json::Value>,
 }
 
 pub(crate) struct Purchase {
@@ -118,6 +121,7 @@ pub(crate) struct Purchase {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub next_url: String,
+    pub body: Option<serde_json::Value>,
 }
 
 impl Purchase {
@@ -139,6 +143,7 @@ impl Purchase {
             expires_at: format_utc(self.expires_at),
             provider: self.provider,
             next_url: self.next_url.clone(),
+            body: self.body.clone(),
         }
     }
 }
@@ -151,6 +156,7 @@ pub(crate) struct NewPurchase {
     pub appointment_slot: Option<String>,
     pub customer: u64,
     pub return_to: String,
+    pub body: Option<serde_json::Value>,
 }
 
 impl State {
@@ -204,6 +210,7 @@ impl State {
             status: PurchaseStatus::Pending,
             created_at: now,
             expires_at: now + lifetime,
+            body: new.body,
         });
         self.purchases.last().expect("just pushed")
     }
