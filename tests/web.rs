@@ -849,3 +849,20 @@ async fn an_answer_the_page_script_asked_for_early_is_taken_once_instead_of_aski
     el.remove();
     second.remove();
 }
+
+/// The studio's zone as Intl knows it: a real zone is used and named (the offer's deadline too),
+/// a missing or unknown one (the docs' own example says "string") falls back to the visitor's.
+#[wasm_bindgen_test]
+fn the_studios_zone_is_used_when_the_browser_knows_it() {
+    use membership_checkout::i18n::intl::{choose_zone, clock, zone_known, ZoneChoice};
+    assert!(zone_known("America/New_York") && zone_known("Europe/London"));
+    assert!(!zone_known("string") && !zone_known("Mars/Olympus"));
+    assert_eq!(choose_zone(Some("string"), Some("Europe/Berlin"), zone_known), ZoneChoice::Fallback);
+    assert_eq!(choose_zone(Some("America/New_York"), Some("Europe/Berlin"), zone_known), ZoneChoice::Studio("America/New_York".into()));
+    // 2030-01-15T23:30:00Z is 18:30 in New York (UTC-5 in January).
+    let ms = 1_894_750_200_000.0;
+    let deadline = clock(ms, "en-GB", Some("America/New_York"));
+    assert!(deadline.starts_with("18:30") && deadline.contains("GMT-5"), "{deadline}");
+    let unknown = clock(ms, "en-GB", Some("Mars/Olympus"));
+    assert!(!unknown.is_empty() && !unknown.contains("Mars"), "the visitor's clock instead: {unknown}");
+}
