@@ -66,14 +66,7 @@ fn visible_to(customer: u64, provider: u64, ctx: &Ctx) -> bool {
 
 /// A choice-list filter (`status=active,hold`), each value checked against `allowed`.
 fn choices<'a>(req: &'a Req, name: &str, allowed: &[&str]) -> Result<Option<Vec<&'a str>>, ApiError> {
-    let values: Vec<&str> = req
-        .query
-        .iter()
-        .filter(|(k, _)| k == name)
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
+    let values = req.list(name);
     if values.is_empty() {
         return Ok(None);
     }

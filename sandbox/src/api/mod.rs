@@ -185,16 +185,20 @@ impl Req {
         }
     }
 
-    /// `ids=1,2&ids=3` style integer lists.
-    pub fn int_list(&self, name: &str) -> Result<Option<Vec<u64>>, ApiError> {
-        let raw: Vec<&str> = self
-            .query
+    /// The values of a list filter, `ids=1,2&ids=3` (empty ones dropped).
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.query
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .collect();
+            .collect()
+    }
+
+    /// `ids=1,2&ids=3` style integer lists.
+    pub fn int_list(&self, name: &str) -> Result<Option<Vec<u64>>, ApiError> {
+        let raw = self.list(name);
         if raw.is_empty() {
             return Ok(None);
         }
