@@ -13,6 +13,13 @@ export interface MembershipCheckoutSettings {
   backend?: 'teamup' | 'uelz';
   /** TeamUp: the API's base URL, e.g. `https://goteamup.com/api/v2` (or a path on this site). */
   apiBase?: string;
+  /**
+   * TeamUp: the studio's same-site pass-through to TeamUp's API (the gateway's `/v1/teamup`, e.g.
+   * `https://pay.studio.example/v1/teamup`), for when TeamUp doesn't allow calls from the studio's
+   * site (CORS). Every request goes there instead of `apiBase`; `apiBase` still names TeamUp for
+   * signing in and for the payment page's host.
+   */
+  apiProxy?: string;
   /** TeamUp: the studio's provider id. */
   providerId?: number | string;
   /** TeamUp: the signed-in customer's access token, when the page has already signed them in. Prefer this API to an attribute. */

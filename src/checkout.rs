@@ -1,4 +1,5 @@
-//! The checkout state machine: browsing → submitting → redirecting → (lapsed | outcome).
+//! The checkout state machine: browsing → submitting → redirecting → (lapsed | outcome), and back
+//! from the payment page: confirming → (outcome | lapsed).
 //!
 //! Plain Rust so every transition is unit tested; components only send it intents and render it.
 
@@ -101,14 +102,175 @@ impl Form for Selection {
 /// Said when a purchase without an idempotency key may or may not have been made.
 pub const OUTCOME_UNKNOWN: &str = "error.outcome_unknown";
 
-/// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that Back
-/// from the payment page can show the countdown or say that the offer lapsed.
+/// What to ask the billing platform about a purchase when the customer comes back from its
+/// payment page. Nothing in the address is trusted: the platforms don't document what they add
+/// to `return_to`, and anyone can add `?outcome=paid`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredReceipt", into = "StoredReceipt")]
+pub enum Receipt {
+    /// Nothing to ask (an offer kept by an older version of the widget).
+    #[default]
+    None,
+    /// TeamUp: the customer's memberships (`GET /customer_memberships`), and the registration
+    /// when a class or an appointment was booked with it.
+    TeamUp {
+        customer: u64,
+        membership: u64,
+        booking: Option<BookingCheck>,
+        /// The customer's memberships of this kind before the purchase (ids), so an older one is
+        /// not taken for the new one; `None` if they couldn't be read.
+        known: Option<Vec<u64>>,
+        /// `YYYY-MM-DD`, the day before the purchase (UTC): without `known`, a membership
+        /// starting earlier is not this purchase.
+        since: String,
+    },
+    /// Uelz through the gateway: `GET <gateway>/purchases/<external_id>` answers
+    /// `{external_id, purchase_id, status, outcome: "active"|"pending"|"failed"}`, or 404 while
+    /// the purchase is not known yet ([`uelz_confirmation`]).
+    Uelz { external_id: String },
+}
+
+/// A [`Receipt`] as sessionStorage keeps it: flat, which serde reads in far fewer wasm bytes
+/// than an enum of structs.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredReceipt {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    membership: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    appointment_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    known: Option<Vec<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+}
+
+impl From<StoredReceipt> for Receipt {
+    fn from(s: StoredReceipt) -> Receipt {
+        match (s.customer, s.membership, s.external_id) {
+            (Some(customer), Some(membership), _) => {
+                let booking = match (s.class, s.appointment_at) {
+                    (Some(event), _) => Some(BookingCheck::Class(event)),
+                    (None, Some(at)) => Some(BookingCheck::AppointmentAt(at)),
+                    (None, None) => None,
+                };
+                Receipt::TeamUp { customer, membership, booking, known: s.known, since: s.since.unwrap_or_default() }
+            }
+            (_, _, Some(external_id)) => Receipt::Uelz { external_id },
+            _ => Receipt::None,
+        }
+    }
+}
+
+impl From<Receipt> for StoredReceipt {
+    fn from(r: Receipt) -> StoredReceipt {
+        match r {
+            Receipt::None => StoredReceipt::default(),
+            Receipt::TeamUp { customer, membership, booking, known, since } => {
+                let (class, appointment_at) = match booking {
+                    Some(BookingCheck::Class(event)) => (Some(event), None),
+                    Some(BookingCheck::AppointmentAt(at)) => (None, Some(at)),
+                    None => (None, None),
+                };
+                StoredReceipt { customer: Some(customer), membership: Some(membership), class, appointment_at, known, since: Some(since), external_id: None }
+            }
+            Receipt::Uelz { external_id } => StoredReceipt { external_id: Some(external_id), ..StoredReceipt::default() },
+        }
+    }
+}
+
+/// How a booking made with a TeamUp purchase is found among the customer's registrations.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BookingCheck {
+    /// `GET /attendances?customer=&event=` (attendance/endpoints_attendances-list.md).
+    Class(u64),
+    /// An appointment slot, by its start: `GET /attendances?customer=&event_starts_at_gte=&
+    /// event_starts_at_lte=`. TeamUp documents no way from a slot to its booking (the slots
+    /// pages are missing); a booked appointment is taken to be an event at the slot's time.
+    AppointmentAt(String),
+}
+
+/// What the billing platform says about a purchase the customer came back from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Bought and in force (with its booking, if one was made).
+    Active,
+    /// Recorded but not complete yet: checking goes on.
+    Pending,
+    /// The payment failed.
+    Failed,
+    /// No such purchase (yet): paid moments ago and not recorded yet, cancelled, or never paid.
+    NotFound,
+}
+
+/// The gateway's Uelz purchase status: its `outcome`, or 404 (not known yet).
+pub fn uelz_confirmation(answer: Result<&str, &ApiError>) -> Result<Confirmation, ApiError> {
+    match answer {
+        Ok("active") => Ok(Confirmation::Active),
+        Ok("pending") => Ok(Confirmation::Pending),
+        Ok("failed") => Ok(Confirmation::Failed),
+        Ok(other) => Err(ApiError::Malformed(format!("unknown purchase outcome {other:?}"))),
+        Err(error) if error.status() == Some(404) => Ok(Confirmation::NotFound),
+        Err(error) => Err(error.clone()),
+    }
+}
+
+/// How long the widget keeps asking on its own after the customer is back (then "Check again"
+/// starts another round).
+pub const CONFIRM_FOR_MS: f64 = 60_000.0;
+
+/// The wait before the next check after `checks` answers: 2 s, then half as long again each
+/// time, at most 10 s (2, 3, 4.5, 6.75, 10, 10… s: 9 checks in the first minute).
+pub fn confirm_delay_ms(checks: u32) -> f64 {
+    (2_000.0 * 1.5f64.powi(checks.saturating_sub(1).min(10) as i32)).min(10_000.0)
+}
+
+/// Back from the payment page: asking the platform what became of the offer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirming {
+    pub offer: PendingOffer,
+    /// The platform's last answer (`None` before the first).
+    pub said: Option<Confirmation>,
+    /// The last check could not be made (network, server error); checking goes on.
+    pub unreachable: bool,
+    pub checks: u32,
+    /// When this round of checks started.
+    pub since_ms: f64,
+    /// A check is on its way.
+    pub asking: bool,
+    /// When the next check is due; `None`: not checking on its own any more.
+    pub next_at_ms: Option<f64>,
+}
+
+impl Confirming {
+    /// `checking`, `pending`, `not-found` or `unreachable`, for `data-confirmation`.
+    pub fn name(&self) -> &'static str {
+        match (self.unreachable, self.said) {
+            (true, _) => "unreachable",
+            (false, Some(Confirmation::Pending)) => "pending",
+            (false, Some(_)) => "not-found",
+            (false, None) => "checking",
+        }
+    }
+}
+
+/// An offer on its way to (or back from) the payment page. Kept in sessionStorage so that the
+/// widget knows, back on the studio's page, what to ask about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingOffer {
     pub next_url: String,
     /// `expires_at` on the device's clock: corrected by the server's `Date` when it sent one.
     pub expires_local_ms: f64,
     pub membership_name: String,
+    /// What to ask the platform when the customer is back.
+    #[serde(default)]
+    pub receipt: Receipt,
     /// Navigate to the payment page straight away (false when the customer came back to it).
     #[serde(skip)]
     pub auto_redirect: bool,
@@ -125,9 +287,15 @@ impl PendingOffer {
             next_url: offer.next_url.clone(),
             expires_local_ms: expires + skew,
             membership_name,
+            receipt: Receipt::None,
             auto_redirect: true,
             new_tab: false,
         })
+    }
+
+    pub fn with_receipt(mut self, receipt: Receipt) -> Self {
+        self.receipt = receipt;
+        self
     }
 
     pub fn remaining_ms(&self, now_ms: f64) -> f64 {
@@ -137,8 +305,12 @@ impl PendingOffer {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutcomeKind {
+    /// Bought: the platform confirmed it (for Uelz, until its status is asked through the
+    /// gateway, the hosted checkout's word).
     Paid,
     Cancelled,
+    /// The platform says the payment failed.
+    Failed,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +318,8 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     pub purchase: Option<String>,
     pub membership_name: Option<String>,
+    /// A class or an appointment confirmed with the membership (a catalogue key).
+    pub booked: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -154,6 +328,7 @@ pub enum Phase {
     Submitting,
     Redirecting(PendingOffer),
     Lapsed { membership_name: Option<String> },
+    Confirming(Confirming),
     Outcome(Outcome),
 }
 
@@ -165,6 +340,7 @@ impl Phase {
             Phase::Submitting => "submitting",
             Phase::Redirecting(_) => "redirecting",
             Phase::Lapsed { .. } => "lapsed",
+            Phase::Confirming(_) => "confirming",
             Phase::Outcome(_) => "outcome",
         }
     }
@@ -374,8 +550,94 @@ impl<S: Form> Checkout<S> {
         self.succeed(offer, now_ms);
     }
 
+    /// An outcome the hosted checkout put in the address, taken as said. Only the Uelz checkout
+    /// is still read this way, until its status is asked through the gateway (see [`Receipt`]).
     pub fn returned(&mut self, outcome: Outcome) {
         self.phase = Phase::Outcome(outcome);
+    }
+
+    /// Back on the studio's page after being sent to the payment page (paid, cancelled, or just
+    /// Back): nothing is known until the platform says. Returns whether to ask it now.
+    pub fn returned_from_payment(&mut self, mut offer: PendingOffer, now_ms: f64) -> bool {
+        if matches!(offer.receipt, Receipt::None) {
+            // Nothing to ask about: an open offer can still be paid.
+            self.resume(offer, now_ms);
+            return false;
+        }
+        offer.auto_redirect = false;
+        self.phase = Phase::Confirming(Confirming {
+            offer,
+            said: None,
+            unreachable: false,
+            checks: 0,
+            since_ms: now_ms,
+            asking: true,
+            next_at_ms: None,
+        });
+        true
+    }
+
+    /// Asks again now (the customer pressed "Check again", or a check fell due): `true` when the
+    /// caller must send the check. Never two at once; after checking stopped, a new round starts.
+    pub fn check_again(&mut self, now_ms: f64) -> bool {
+        let Phase::Confirming(c) = &mut self.phase else { return false };
+        if c.asking {
+            return false;
+        }
+        if c.next_at_ms.is_none() {
+            c.since_ms = now_ms;
+        }
+        c.asking = true;
+        c.next_at_ms = None;
+        true
+    }
+
+    /// A check falls due: only the one the last answer scheduled (a timer overtaken by "Check
+    /// again" does nothing). `true` when the caller must send it.
+    pub fn check_due(&mut self, now_ms: f64) -> bool {
+        let due = matches!(&self.phase, Phase::Confirming(c) if c.next_at_ms.is_some_and(|at| at <= now_ms + 50.0));
+        due && self.check_again(now_ms)
+    }
+
+    /// What the platform said (or why it couldn't be asked). Active or failed ends the wait; a
+    /// purchase not found once its offer has lapsed can't be paid any more; otherwise checking
+    /// goes on for [`CONFIRM_FOR_MS`]. Returns the wait before the next check, if one is due.
+    pub fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
+        let Phase::Confirming(c) = &mut self.phase else { return None };
+        if !c.asking {
+            return None;
+        }
+        c.asking = false;
+        c.checks += 1;
+        let name = Some(c.offer.membership_name.clone());
+        match answer {
+            Ok(Confirmation::Active) => {
+                let booked = c.offer.receipt.booking_key();
+                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Paid, purchase: None, membership_name: name, booked });
+                return None;
+            }
+            Ok(Confirmation::Failed) => {
+                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Failed, purchase: None, membership_name: name, booked: None });
+                return None;
+            }
+            Ok(Confirmation::NotFound) if c.offer.remaining_ms(now_ms) <= 0.0 => {
+                self.phase = Phase::Lapsed { membership_name: name };
+                return None;
+            }
+            Ok(said) => {
+                c.said = Some(said);
+                c.unreachable = false;
+            }
+            Err(_) => c.unreachable = true,
+        }
+        let delay = confirm_delay_ms(c.checks);
+        if now_ms + delay - c.since_ms <= CONFIRM_FOR_MS {
+            c.next_at_ms = Some(now_ms + delay);
+            Some(delay)
+        } else {
+            c.next_at_ms = None;
+            None
+        }
     }
 
     /// A fresh attempt keeps what the customer chose.
@@ -406,7 +668,19 @@ pub fn time_left_words(tr: Tr, remaining_ms: f64) -> String {
     }
 }
 
-/// Query parameters the payment page appends to `return_to`.
+impl Receipt {
+    /// What a confirmed purchase also booked (a catalogue key).
+    pub fn booking_key(&self) -> Option<&'static str> {
+        match self {
+            Receipt::TeamUp { booking: Some(BookingCheck::Class(_)), .. } => Some("outcome.booked_class"),
+            Receipt::TeamUp { booking: Some(BookingCheck::AppointmentAt(_)), .. } => Some("outcome.booked_appointment"),
+            _ => None,
+        }
+    }
+}
+
+/// Query parameters the Uelz sandbox's hosted checkout appends to `return_to`; only the Uelz
+/// widget still reads them (TeamUp's are never read: see [`Receipt`]).
 pub const OUTCOME_PARAM: &str = "outcome";
 pub const PURCHASE_PARAM: &str = "purchase";
 
@@ -430,7 +704,7 @@ pub fn parse_outcome(query: &str) -> Option<Outcome> {
             _ => {}
         }
     }
-    kind.map(|kind| Outcome { kind, purchase, membership_name: None })
+    kind.map(|kind| Outcome { kind, purchase, membership_name: None, booked: None })
 }
 
 /// The page URL without our outcome parameters: the default `return_to`, and what the address
@@ -658,6 +932,138 @@ mod tests {
             Phase::Redirecting(p) => assert!(!p.auto_redirect),
             other => panic!("expected redirecting, got {other:?}"),
         }
+    }
+
+    /// A fresh page load, back from the payment page with the offer kept before going there.
+    fn sent_to_pay(receipt: Receipt, expires_at: &str) -> (Checkout, f64) {
+        let now = ms("2030-01-01T00:00:00Z");
+        let offer = PendingOffer::new(&offer(expires_at), None, now, "Unlimited Monthly".into()).unwrap().with_receipt(receipt);
+        let mut back = Checkout::<Selection>::default();
+        assert!(back.returned_from_payment(offer, now), "asks at once");
+        (back, now)
+    }
+
+    fn teamup(booking: Option<BookingCheck>) -> Receipt {
+        Receipt::TeamUp { customer: 4242, membership: 103, booking, known: Some(vec![]), since: "2029-12-31".into() }
+    }
+
+    fn confirming(c: &Checkout) -> &Confirming {
+        match &c.phase {
+            Phase::Confirming(x) => x,
+            other => panic!("not confirming: {}", other.name()),
+        }
+    }
+
+    #[test]
+    fn back_from_payment_the_outcome_is_what_the_platform_says() {
+        let (mut c, now) = sent_to_pay(teamup(Some(BookingCheck::Class(5001))), "2030-01-01T00:15:00Z");
+        assert_eq!((c.phase.name(), confirming(&c).name()), ("confirming", "checking"));
+        assert!(!c.check_again(now), "one check at a time");
+        // Active: confirmed, with the class it booked.
+        c.outcome_confirmed(Ok(Confirmation::Active), now + 300.0);
+        assert_eq!(
+            c.phase,
+            Phase::Outcome(Outcome { kind: OutcomeKind::Paid, purchase: None, membership_name: Some("Unlimited Monthly".into()), booked: Some("outcome.booked_class") })
+        );
+        assert!(!c.check_again(now), "nothing left to check");
+        assert_eq!(c.outcome_confirmed(Ok(Confirmation::NotFound), now), None, "a late answer changes nothing");
+        assert_eq!(c.phase.name(), "outcome");
+
+        let (mut c, now) = sent_to_pay(teamup(None), "2030-01-01T00:15:00Z");
+        c.outcome_confirmed(Ok(Confirmation::Failed), now);
+        assert!(matches!(&c.phase, Phase::Outcome(o) if o.kind == OutcomeKind::Failed && o.booked.is_none()));
+    }
+
+    #[test]
+    fn not_found_or_pending_is_checked_again_for_a_bounded_time_then_on_request() {
+        let (mut c, start) = sent_to_pay(teamup(None), "2030-01-01T00:15:00Z");
+        let mut now = start;
+        let mut waits = Vec::new();
+        loop {
+            match c.outcome_confirmed(Ok(Confirmation::NotFound), now) {
+                Some(wait) => {
+                    waits.push(wait);
+                    assert_eq!(confirming(&c).name(), "not-found");
+                    assert!(!c.check_due(now + wait - 500.0), "not before it is due");
+                    now += wait;
+                    assert!(c.check_due(now), "due");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(waits, [2_000.0, 3_000.0, 4_500.0, 6_750.0, 10_000.0, 10_000.0, 10_000.0, 10_000.0], "2 s, growing, at most 10 s");
+        assert!(now - start <= CONFIRM_FOR_MS);
+        let x = confirming(&c);
+        assert_eq!((x.checks, x.asking, x.next_at_ms), (9, false, None), "stopped after a minute: the customer may check again");
+        assert!(!c.check_due(now + 60_000.0), "no timer is due any more");
+        // "Check again" starts another round.
+        assert!(c.check_again(now + 90_000.0));
+        assert_eq!(confirming(&c).since_ms, now + 90_000.0);
+        assert_eq!(c.outcome_confirmed(Ok(Confirmation::Pending), now + 90_500.0), Some(10_000.0));
+        assert_eq!(confirming(&c).name(), "pending");
+        // A press while a check is scheduled overtakes it; the old timer then does nothing.
+        assert!(c.check_again(now + 91_000.0));
+        assert!(!c.check_due(now + 92_500.0), "a check is already out");
+        c.outcome_confirmed(Err(ApiError::Timeout), now + 91_200.0);
+        assert_eq!(confirming(&c).name(), "unreachable", "couldn't ask: said, and checking goes on");
+        assert!(confirming(&c).next_at_ms.is_some());
+        assert_eq!(c.outcome_confirmed(Ok(Confirmation::Pending), now + 91_300.0), None);
+        assert_eq!(confirming(&c).name(), "unreachable", "an answer nobody asked for isn't taken");
+    }
+
+    #[test]
+    fn not_found_after_the_offer_lapsed_is_a_lapsed_offer_and_nothing_to_ask_resumes_it() {
+        let (mut c, now) = sent_to_pay(teamup(None), "2030-01-01T00:15:00Z");
+        c.outcome_confirmed(Ok(Confirmation::NotFound), now + 20.0 * 60_000.0);
+        assert_eq!(c.phase, Phase::Lapsed { membership_name: Some("Unlimited Monthly".into()) });
+        // Pending after it lapsed: recorded, so still asked about.
+        let (mut c, now) = sent_to_pay(teamup(None), "2030-01-01T00:15:00Z");
+        c.outcome_confirmed(Ok(Confirmation::Pending), now + 20.0 * 60_000.0);
+        assert_eq!(c.phase.name(), "confirming");
+        // An offer kept without a receipt (an older widget): nothing to ask, the offer resumes.
+        let mut old = Checkout::<Selection>::default();
+        let now = ms("2030-01-01T00:00:00Z");
+        let pending = PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap();
+        assert!(!old.returned_from_payment(pending, now));
+        assert!(matches!(&old.phase, Phase::Redirecting(p) if !p.auto_redirect));
+        // Receipts keep through sessionStorage, every kind.
+        for receipt in [
+            teamup(Some(BookingCheck::Class(5001))),
+            teamup(Some(BookingCheck::AppointmentAt("2030-01-02T09:00:00.000Z".into()))),
+            Receipt::TeamUp { customer: 1, membership: 2, booking: None, known: None, since: "2030-01-01".into() },
+            Receipt::Uelz { external_id: "abc".into() },
+            Receipt::None,
+        ] {
+            let kept = PendingOffer::new(&offer("2030-01-01T00:10:00Z"), None, now, "Pack".into()).unwrap().with_receipt(receipt.clone());
+            let back: PendingOffer = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
+            assert_eq!(back.receipt, receipt);
+        }
+        // A kept offer reads without the field, as older widgets stored it.
+        let stored = r#"{"next_url":"https://x/pay/1","expires_local_ms":1.0,"membership_name":"Pack"}"#;
+        assert_eq!(serde_json::from_str::<PendingOffer>(stored).unwrap().receipt, Receipt::None);
+    }
+
+    /// The machine is the same for every backend: the Uelz form plugs in through the gateway's
+    /// `GET <gateway>/purchases/<external_id>` (its `outcome`, or 404).
+    #[test]
+    fn the_same_machine_confirms_a_uelz_purchase_by_its_external_id() {
+        assert_eq!(uelz_confirmation(Ok("active")), Ok(Confirmation::Active));
+        assert_eq!(uelz_confirmation(Ok("pending")), Ok(Confirmation::Pending));
+        assert_eq!(uelz_confirmation(Ok("failed")), Ok(Confirmation::Failed));
+        assert!(uelz_confirmation(Ok("paid")).is_err(), "not one of the gateway's outcomes");
+        let missing = ApiError::from_response(404, r#"{"code":"not_found","message":"No such purchase.","type":"invalid_request_error","field_errors":{}}"#);
+        assert_eq!(uelz_confirmation(Err(&missing)), Ok(Confirmation::NotFound));
+        assert_eq!(uelz_confirmation(Err(&ApiError::Timeout)), Err(ApiError::Timeout));
+
+        let mut c = Checkout::<uelz::UelzSelection>::default();
+        let now = ms("2030-01-01T00:00:00Z");
+        let receipt = Receipt::Uelz { external_id: "6f1c2d3e-0000-4000-8000-000000000001".into() };
+        let pending = PendingOffer::new(&offer("2030-01-01T00:30:00Z"), None, now, "Monthly unlimited".into()).unwrap().with_receipt(receipt);
+        assert!(c.returned_from_payment(pending, now));
+        assert_eq!(c.outcome_confirmed(uelz_confirmation(Err(&missing)), now), Some(2_000.0));
+        assert!(c.check_due(now + 2_000.0));
+        c.outcome_confirmed(uelz_confirmation(Ok("active")), now + 2_100.0);
+        assert!(matches!(&c.phase, Phase::Outcome(o) if o.kind == OutcomeKind::Paid && o.booked.is_none()));
     }
 
     #[test]

@@ -16,11 +16,12 @@ pub const PAYMENT_HOSTS: &str = "data-payment-hosts";
 pub const EXTERNAL_RETURN: &str = "data-allow-external-return";
 pub const CLIENT_ID: &str = "data-client-id";
 pub const CUSTOMER_TOKEN: &str = "data-customer-token";
+pub const API_PROXY: &str = "data-api-proxy";
 
 /// Every setting the widget reads (the custom element also takes each without `data-`).
-pub const ALL: [&str; 15] = [
-    BACKEND, API_BASE, PROVIDER_ID, TOKEN, CLIENT_ID, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL, RETURN_URL,
-    LOCALE, TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN, CUSTOMER_TOKEN,
+pub const ALL: [&str; 16] = [
+    BACKEND, API_BASE, API_PROXY, PROVIDER_ID, TOKEN, CLIENT_ID, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, GATEWAY_URL,
+    RETURN_URL, LOCALE, TIMEOUT, PAYMENT_HOSTS, EXTERNAL_RETURN, CUSTOMER_TOKEN,
 ];
 
 /// Time limit of one request when the host sets none (a purchase gets twice as long: 30 s, which
@@ -65,8 +66,12 @@ pub enum Backend {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeamUpSettings {
-    /// Absolute, without a trailing slash, e.g. `https://goteamup.com/api/v2`.
+    /// Absolute, without a trailing slash, e.g. `https://goteamup.com/api/v2`: TeamUp's API, where
+    /// customers sign in (a page, not a request) and whose host payment pages may be on.
     pub api_base: String,
+    /// The studio's same-site pass-through to TeamUp's API (its gateway's `/v1/teamup`), when
+    /// TeamUp doesn't allow the studio's origin: every request goes there instead of `api_base`.
+    pub api_proxy: Option<String>,
     pub provider_id: u64,
     pub request_mode: RequestMode,
     /// The customer's access token from the host page; `None`: the customer signs in (`client_id`).
@@ -218,6 +223,17 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
         },
     };
 
+    let api_proxy = match value(API_PROXY) {
+        None => Some(None),
+        Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) => Some(Some(url.trim_end_matches('/').to_string())),
+            None => {
+                fail(API_PROXY, "must be the studio's TeamUp pass-through: an http(s) URL or a path starting with /, e.g. https://pay.studio.example/v1/teamup");
+                None
+            }
+        },
+    };
+
     let provider_id = match value(PROVIDER_ID) {
         None => {
             fail(PROVIDER_ID, "is required: the studio's TeamUp provider id (a number)");
@@ -272,9 +288,11 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
         },
     };
 
-    match (api_base, provider_id, auth_prefix, request_mode, customer_id) {
-        (Some(api_base), Some(provider_id), Some(auth_prefix), Some(request_mode), Some(customer_id)) if errors.len() == before => {
-            Some(TeamUpSettings { api_base, provider_id, request_mode, token, client_id, auth_prefix, customer_id })
+    match (api_base, api_proxy, provider_id, auth_prefix, request_mode, customer_id) {
+        (Some(api_base), Some(api_proxy), Some(provider_id), Some(auth_prefix), Some(request_mode), Some(customer_id))
+            if errors.len() == before =>
+        {
+            Some(TeamUpSettings { api_base, api_proxy, provider_id, request_mode, token, client_id, auth_prefix, customer_id })
         }
         _ => None,
     }
@@ -403,6 +421,18 @@ mod tests {
         assert_eq!(s.auth_prefix, "Bearer");
         assert_eq!(s.request_mode, RequestMode::Customer);
         assert_eq!(s.customer_id, None);
+        assert_eq!(s.api_proxy, None);
+    }
+
+    #[test]
+    fn an_api_proxy_is_an_address_on_this_or_another_site() {
+        let s = teamup(parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (API_PROXY, "/v1/teamup/")]).unwrap());
+        assert_eq!(s.api_proxy.as_deref(), Some("https://studio.example/v1/teamup"));
+        assert_eq!(s.api_base, "https://goteamup.com/api/v2", "TeamUp itself stays the API");
+        let s = teamup(parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (API_PROXY, "https://pay.studio.example/v1/teamup")]).unwrap());
+        assert_eq!(s.api_proxy.as_deref(), Some("https://pay.studio.example/v1/teamup"));
+        let errors = parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (API_PROXY, "javascript:alert(1)")]).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [API_PROXY]);
     }
 
     #[test]

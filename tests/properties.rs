@@ -16,8 +16,8 @@ use membership_checkout::checkout::uelz::{is_iso_date, is_plausible_email, uuid_
 use membership_checkout::checkout::{parse_outcome, strip_outcome_params, OutcomeKind, PendingOffer};
 use membership_checkout::model::uelz::{CouponQuote, Period, PlansReply, Price, UelzPlan};
 use membership_checkout::model::{
-    customer_id_for, format_countdown, format_rfc3339_ms, parse_rfc3339_ms, Event, JoiningFeeField, Membership, Money,
-    Offer, Page, PaymentPlan, Profile, Related, Slot,
+    customer_id_for, format_countdown, format_rfc3339_ms, parse_rfc3339_ms, Attendance, CustomerMembership, Event, JoiningFeeField,
+    Membership, Money, Offer, Page, PaymentPlan, Profile, Provider, Related, Slot,
 };
 use membership_checkout::redirect::{check_payment_url, host_of, Refusal};
 use membership_checkout::settings::{self, is_absolute_http_url, origin_of, Backend, RequestMode};
@@ -497,7 +497,8 @@ fn use_membership(m: &Membership) {
 fn use_plan(p: &PaymentPlan) {
     for lang in Lang::ALL {
         let tr = Tr::of(lang);
-        let _ = (p.is_for_sale(), p.period_label(tr), p.price_label(tr), p.commitment_label(tr), p.joining_fee_label(tr));
+        let _ = (p.is_for_sale(), p.period_label(tr), p.price_label(tr), p.commitment_label(tr), p.joining_fee_label(tr), p.due_today_label(tr));
+
     }
 }
 fn use_event(e: &Event) {
@@ -590,6 +591,14 @@ fn exercise(doc: &str) {
         let _ = p.remaining_ms(NOW);
     }
     let _ = serde_json::from_str::<Attempt>(doc);
+    if let Ok(p) = serde_json::from_str::<Provider>(doc) {
+        let _ = p.time_zone().map(|z| assert!(!z.is_empty() && z.trim() == z));
+    }
+    if let Ok(page) = serde_json::from_str::<Page<CustomerMembership>>(doc) {
+        let receipt = membership_checkout::checkout::Receipt::TeamUp { customer: 1, membership: 1, booking: None, known: None, since: "2024-01-01".into() };
+        let booked: Vec<Attendance> = serde_json::from_str(doc).unwrap_or_default();
+        let _ = membership_checkout::backend::teamup::confirmation_of(&receipt, &page.results, Some(&booked));
+    }
 }
 
 fn exercise_bytes(doc: &[u8]) {
@@ -726,8 +735,9 @@ fn formatting_extremes() {
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const ATTRIBUTES: [&str; 15] = [
+const ATTRIBUTES: [&str; 16] = [
     settings::CUSTOMER_TOKEN,
+    settings::API_PROXY,
     settings::CLIENT_ID,
     settings::TIMEOUT,
     settings::PAYMENT_HOSTS,
@@ -750,7 +760,7 @@ fn number_text() -> BoxedStrategy<String> {
 
 fn attribute_value(name: &'static str) -> BoxedStrategy<String> {
     let likely: BoxedStrategy<String> = match name {
-        settings::API_BASE | settings::RETURN_URL | settings::GATEWAY_URL => url_text(),
+        settings::API_BASE | settings::API_PROXY | settings::RETURN_URL | settings::GATEWAY_URL => url_text(),
         settings::PROVIDER_ID => number_text(),
         settings::CUSTOMER_ID => prop_oneof![number_text(), "[A-Za-z0-9_-]{0,70}".boxed()].boxed(),
         settings::TOKEN => prop_oneof!["[A-Za-z0-9._-]{1,40}", "(Bearer|Token) [a-z0-9]{1,8}"].boxed(),
@@ -777,7 +787,7 @@ fn valid_attribute_value(name: &'static str) -> BoxedStrategy<String> {
         prop::sample::select(w).prop_map(str::to_owned).boxed()
     }
     match name {
-        settings::API_BASE | settings::GATEWAY_URL => prop_oneof![
+        settings::API_BASE | settings::API_PROXY | settings::GATEWAY_URL => prop_oneof![
             words(&["https://goteamup.com/api/v2", "/api/v2/", "http://127.0.0.1:8787", "https://pay.studio.example/v1/"]),
             "(https?://[a-z]{1,8}\\.example(:[0-9]{1,5})?)?(/[a-z0-9._~-]{1,6}){1,3}/{0,2}".boxed(),
         ]
@@ -845,6 +855,19 @@ fn assert_http_url(url: &str, what: &str) {
 proptest! {
     #![proptest_config(config(256))]
 
+    /// Through a proxy, a link is requested under the proxy or not at all: never elsewhere with the
+    /// proxy's credentials.
+    #[test]
+    fn links_through_a_proxy_stay_under_it(link in prop_oneof![url_text(), text()], rest in "[a-z/?#=&._-]{0,12}") {
+        let (api, proxy) = ("https://goteamup.com/api/v2", "https://pay.studio.example/v1/teamup");
+        for url in [link.clone(), format!("{api}{rest}"), format!("{proxy}{rest}")] {
+            if let Some(to) = membership_checkout::backend::teamup::via_proxy(&url, api, Some(proxy)) {
+                prop_assert!(to == proxy || to.starts_with(&format!("{proxy}/")) || to.starts_with(&format!("{proxy}?")) || to.starts_with(&format!("{proxy}#")), "{url} -> {to}");
+            }
+            prop_assert_eq!(membership_checkout::backend::teamup::via_proxy(&url, api, None), Some(url.clone()));
+        }
+    }
+
     #[test]
     fn settings_never_panic_and_are_valid_when_accepted(attrs in attributes(), page in page_url()) {
         let asked = std::cell::RefCell::new(Vec::new());
@@ -856,6 +879,10 @@ proptest! {
                     Backend::TeamUp(t) => {
                         assert_http_url(&t.api_base, "api base");
                         prop_assert!(!t.api_base.ends_with('/'));
+                        if let Some(proxy) = &t.api_proxy {
+                            assert_http_url(proxy, "api proxy");
+                            prop_assert!(!proxy.ends_with('/'));
+                        }
                         prop_assert!(t.provider_id > 0);
                         prop_assert!(t.customer_id.is_none_or(|c| c > 0));
                         prop_assert!(["Bearer", "Token", "JWT"].contains(&t.auth_prefix.as_str()));

@@ -2,7 +2,7 @@
 //! host element, the way a studio page does, and reads the DOM it renders.
 #![cfg(target_arch = "wasm32")]
 
-use membership_checkout::checkout::PendingOffer;
+use membership_checkout::checkout::{PendingOffer, Receipt};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -64,14 +64,37 @@ fn storage() -> web_sys::Storage {
 }
 
 fn pending(minutes_left: f64) -> String {
+    pending_with(minutes_left, Receipt::None)
+}
+
+fn pending_with(minutes_left: f64, receipt: Receipt) -> String {
     serde_json::to_string(&PendingOffer {
         next_url: "http://127.0.0.1:9/pay/abc".into(),
         expires_local_ms: js_sys::Date::now() + minutes_left * 60_000.0,
         membership_name: "Unlimited Monthly".into(),
+        receipt,
         auto_redirect: false,
         new_tab: false,
     })
     .unwrap()
+}
+
+/// Alex bought Unlimited Monthly (103) holding none before.
+fn bought_103() -> Receipt {
+    Receipt::TeamUp { customer: 4242, membership: 103, booking: None, known: Some(vec![]), since: "2020-01-01".into() }
+}
+
+/// TeamUp answering every list with `held` as the customer's memberships (and nothing else).
+fn holding(held: &str) -> String {
+    format!(
+        r#"async (url) => {{
+            window.__asked = (window.__asked || []).concat([url]);
+            const page = results => new Response(JSON.stringify({{ count: results.length, next: null, previous: null, results }}),
+                {{ status: 200, headers: {{ 'Content-Type': 'application/json' }} }});
+            if (url.includes('/customer_memberships')) return page({held});
+            return page([]);
+        }}"#
+    )
 }
 
 #[wasm_bindgen_test]
@@ -115,23 +138,46 @@ async fn an_unreachable_api_shows_a_plain_error_with_retry() {
     wait_for(&el, "[data-testid=load-error]").await;
 }
 
+/// `?outcome=paid` in the address is never believed: back from the payment page, the widget asks
+/// TeamUp for the customer's memberships, and says what it finds (here: nothing).
 #[wasm_bindgen_test]
-async fn return_with_outcome_shows_it_and_tidies_the_address_bar() {
-    storage().set_item(OFFER_KEY, &pending(10.0)).unwrap();
+async fn an_outcome_in_the_address_is_never_believed() {
+    storage().set_item(OFFER_KEY, &pending_with(10.0, bought_103())).unwrap();
+    js("window.__asked = [];");
+    let _fetch = FakeFetch::install(&holding("[]"));
     let window = web_sys::window().unwrap();
     let original = window.location().href().unwrap();
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?keep=1&outcome=paid&purchase=pur_7")).unwrap();
 
     let el = host(&UNREACHABLE);
     let _widget = membership_checkout::mount(el.clone());
+    let said = wait_for(&el, "[data-testid=confirming][data-confirmation=not-found]").await;
+    assert_eq!(state(&el), "confirming");
+    assert!(said.text_content().unwrap().contains("Unlimited Monthly"), "{}", said.inner_html());
+    assert!(inside(&el).query_selector("[data-testid=outcome]").unwrap().is_none(), "nothing false is shown");
+    let asked = js("window.__asked.join(' ')").as_string().unwrap();
+    assert!(asked.contains("/customer_memberships?customer=4242&membership=103"), "TeamUp is asked: {asked}");
+    // While the offer is open, the customer can still go and pay, or check again.
+    wait_for(&el, "[data-testid=payment-link]").await;
+    wait_for(&el, "[data-testid=check-again]").await;
+    assert_eq!(storage().get_item(OFFER_KEY).unwrap().is_some(), true, "kept until settled");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+    storage().clear().unwrap();
+}
+
+/// A purchase TeamUp shows on the customer's account is confirmed, named, and done with.
+#[wasm_bindgen_test]
+async fn a_return_is_confirmed_by_the_customers_memberships() {
+    storage().set_item(OFFER_KEY, &pending_with(10.0, bought_103())).unwrap();
+    let _fetch = FakeFetch::install(&holding(r#"[{ id: 7001, status: 'active', membership: 103, start_date: '2030-01-01' }]"#));
+    let el = host(&UNREACHABLE);
+    let _widget = membership_checkout::mount(el.clone());
     let outcome = wait_for(&el, "[data-testid=outcome]").await;
     assert_eq!(outcome.get_attribute("data-outcome").as_deref(), Some("paid"));
-    let text = outcome.text_content().unwrap();
-    assert!(text.contains("Unlimited Monthly") && text.contains("pur_7"), "{text}");
-    let search = window.location().search().unwrap();
-    assert_eq!(search, "?keep=1", "outcome parameters are removed, others kept");
+    assert!(outcome.text_content().unwrap().contains("Unlimited Monthly"), "{}", outcome.inner_html());
+    assert_eq!(state(&el), "outcome");
+    sleep(50).await;
     assert_eq!(storage().get_item(OFFER_KEY).unwrap(), None, "the pending offer is done with");
-    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -802,4 +848,21 @@ async fn an_answer_the_page_script_asked_for_early_is_taken_once_instead_of_aski
     js("delete window.__membershipCheckoutEarly;");
     el.remove();
     second.remove();
+}
+
+/// The studio's zone as Intl knows it: a real zone is used and named (the offer's deadline too),
+/// a missing or unknown one (the docs' own example says "string") falls back to the visitor's.
+#[wasm_bindgen_test]
+fn the_studios_zone_is_used_when_the_browser_knows_it() {
+    use membership_checkout::i18n::intl::{choose_zone, clock, zone_known, ZoneChoice};
+    assert!(zone_known("America/New_York") && zone_known("Europe/London"));
+    assert!(!zone_known("string") && !zone_known("Mars/Olympus"));
+    assert_eq!(choose_zone(Some("string"), Some("Europe/Berlin"), zone_known), ZoneChoice::Fallback);
+    assert_eq!(choose_zone(Some("America/New_York"), Some("Europe/Berlin"), zone_known), ZoneChoice::Studio("America/New_York".into()));
+    // 2030-01-15T23:30:00Z is 18:30 in New York (UTC-5 in January).
+    let ms = 1_894_750_200_000.0;
+    let deadline = clock(ms, "en-GB", Some("America/New_York"));
+    assert!(deadline.starts_with("18:30") && deadline.contains("GMT-5"), "{deadline}");
+    let unknown = clock(ms, "en-GB", Some("Mars/Olympus"));
+    assert!(!unknown.is_empty() && !unknown.contains("Mars"), "the visitor's clock instead: {unknown}");
 }

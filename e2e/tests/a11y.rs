@@ -425,20 +425,24 @@ async fn teamup_states(c: &Client, studio: &Studio, path: &str, theme: &str, mut
     audit.check(c, HOSTS, &name("countdown (offer held on the page)")).await?;
 
     if all {
-        for (outcome, pay) in [("paid", true), ("cancelled", false)] {
+        for pay in [true, false] {
             let widget = open_fresh(c, studio, path).await?;
             widget.choose_membership(PACK).await?;
             widget.press_continue().await?;
             let payment = PaymentPage::wait(c).await?;
+            let widget = CheckoutPage::on(c);
             if pay {
                 payment.pay().await?;
+                widget.wait_outcome("paid").await?;
+                widget.wait_state("outcome").await?;
+                audit.check(c, HOSTS, &name("outcome paid (confirmed by the API)")).await?;
             } else {
+                // Cancelled: the API has no purchase, and the widget says so.
                 payment.cancel().await?;
+                widget.wait_confirmation("not-found").await?;
+                widget.wait_state("confirming").await?;
+                audit.check(c, HOSTS, &name("no purchase found (cancelled)")).await?;
             }
-            let widget = CheckoutPage::on(c);
-            widget.wait_outcome(outcome).await?;
-            widget.wait_state("outcome").await?;
-            audit.check(c, HOSTS, &name(&format!("outcome {outcome}"))).await?;
         }
 
         let quick = Studio::with_offer_lifetime(Duration::from_secs(3)).await?;

@@ -152,7 +152,7 @@ async fn a_plain_studio_page_loads_the_widget_from_the_cdn_and_sells() {
         ensure!(early == json!(0), "answers asked for early and left untaken (-1: none asked): {early}");
         let asked = c
             .execute(
-                "return ['/memberships?for_sale=true&visible_to_customers=true&page_size=100', '/auth/profiles?page_size=100', '/providers/100']
+                "return ['/memberships?for_sale=true&visible_to_customers=true&page_size=100', '/auth/profiles?page_size=100', '/providers/100?expand=address']
                     .map(u => performance.getEntriesByType('resource').filter(e => e.name.endsWith(u)).length);",
                 vec![],
             )

@@ -1,5 +1,7 @@
 //! The hosted payment page behind `next_url`: `GET /pay/<token>` shows the offer, `POST` pays or
-//! cancels and sends the person back (303) to `return_to` with `outcome` and `purchase` added.
+//! cancels and sends the person back (303) to `return_to` exactly as given. TeamUp documents
+//! nothing it adds to `return_to`, so nothing is added: the widget learns the outcome from the
+//! API (`GET /customer_memberships`, `GET /attendances`), never from the address.
 //! Also the public event page that events' `customer_url` points at.
 
 use axum::body::Bytes;
@@ -16,7 +18,6 @@ use crate::html::{esc, page};
 use crate::money::format_amount;
 use crate::state::{Purchase, PurchaseStatus, Sandbox};
 use crate::times::{clock_local, format_utc, short_local};
-use crate::urls::append_query;
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
@@ -156,14 +157,9 @@ fn not_found_page() -> Response {
     )
 }
 
-fn outcome_url(v: &View, outcome: PurchaseStatus) -> String {
-    append_query(
-        &v.return_to,
-        &[
-            ("outcome", outcome.as_str()),
-            ("purchase", &v.id.to_string()),
-        ],
-    )
+/// Where the customer goes back to: `return_to`, unchanged.
+fn back_url(v: &View) -> &str {
+    &v.return_to
 }
 
 fn offer_page(v: &View) -> Response {
@@ -278,7 +274,7 @@ fn done_page(v: &View) -> Response {
         studio = esc(&v.provider.name),
         outcome = v.status.as_str(),
         text = esc(&text),
-        back = esc(&outcome_url(v, v.status)),
+        back = esc(back_url(v)),
     );
     html(StatusCode::OK, &title(v), &body)
 }
@@ -337,7 +333,7 @@ async fn act(State(sb): State<Sandbox>, Path(token): Path<String>, body: Bytes) 
     };
     if v.status != PurchaseStatus::Pending {
         // A repeated submit (double click, back button) lands where the first one did.
-        return see_other(&outcome_url(&v, v.status));
+        return see_other(back_url(&v));
     }
     if now >= v.expires_at {
         return lapsed_page(&v);
@@ -353,7 +349,7 @@ async fn act(State(sb): State<Sandbox>, Path(token): Path<String>, body: Bytes) 
         }
     };
     state.complete(&token, outcome);
-    see_other(&outcome_url(&v, outcome))
+    see_other(back_url(&v))
 }
 
 /// Where events' `customer_url` points: a plain public page for the class.

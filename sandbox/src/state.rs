@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::config::{Config, OAuthClient, UelzConfig};
-use crate::data::{PlanStatus, StudioData};
+use crate::data::{Attendance, BillingUnit, CustomerMembership, CustomerMembershipStatus, Event, EventStatus, PlanStatus, StudioData};
 use crate::faults::{Fault, FaultOptions, FaultRegistry, FaultRoute, FaultSpec, Taken};
 use crate::oauth::{OAuthState, OAuthStats};
 use crate::times::format_utc;
@@ -102,6 +102,9 @@ pub struct PurchaseRecord {
     pub expires_at: String,
     pub provider: u64,
     pub next_url: String,
+    /// The JSON body initiate_purchase received, as sent (`None` for a form body): lets a test
+    /// check exactly what a client sends.
+    pub body: Option<serde_json::Value>,
 }
 
 pub(crate) struct Purchase {
@@ -118,6 +121,7 @@ pub(crate) struct Purchase {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub next_url: String,
+    pub body: Option<serde_json::Value>,
 }
 
 impl Purchase {
@@ -139,6 +143,7 @@ impl Purchase {
             expires_at: format_utc(self.expires_at),
             provider: self.provider,
             next_url: self.next_url.clone(),
+            body: self.body.clone(),
         }
     }
 }
@@ -151,6 +156,7 @@ pub(crate) struct NewPurchase {
     pub appointment_slot: Option<String>,
     pub customer: u64,
     pub return_to: String,
+    pub body: Option<serde_json::Value>,
 }
 
 impl State {
@@ -204,6 +210,7 @@ impl State {
             status: PurchaseStatus::Pending,
             created_at: now,
             expires_at: now + lifetime,
+            body: new.body,
         });
         self.purchases.last().expect("just pushed")
     }
@@ -212,7 +219,9 @@ impl State {
         self.purchases.iter().find(|p| p.token == token)
     }
 
-    /// Pays a live purchase: books its slot and takes a place in its event.
+    /// Pays a live purchase: the customer now holds the membership (a customer membership),
+    /// and its class or appointment is booked (an attendance; a slot becomes an appointment
+    /// event). That is what the widget reads to confirm the purchase when the customer is back.
     pub fn complete(&mut self, token: &str, outcome: PurchaseStatus) {
         let Some(p) = self.purchases.iter_mut().find(|p| p.token == token) else {
             return;
@@ -221,18 +230,114 @@ impl State {
         if outcome != PurchaseStatus::Paid {
             return;
         }
+        let (provider, customer, membership, plan) = (p.provider, p.customer, p.membership, p.payment_plan);
         let (slot, event) = (p.appointment_slot.clone(), p.event);
-        if let Some(slot) = slot {
-            if let Some(s) = self.data.slots.iter_mut().find(|s| s.id == slot) {
-                s.available = false;
+        let held = self.hold_membership(provider, customer, membership, plan, OffsetDateTime::now_utc());
+        let booked = match (slot, event) {
+            (Some(slot), _) => self.book_appointment(&slot),
+            (None, Some(event)) => {
+                let found = self.data.events.iter_mut().find(|e| e.id == event);
+                found.map(|e| {
+                    e.attending_count += 1;
+                    e.id
+                })
             }
-        }
-        if let Some(event) = event {
-            if let Some(e) = self.data.events.iter_mut().find(|e| e.id == event) {
-                e.attending_count += 1;
-            }
+            (None, None) => None,
+        };
+        if let Some(event) = booked {
+            let id = self.data.attendances.iter().map(|a| a.id).max().unwrap_or(8000) + 1;
+            self.data.attendances.push(Attendance {
+                id,
+                provider,
+                customer,
+                event,
+                status: "registered".into(),
+                customer_membership: held,
+            });
         }
     }
+
+    /// A new customer membership starting today (studio time); `None` for an unknown membership.
+    fn hold_membership(
+        &mut self,
+        provider: u64,
+        customer: u64,
+        membership: u64,
+        plan: Option<u64>,
+        now: OffsetDateTime,
+    ) -> Option<u64> {
+        let zone = self.data.provider(provider)?.zone();
+        let m = self.data.membership(membership)?;
+        let plan = plan.and_then(|id| self.data.plan(id));
+        let start = zone.to_local(now).date();
+        let renewal = match plan {
+            Some(p) => match p.billing_period_unit {
+                BillingUnit::Months => add_months(start, p.billing_period_length),
+                BillingUnit::Weeks => start + time::Duration::weeks(i64::from(p.billing_period_length)),
+            },
+            None => start,
+        };
+        let expiration = match (m.duration.filter(|d| *d > 0), m.duration_unit.as_deref()) {
+            (Some(n), Some("months")) => Some(add_months(start, n)),
+            (Some(n), Some("weeks")) => Some(start + time::Duration::weeks(i64::from(n))),
+            (Some(n), _) => Some(start + time::Duration::days(i64::from(n))),
+            (None, _) => None,
+        };
+        let id = self.data.customer_memberships.iter().map(|c| c.id).max().unwrap_or(7000) + 1;
+        let billed = plan.map_or(m.price, |p| p.price);
+        self.data.customer_memberships.push(CustomerMembership {
+            id,
+            provider,
+            customer,
+            membership,
+            payment_plan: plan.map(|p| p.id),
+            status: CustomerMembershipStatus::Active,
+            start_date: iso_date(start),
+            expiration_date: expiration.map(iso_date),
+            renewal_date: iso_date(renewal),
+            billed,
+        });
+        Some(id)
+    }
+
+    /// Books a slot: it is taken, and the appointment becomes an event of its own.
+    fn book_appointment(&mut self, slot: &str) -> Option<u64> {
+        let s = self.data.slots.iter_mut().find(|s| s.id == slot)?;
+        s.available = false;
+        let s = s.clone();
+        let id = self.data.events.iter().map(|e| e.id).max().unwrap_or(0).max(90_000) + 1;
+        let name = self.data.offering_type(s.offering_type).map(|o| o.name.clone()).unwrap_or_else(|| "Appointment".into());
+        self.data.events.push(Event {
+            id,
+            provider: s.provider,
+            name,
+            description: String::new(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            status: EventStatus::Active,
+            max_occupancy: Some(1),
+            attending_count: 1,
+            waiting_count: 0,
+            venue: s.venue,
+            venue_room: s.venue_room,
+            offering_type: s.offering_type,
+            instructors: vec![s.instructor],
+            is_appointment: true,
+        });
+        Some(id)
+    }
+}
+
+fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The same day `n` months later, or the month's last day when it is shorter.
+fn add_months(d: time::Date, n: u32) -> time::Date {
+    let months = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + n as i32;
+    let (year, month) = (months.div_euclid(12), time::Month::try_from((months.rem_euclid(12) + 1) as u8).unwrap_or(time::Month::January));
+    let last = month.length(year);
+    time::Date::from_calendar_date(year, month, d.day().min(last)).unwrap_or(d)
 }
 
 impl Sandbox {

@@ -200,8 +200,18 @@ async fn profiles_give_the_customer_id_per_provider() {
     let (_, body) = api.get("/api/v2/auth/profiles?expand=provider").await;
     let prov = &body["results"][0]["provider"];
     assert_eq!(prov["name"], "Riverside Fitness Studio");
-    assert_eq!(prov["timezone"], "Europe/London");
     assert_eq!(prov["currency"]["symbol"], "£");
+    // The address (and the time zone in it) is deferred: only with expand=provider.address.
+    assert!(prov.get("address").is_none() && prov.get("timezone").is_none(), "{prov}");
+    let (_, body) = api.get("/api/v2/auth/profiles?expand=provider,provider.address").await;
+    assert_eq!(body["results"][0]["provider"]["address"]["timezone"], "Europe/London");
+
+    // The studio itself: its time zone only with expand=address (providers-retrieve page).
+    let (_, studio) = api.get("/api/v2/providers/100").await;
+    assert!(studio.get("address").is_none() && studio.get("timezone").is_none(), "{studio}");
+    let (_, studio) = api.get("/api/v2/providers/100?expand=address").await;
+    assert_eq!(studio["address"]["timezone"], "Europe/London");
+    assert_eq!(studio["address"]["city"], "London");
 
     let (_, body) = api.get_as(RILEY, "/api/v2/auth/profiles").await;
     assert_eq!(body["results"][0]["profile_type"], "staff");
@@ -445,8 +455,16 @@ async fn events_filter_by_date_and_allow_250_per_page() {
         .all(|w| w[0]["starts_at"].as_str() <= w[1]["starts_at"].as_str()));
     let e = &events[0];
     assert_eq!(e["object"], "event");
-    assert_eq!(e["is_appointment"], false);
-    assert!(e["venue"]["name"].is_string() && e["offering_type"]["name"].is_string());
+    // The page types is_appointment as a string; venue and offering_type are ids until
+    // expanded, instructors a related-collection link (events/endpoints_events-list.md).
+    assert_eq!(e["is_appointment"], "false");
+    assert!(e["venue"].is_u64() && e["offering_type"].is_u64(), "{e}");
+    assert!(e["instructors"].as_str().is_some_and(|u| u.starts_with("http")), "{e}");
+    assert!(e.get("is_full").is_none(), "not a documented field: {e}");
+    let (_, expanded) = api.get("/api/v2/events/5001?expand=venue").await;
+    assert_eq!(expanded["venue"]["object"], "venue");
+    assert_eq!(expanded["venue"]["name"], "Riverside Fitness Studio — Mill Lane");
+    assert_eq!(expanded["offering_type"], e["offering_type"], "only what was asked is expanded");
     assert!(e["starts_at"].as_str().unwrap().ends_with(".000Z"));
 
     let from = events[3]["starts_at"].as_str().unwrap();

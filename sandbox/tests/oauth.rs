@@ -1064,9 +1064,9 @@ async fn anonymous_visitors_may_read_the_catalogue_only() {
     );
 
     // The provider's public details (time zone, currency) read like the catalogue.
-    let (s, b) = api.get_as(anon, "/api/v2/providers/100").await;
+    let (s, b) = api.get_as(anon, "/api/v2/providers/100?expand=address").await;
     assert_eq!(s, 200, "{b}");
-    assert_eq!(b["timezone"], "Europe/London", "{b}");
+    assert_eq!(b["address"]["timezone"], "Europe/London", "{b}");
     // Still 401: profiles, purchases, provider mode, no or unknown provider.
     let not_authenticated = |s: StatusCode, b: &Value| {
         assert_eq!(s, 401, "{b}");

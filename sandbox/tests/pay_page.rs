@@ -52,22 +52,39 @@ async fn page_shows_the_offer_with_pay_and_cancel_buttons() {
     assert!(html.contains(r#"data-testid="cancel" name="action" value="cancel""#));
 }
 
+/// TeamUp documents nothing it adds to `return_to`, so the sandbox adds nothing: the outcome is
+/// for the API to say (customer memberships, attendances), never the address.
 #[tokio::test]
-async fn paying_redirects_to_return_to_with_outcome_and_purchase() {
+async fn paying_returns_to_return_to_unchanged_and_the_api_shows_the_purchase() {
     let api = start().await;
     let slot = api.available_slot(0).await;
+    let (_, before) = api.get(&format!("/api/v2/slots/{slot}")).await;
     let body = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051, "appointment_slot": slot});
     let url = offer(&api, body, 105).await;
-    let id = api.sandbox().purchases()[0].id;
+    assert!(api.get_all(ALEX, "/api/v2/customer_memberships?customer=4242").await.is_empty());
 
     let resp = submit(&api, &url, "pay").await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(
-        resp.headers()["location"],
-        format!("https://studio.example/join?utm_source=mail&outcome=paid&purchase={id}#checkout")
-            .as_str()
-    );
+    assert_eq!(resp.headers()["location"], RETURN_TO, "nothing appended");
     assert!(api.sandbox().purchases()[0].status == "paid");
+
+    // The customer now holds the membership, active from today, and the appointment is booked.
+    let held = api.get_all(ALEX, "/api/v2/customer_memberships?customer=4242&membership=105").await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["status"], "active");
+    assert_eq!(held[0]["object"], "customermembership");
+    assert_eq!(held[0]["name"], "Personal Training Plan");
+    assert_eq!(held[0]["billed_price"]["decimal"], 120.0);
+    let at = before["starts_at"].as_str().unwrap();
+    let booked = api
+        .get_all(ALEX, &format!("/api/v2/attendances?customer=4242&event_starts_at_gte={at}&event_starts_at_lte={at}"))
+        .await;
+    assert_eq!(booked.len(), 1, "{booked:?}");
+    assert_eq!(booked[0]["status"], "registered");
+    assert_eq!(booked[0]["customer_membership"], held[0]["id"]);
+    let (_, appointment) = api.get(&format!("/api/v2/events/{}", booked[0]["event"])).await;
+    assert_eq!(appointment["is_appointment"], "true");
+    assert_eq!(appointment["starts_at"], before["starts_at"]);
 
     // Afterwards the page shows the result, and the slot is booked for everyone.
     let (status, html) = page(&api, &url).await;
@@ -78,29 +95,61 @@ async fn paying_redirects_to_return_to_with_outcome_and_purchase() {
     // A second submit lands in the same place rather than charging twice.
     let again = submit(&api, &url, "cancel").await;
     assert_eq!(again.status(), 303);
-    assert!(again.headers()["location"]
-        .to_str()
-        .unwrap()
-        .contains("outcome=paid"));
+    assert_eq!(again.headers()["location"], RETURN_TO);
+    assert_eq!(api.get_all(ALEX, "/api/v2/customer_memberships").await.len(), 1, "bought once");
 }
 
 #[tokio::test]
-async fn cancelling_redirects_with_cancelled_and_releases_the_slot() {
+async fn cancelling_returns_unchanged_holds_nothing_and_releases_the_slot() {
     let api = start().await;
     let slot = api.available_slot(1).await;
     let body = json!({"return_to": "http://localhost:8080/", "customer": 4242, "payment_plan": 1051, "appointment_slot": slot});
     let url = offer(&api, body, 105).await;
     let resp = submit(&api, &url, "cancel").await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(
-        resp.headers()["location"],
-        "http://localhost:8080/?outcome=cancelled&purchase=1"
-    );
+    assert_eq!(resp.headers()["location"], "http://localhost:8080/");
     assert!(api.sandbox().purchases()[0].status == "cancelled");
+    assert!(api.get_all(ALEX, "/api/v2/customer_memberships").await.is_empty());
+    assert!(api.get_all(ALEX, "/api/v2/attendances?customer=4242").await.is_empty());
 
     let sam = json!({"return_to": RETURN_TO, "customer": 4343, "payment_plan": 1051, "appointment_slot": slot});
     let (status, b) = api.purchase_json(SAM, 105, sam).await;
     assert_eq!(status, 200, "a cancelled hold frees the slot: {b}");
+}
+
+/// customers/endpoints_customer-memberships-list.md and attendance/endpoints_attendances-list.md:
+/// a customer sees only their own; the documented filters narrow the list; staff see everyone's.
+#[tokio::test]
+async fn customer_memberships_and_attendances_are_the_customers_own() {
+    let api = start().await;
+    let yoga = api.bookable_event("Yoga").await;
+    let alex = offer(&api, json!({"return_to": RETURN_TO, "customer": 4242, "event": yoga["id"]}), 101).await;
+    submit(&api, &alex, "pay").await;
+    let (status, b) = api.purchase_json(SAM, 102, json!({"return_to": RETURN_TO, "customer": 4343})).await;
+    assert_eq!(status, 200, "{b}");
+    submit(&api, b["next_url"].as_str().unwrap(), "pay").await;
+
+    let mine = api.get_all(ALEX, "/api/v2/customer_memberships").await;
+    assert_eq!(mine.iter().map(|c| c["membership"].clone()).collect::<Vec<_>>(), vec![json!(101)]);
+    assert!(api.get_all(ALEX, "/api/v2/customer_memberships?customer=4343").await.is_empty(), "not Sam's");
+    assert_eq!(api.get_all(RILEY, "/api/v2/customer_memberships").await.len(), 2, "staff see both");
+    assert!(api.get_all(ALEX, "/api/v2/customer_memberships?membership=102").await.is_empty());
+    assert_eq!(api.get_all(ALEX, "/api/v2/customer_memberships?status=active,hold").await.len(), 1);
+    assert!(api.get_all(ALEX, "/api/v2/customer_memberships?status=complete").await.is_empty());
+    let (status, body) = api.get("/api/v2/customer_memberships?status=paid").await;
+    assert_field_error(status, &body, "status", "Select a valid choice. paid is not one of the available choices.");
+    let id = mine[0]["id"].as_u64().unwrap();
+    assert_eq!(api.get(&format!("/api/v2/customer_memberships/{id}")).await.0, 200);
+    let sams = api.get_all(RILEY, "/api/v2/customer_memberships?customer=4343").await;
+    assert_eq!(api.get(&format!("/api/v2/customer_memberships/{}", sams[0]["id"])).await.0, 404, "not Alex's to see");
+    assert_eq!(api.get_as(NOBODY, "/api/v2/customer_memberships").await.0, 401, "needs credentials");
+
+    let booked = api.get_all(ALEX, &format!("/api/v2/attendances?customer=4242&event={}", yoga["id"])).await;
+    assert_eq!(booked.len(), 1);
+    assert_eq!(booked[0]["customer_membership"], json!(id));
+    assert_eq!(api.get_all(ALEX, "/api/v2/attendances?status=plans_to_attend").await.len(), 1);
+    let other = yoga["id"].as_u64().unwrap() + 1;
+    assert!(api.get_all(ALEX, &format!("/api/v2/attendances?event={other}")).await.is_empty());
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
 use super::session::{Renewal, Session};
 use crate::auth::Tokens;
-use crate::model::{customer_id_for, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
+use crate::checkout::{BookingCheck, Confirmation, Receipt};
+use crate::model::{customer_id_for, Attendance, CustomerMembership, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
 /// A guard against a server whose `next` links loop or never end.
@@ -52,7 +53,11 @@ impl PurchaseRequest {
 /// A configured TeamUp client: base URL, provider and whose requests these are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeamUp {
+    /// Where requests go: the `api-proxy` when the studio set one, else the API itself.
     base: String,
+    /// TeamUp's API (`api-base`): links in its answers that start with it are requested at the
+    /// same path under `base`.
+    api: String,
     provider_id: u64,
     mode: &'static str,
     prefix: String,
@@ -68,9 +73,11 @@ impl TeamUp {
     }
 
     pub fn with_session(settings: &TeamUpSettings, transport: Transport, session: Session) -> Self {
+        let api = settings.api_base.trim_end_matches('/').to_string();
         TeamUp {
             transport,
-            base: settings.api_base.trim_end_matches('/').to_string(),
+            base: settings.api_proxy.as_deref().map_or_else(|| api.clone(), |p| p.trim_end_matches('/').to_string()),
+            api,
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
             prefix: settings.auth_prefix.clone(),
@@ -173,8 +180,10 @@ impl TeamUp {
         format!("{}/auth/profiles?page_size=100", self.base)
     }
 
+    /// The studio, with its address: the time zone is `address.timezone`, a deferred field
+    /// (providers/endpoints_providers-retrieve.md).
     pub fn provider_url(&self) -> String {
-        format!("{}/providers/{}", self.base, self.provider_id)
+        format!("{}/providers/{}?expand=address", self.base, self.provider_id)
     }
 
     pub fn memberships_url(&self) -> String {
@@ -188,21 +197,49 @@ impl TeamUp {
         )
     }
 
-    /// The membership's own `plans` link when it has one, else the documented list filter.
+    /// The membership's own `plans` link when it has one (and it leads to the API), else the
+    /// documented list filter; with the joining fee, a deferred field
+    /// (memberships/endpoints_membership-payment-plans-list.md).
     pub fn plans_url(&self, membership: &Membership) -> String {
-        match membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)) {
-            Some(link) => with_query(link, "page_size=100"),
-            None => format!("{}/membership_payment_plans?membership={}&page_size=100", self.base, membership.id),
+        let link = membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)).and_then(|u| self.request_url(u));
+        match link {
+            Some(link) => with_query(&link, "expand=joining_fee&page_size=100"),
+            None => format!("{}/membership_payment_plans?membership={}&expand=joining_fee&page_size=100", self.base, membership.id),
         }
     }
 
+    /// The next two weeks' classes, each with its venue (an id unless expanded:
+    /// events/endpoints_events-list.md).
     pub fn events_url(&self, from: &str, to: &str) -> String {
         format!(
-            "{}/events?starts_at_gte={}&starts_at_lte={}&status=active&sort=start&page_size=250",
+            "{}/events?starts_at_gte={}&starts_at_lte={}&status=active&sort=start&expand=venue&page_size=250",
             self.base,
             encode(from),
             encode(to)
         )
+    }
+
+    /// The customer's memberships of one kind (customers/endpoints_customer-memberships-list.md).
+    pub fn customer_memberships_url(&self, customer: u64, membership: u64) -> String {
+        format!("{}/customer_memberships?customer={customer}&membership={membership}&page_size=100", self.base)
+    }
+
+    /// The customer's registrations for a class, or at an appointment's time
+    /// (attendance/endpoints_attendances-list.md).
+    pub fn attendances_url(&self, customer: u64, booking: &BookingCheck) -> String {
+        match booking {
+            BookingCheck::Class(event) => format!("{}/attendances?customer={customer}&event={event}&page_size=100", self.base),
+            BookingCheck::AppointmentAt(at) => format!(
+                "{}/attendances?customer={customer}&event_starts_at_gte={at}&event_starts_at_lte={at}&page_size=100",
+                self.base,
+                at = encode(at)
+            ),
+        }
+    }
+
+    /// Where to request a link found in an answer (a `next` page, a membership's `plans`).
+    pub fn request_url(&self, link: &str) -> Option<String> {
+        via_proxy(link, &self.api, (self.base != self.api).then_some(self.base.as_str()))
     }
 
     pub fn slots_url(&self, from: &str, to: &str) -> String {
@@ -246,7 +283,10 @@ impl TeamUp {
                 Ok(())
             })
             .await?;
-            url = next.filter(|n| !n.is_empty());
+            url = match next.filter(|n| !n.is_empty()) {
+                Some(link) => Some(self.request_url(&link).ok_or_else(|| ApiError::Malformed("a next page outside the API".into()))?),
+                None => None,
+            };
         }
         Ok(())
     }
@@ -264,7 +304,26 @@ impl TeamUp {
     /// The studio's time zone (`Europe/London`), for class times; `None` if it doesn't say.
     pub async fn studio_time_zone(&self) -> Result<Option<String>, ApiError> {
         let provider: Provider = self.get_json(&self.provider_url()).await?;
-        Ok(provider.timezone.filter(|z| !z.trim().is_empty()))
+        Ok(provider.time_zone().map(str::to_string))
+    }
+
+    /// The ids of the customer's memberships of this kind: taken before a purchase, so that the
+    /// one it makes can be told from earlier ones when the customer is back.
+    pub async fn held_ids(&self, customer: u64, membership: u64) -> Result<Vec<u64>, ApiError> {
+        let held: Vec<CustomerMembership> = self.get_all(self.customer_memberships_url(customer, membership)).await?;
+        Ok(held.into_iter().map(|m| m.id).collect())
+    }
+
+    /// What TeamUp says about a purchase the customer came back from.
+    pub async fn confirmation(&self, receipt: &Receipt) -> Result<Confirmation, ApiError> {
+        let Receipt::TeamUp { customer, membership, booking, .. } = receipt else {
+            return Err(ApiError::Malformed("not a TeamUp purchase".into()));
+        };
+        let held: Vec<CustomerMembership> = self.get_all(self.customer_memberships_url(*customer, *membership)).await?;
+        let said = confirmation_of(receipt, &held, None);
+        let Some(booking) = booking.as_ref().filter(|_| said == Confirmation::Active) else { return Ok(said) };
+        let booked: Vec<Attendance> = self.get_all(self.attendances_url(*customer, booking)).await?;
+        Ok(confirmation_of(receipt, &held, Some(&booked)))
     }
 
     pub async fn memberships(&self) -> Result<Vec<Membership>, ApiError> {
@@ -321,6 +380,49 @@ impl TeamUp {
         )
         .await?;
         answer.ok_or_else(|| ApiError::Malformed("no answer was read".into()))
+    }
+}
+
+/// What a customer's memberships (and, when the purchase booked something, registrations) say
+/// about a purchase. Only a membership of the kind bought that the customer didn't hold before
+/// counts: `active` (or already `completed`) is bought, `hold` not in force yet, `cancelled` failed.
+/// Bought with its booking not showing yet is pending (`booked` `None`: not asked yet).
+pub fn confirmation_of(receipt: &Receipt, held: &[CustomerMembership], booked: Option<&[Attendance]>) -> Confirmation {
+    let Receipt::TeamUp { membership, booking, known, since, .. } = receipt else { return Confirmation::NotFound };
+    let new: Vec<&CustomerMembership> = held
+        .iter()
+        .filter(|m| m.membership.as_ref().and_then(crate::model::Related::id) == Some(*membership))
+        .filter(|m| match known {
+            Some(ids) => !ids.contains(&m.id),
+            None => m.start_date.as_deref().is_some_and(|d| d >= since.as_str()),
+        })
+        .collect();
+    let has = |status: &str| new.iter().any(|m| m.status.as_deref() == Some(status));
+    if has("active") || has("completed") {
+        match (booking, booked) {
+            (Some(_), Some(list)) if !list.iter().any(Attendance::is_booked) => Confirmation::Pending,
+            _ => Confirmation::Active,
+        }
+    } else if has("hold") {
+        Confirmation::Pending
+    } else if has("cancelled") {
+        Confirmation::Failed
+    } else {
+        Confirmation::NotFound
+    }
+}
+
+/// The URL to request for `url`, a link into TeamUp's API (`api_base`), when the studio has the
+/// browser call TeamUp through its own pass-through (`proxy`): the same path under the proxy.
+/// Without a proxy, `url` itself. `None`: a link outside the API, which is not followed through
+/// the proxy (its credentials are the proxy's).
+pub fn via_proxy(url: &str, api_base: &str, proxy: Option<&str>) -> Option<String> {
+    let Some(proxy) = proxy else { return Some(url.to_string()) };
+    let under = |base: &str| url.strip_prefix(base).filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+    match (under(api_base), under(proxy)) {
+        (Some(rest), _) => Some(format!("{proxy}{rest}")),
+        (None, Some(_)) => Some(url.to_string()),
+        (None, None) => None,
     }
 }
 
@@ -451,8 +553,13 @@ mod tests {
     use crate::settings::{RequestMode, TeamUpSettings};
 
     fn client() -> TeamUp {
+        client_via(None)
+    }
+
+    fn client_via(proxy: Option<&str>) -> TeamUp {
         TeamUp::new(&TeamUpSettings {
             api_base: "https://goteamup.com/api/v2/".into(),
+            api_proxy: proxy.map(str::to_string),
             provider_id: 100,
             request_mode: RequestMode::Customer,
             token: Some("tok".into()),
@@ -483,18 +590,90 @@ mod tests {
         assert_eq!(c.purchase_url(103), "https://goteamup.com/api/v2/memberships/103/initiate_purchase");
         assert_eq!(
             c.events_url("2026-11-23T10:00:00.000Z", "2026-12-07T10:00:00.000Z"),
-            "https://goteamup.com/api/v2/events?starts_at_gte=2026-11-23T10%3A00%3A00.000Z&starts_at_lte=2026-12-07T10%3A00%3A00.000Z&status=active&sort=start&page_size=250"
+            "https://goteamup.com/api/v2/events?starts_at_gte=2026-11-23T10%3A00%3A00.000Z&starts_at_lte=2026-12-07T10%3A00%3A00.000Z&status=active&sort=start&expand=venue&page_size=250"
         );
         assert!(c.permits_url(5001).contains("permits_registration_for_event=5001"));
+        // Deferred fields the widget shows are asked for: the studio's address (its time zone)
+        // and each plan's joining fee.
+        assert_eq!(c.provider_url(), "https://goteamup.com/api/v2/providers/100?expand=address");
         let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
-        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&expand=joining_fee&page_size=100");
         m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
-        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&expand=joining_fee&page_size=100");
         m.plans = Some("https://x.example/memberships/7/plans#top".into());
-        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?page_size=100#top");
+        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?expand=joining_fee&page_size=100#top");
         m.plans = Some("javascript:alert(1)".into());
         assert!(c.plans_url(&m).starts_with("https://goteamup.com/"));
+        assert_eq!(c.customer_memberships_url(4242, 103), "https://goteamup.com/api/v2/customer_memberships?customer=4242&membership=103&page_size=100");
+        assert_eq!(c.attendances_url(4242, &BookingCheck::Class(5001)), "https://goteamup.com/api/v2/attendances?customer=4242&event=5001&page_size=100");
+        assert_eq!(
+            c.attendances_url(4242, &BookingCheck::AppointmentAt("2026-11-24T08:00:00.000Z".into())),
+            "https://goteamup.com/api/v2/attendances?customer=4242&event_starts_at_gte=2026-11-24T08%3A00%3A00.000Z&event_starts_at_lte=2026-11-24T08%3A00%3A00.000Z&page_size=100"
+        );
         assert_eq!(encode("a+b c/é"), "a%2Bb%20c%2F%C3%A9");
+    }
+
+    #[test]
+    fn through_a_proxy_every_request_goes_to_the_proxy_and_api_links_follow() {
+        let proxy = "https://pay.studio.example/v1/teamup";
+        let c = client_via(Some(proxy));
+        assert_eq!(c.memberships_url(), format!("{proxy}/memberships?for_sale=true&visible_to_customers=true&page_size=100"));
+        assert_eq!(c.provider_url(), format!("{proxy}/providers/100?expand=address"));
+        assert_eq!(c.purchase_url(103), format!("{proxy}/memberships/103/initiate_purchase"));
+        assert_eq!(c.token_url(), format!("{proxy}/auth/oauth/token"));
+        assert_eq!(c.refresh_url(), format!("{proxy}/auth/refresh_access_token"));
+        // Links in TeamUp's answers name TeamUp: requested at the same path under the proxy.
+        let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
+        m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
+        assert_eq!(c.request_url("https://goteamup.com/api/v2/events?page=2").as_deref(), Some(&*format!("{proxy}/events?page=2")));
+        assert_eq!(c.request_url(&format!("{proxy}/events?page=2")).as_deref(), Some(&*format!("{proxy}/events?page=2")), "already proxied");
+        // Anything else is not followed through the proxy (it would carry the proxy's credentials).
+        assert_eq!(c.request_url("https://goteamup.com/api/v2evil/events"), None);
+        assert_eq!(c.request_url("https://evil.example/api/v2/events"), None);
+        m.plans = Some("https://evil.example/plans".into());
+        assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
+        // Without a proxy, links are requested as they are.
+        assert_eq!(client().request_url("https://x.example/p?page=2").as_deref(), Some("https://x.example/p?page=2"));
+        assert_eq!(via_proxy("https://a.example/api", "https://a.example/api", Some("/p")).as_deref(), Some("/p"));
+    }
+
+    fn receipt(booking: Option<BookingCheck>, known: Option<Vec<u64>>) -> Receipt {
+        Receipt::TeamUp { customer: 4242, membership: 103, booking, known, since: "2026-11-22".into() }
+    }
+
+    fn held(json: &str) -> Vec<CustomerMembership> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_purchase_is_confirmed_by_the_customers_new_membership_and_booking() {
+        let none: Vec<CustomerMembership> = vec![];
+        assert_eq!(confirmation_of(&receipt(None, Some(vec![])), &none, None), Confirmation::NotFound);
+        let active = held(r#"[{"id":7001,"status":"active","membership":103,"start_date":"2026-11-23"}]"#);
+        assert_eq!(confirmation_of(&receipt(None, Some(vec![])), &active, None), Confirmation::Active);
+        // A membership the customer held before the purchase is not this purchase.
+        assert_eq!(confirmation_of(&receipt(None, Some(vec![7001])), &active, None), Confirmation::NotFound);
+        // Of another kind, expanded: read by its id.
+        let other = held(r#"[{"id":7002,"status":"active","membership":{"id":104,"name":"Off-Peak"},"start_date":"2026-11-23"}]"#);
+        assert_eq!(confirmation_of(&receipt(None, Some(vec![])), &other, None), Confirmation::NotFound);
+        // Without the earlier list, one that started before the purchase is not it.
+        let old = held(r#"[{"id":6001,"status":"active","membership":103,"start_date":"2025-01-01"}]"#);
+        assert_eq!(confirmation_of(&receipt(None, None), &old, None), Confirmation::NotFound);
+        assert_eq!(confirmation_of(&receipt(None, None), &active, None), Confirmation::Active);
+        for (status, said) in [("hold", Confirmation::Pending), ("cancelled", Confirmation::Failed), ("completed", Confirmation::Active), ("unknown", Confirmation::NotFound)] {
+            let one = held(&format!(r#"[{{"id":7001,"status":"{status}","membership":103,"start_date":"2026-11-23"}}]"#));
+            assert_eq!(confirmation_of(&receipt(None, Some(vec![])), &one, None), said, "{status}");
+        }
+        // A booked class must show too: until it does, the purchase is pending.
+        let class = receipt(Some(BookingCheck::Class(5001)), Some(vec![]));
+        let registered: Vec<Attendance> = serde_json::from_str(r#"[{"id":8001,"status":"registered"}]"#).unwrap();
+        let not_yet: Vec<Attendance> = serde_json::from_str(r#"[{"id":8001,"status":"not_registered"}]"#).unwrap();
+        assert_eq!(confirmation_of(&class, &active, Some(&registered)), Confirmation::Active);
+        assert_eq!(confirmation_of(&class, &active, Some(&not_yet)), Confirmation::Pending);
+        assert_eq!(confirmation_of(&class, &active, Some(&[])), Confirmation::Pending);
+        assert_eq!(confirmation_of(&class, &none, Some(&registered)), Confirmation::NotFound);
+        assert_eq!(confirmation_of(&Receipt::None, &active, None), Confirmation::NotFound);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 const TAG = 'membership-checkout';
 // Settings attributes: a change remounts the widget. (`theme` only switches CSS, so it is not here.)
 const SETTINGS = [
-  'backend', 'api-base', 'provider-id', 'token', 'client-id', 'auth-prefix', 'request-mode', 'customer-id',
+  'backend', 'api-base', 'api-proxy', 'provider-id', 'token', 'client-id', 'auth-prefix', 'request-mode', 'customer-id',
   'gateway-url', 'return-url', 'locale', 'timeout', 'payment-hosts', 'allow-external-return', 'customer-token',
 ];
 
@@ -190,7 +190,8 @@ function askEarly(host) {
     return v || null;
   };
   const token = setting('token');
-  const base = setting('api-base');
+  // The widget asks its pass-through when the studio set one (src/backend/teamup.rs).
+  const base = setting('api-proxy') || setting('api-base');
   const provider = setting('provider-id');
   if ((setting('backend') || 'teamup').toLowerCase() !== 'teamup' || !token || !base || !/^[1-9][0-9]{0,15}$/.test(provider || '')) return;
   let root;
@@ -204,7 +205,7 @@ function askEarly(host) {
   const seconds = Number(setting('timeout') || 15);
   const authorization = `${prefix} ${token}`;
   const headers = { Accept: 'application/json', Authorization: authorization, 'Teamup-Request-Mode': mode, 'TeamUp-Provider-ID': provider };
-  const urls = [`${root}/memberships?for_sale=true&visible_to_customers=true&page_size=100`, `${root}/providers/${provider}`];
+  const urls = [`${root}/memberships?for_sale=true&visible_to_customers=true&page_size=100`, `${root}/providers/${provider}?expand=address`];
   if (!setting('customer-id')) urls.push(`${root}/auth/profiles?page_size=100`);
   const early = globalThis[EARLY] || (globalThis[EARLY] = new Map());
   for (const url of urls) {

@@ -132,10 +132,51 @@ pub fn browser_languages() -> Vec<String> {
     Vec::new()
 }
 
-/// The zone to show times in, and whether to name it: the studio's when it differs from the
-/// customer's (so "18:00 GMT" can't be misread as the customer's 18:00), else the customer's own.
-pub fn zone_to_name<'a>(studio: Option<&'a str>, customer: Option<&str>) -> Option<&'a str> {
-    studio.filter(|s| !s.is_empty() && Some(*s) != customer)
+/// Which zone class and slot times, their days and the offer's deadline are shown in, and what
+/// the customer is told about it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ZoneChoice {
+    /// The studio's zone is the customer's: their own clock, nothing to say.
+    Same,
+    /// The studio's zone, named on every time (so "18:00 GMT" can't be misread as the customer's
+    /// 18:00) and in a note.
+    Studio(String),
+    /// The studio didn't say, or named a zone this browser doesn't know: the customer's own
+    /// clock, with a note saying so.
+    Fallback,
+}
+
+impl ZoneChoice {
+    /// The zone to format in, when it isn't the customer's own.
+    pub fn zone(&self) -> Option<&str> {
+        match self {
+            ZoneChoice::Studio(zone) => Some(zone),
+            _ => None,
+        }
+    }
+}
+
+/// The choice for the studio's zone (`address.timezone`) seen from the customer's; `known`
+/// says whether the platform can convert to a zone ([`zone_known`]).
+pub fn choose_zone(studio: Option<&str>, customer: Option<&str>, known: impl Fn(&str) -> bool) -> ZoneChoice {
+    match studio.map(str::trim).filter(|z| !z.is_empty()) {
+        Some(zone) if !known(zone) => ZoneChoice::Fallback,
+        Some(zone) if Some(zone) == customer => ZoneChoice::Same,
+        Some(zone) => ZoneChoice::Studio(zone.to_string()),
+        None => ZoneChoice::Fallback,
+    }
+}
+
+/// Whether `Intl` knows the zone (`Europe/London` yes, `string` or `Mars/Olympus` no).
+#[cfg(target_arch = "wasm32")]
+pub fn zone_known(zone: &str) -> bool {
+    utc_offset_ms(0.0, Some(zone)).is_some()
+}
+
+/// Natively: a tz-database-looking name.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn zone_known(zone: &str) -> bool {
+    zone == "UTC" || (zone.contains('/') && zone.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)))
 }
 
 /// "Mon 24 Nov, 18:00" in the customer's zone, or "Mon 24 Nov, 18:00 GMT" in `zone` (a studio
@@ -212,15 +253,26 @@ fn parse_gmt_offset(text: &str) -> Option<f64> {
     Some(sign * (hours * 3_600_000.0 + minutes * 60_000.0))
 }
 
-/// "18:45": when an offer lapses, on the customer's clock.
+/// "18:45": when an offer lapses, on the customer's clock, or "13:45 GMT-5" in `zone` (a studio
+/// whose zone differs from the customer's).
 #[cfg(target_arch = "wasm32")]
-pub fn clock(ms: f64, locale: &str) -> String {
-    platform::format("DateTimeFormat", locale, &[("hour", "2-digit"), ("minute", "2-digit")], &platform::date(ms)).unwrap_or_default()
+pub fn clock(ms: f64, locale: &str, zone: Option<&str>) -> String {
+    let mut pairs = vec![("hour", "2-digit"), ("minute", "2-digit")];
+    if let Some(zone) = zone {
+        pairs.extend([("timeZone", zone), ("timeZoneName", "short")]);
+    }
+    platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms))
+        .or_else(|| platform::format("DateTimeFormat", locale, &pairs[..2], &platform::date(ms)))
+        .unwrap_or_default()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub fn clock(ms: f64, _locale: &str) -> String {
-    crate::model::format_rfc3339_ms(ms)[11..16].to_string()
+pub fn clock(ms: f64, _locale: &str, zone: Option<&str>) -> String {
+    let hhmm = crate::model::format_rfc3339_ms(ms)[11..16].to_string();
+    match zone {
+        Some(zone) => format!("{hhmm} {zone}"),
+        None => hhmm,
+    }
 }
 
 /// A calendar date (`YYYY-MM-DD`) `add_days` later, in words: "Mon 1 Dec 2026". The raw text if
@@ -259,11 +311,19 @@ mod tests {
     }
 
     #[test]
-    fn the_studio_zone_is_named_only_when_it_differs() {
-        assert_eq!(zone_to_name(Some("Europe/London"), Some("America/New_York")), Some("Europe/London"));
-        assert_eq!(zone_to_name(Some("Europe/London"), Some("Europe/London")), None);
-        assert_eq!(zone_to_name(Some("Europe/London"), None), Some("Europe/London"));
-        assert_eq!(zone_to_name(None, Some("Europe/London")), None);
-        assert_eq!(zone_to_name(Some(""), None), None);
+    fn the_studio_zone_is_named_when_it_differs_and_a_missing_or_unknown_one_falls_back() {
+        let known = |z: &str| z != "Mars/Olympus";
+        let choose = |studio, customer| choose_zone(studio, customer, known);
+        assert_eq!(choose(Some("America/New_York"), Some("Europe/Berlin")), ZoneChoice::Studio("America/New_York".into()));
+        assert_eq!(choose(Some(" America/New_York "), Some("Europe/Berlin")).zone(), Some("America/New_York"));
+        assert_eq!(choose(Some("Europe/London"), Some("Europe/London")), ZoneChoice::Same);
+        assert_eq!(choose(Some("Europe/London"), None), ZoneChoice::Studio("Europe/London".into()));
+        assert_eq!(choose(None, Some("Europe/London")), ZoneChoice::Fallback, "the studio didn't say");
+        assert_eq!(choose(Some(""), None), ZoneChoice::Fallback);
+        assert_eq!(choose(Some("Mars/Olympus"), Some("Europe/Berlin")), ZoneChoice::Fallback, "a zone the browser doesn't know");
+        assert_eq!(ZoneChoice::Fallback.zone(), None);
+        assert_eq!(ZoneChoice::Same.zone(), None);
+        // The docs' own example names the zone "string": natively (as in a browser) not a zone.
+        assert!(!zone_known("string") && zone_known("America/New_York") && zone_known("UTC"));
     }
 }

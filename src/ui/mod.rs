@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use crate::backend::error::ApiError;
 use crate::backend::http::Transport;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
-use crate::checkout::{parse_outcome, strip_outcome_params, Checkout, Form, PendingOffer, Phase, Selection};
+use crate::checkout::{parse_outcome, strip_outcome_params, Booking, BookingCheck, Checkout, Form, PendingOffer, Phase, Receipt, Selection};
 use crate::model::{Membership, PaymentPlan};
 use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
@@ -38,7 +38,8 @@ pub(crate) struct Shared {
     pub plans_request: LocalResource<PlansFor>,
     pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
     pub slots: LocalResource<Result<Vec<crate::model::Slot>, ApiError>>,
-    /// The studio's time zone, once known (class times are shown in it).
+    /// The studio's time zone as it says (`None` inside: it didn't, or couldn't be asked);
+    /// class times are shown in it when this browser knows it.
     pub zone: LocalResource<Option<String>>,
     pub tr: Tr,
     /// Unique per instance: element ids must not clash when a page holds two widgets.
@@ -207,7 +208,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
     let checkout = RwSignal::new(Checkout::<Selection>::default());
-    restore_after_payment_page(checkout, &offer_key);
+    confirm_after_payment_page(checkout, &offer_key);
 
     sign_in.finish(&api, settings.client_id.as_deref().unwrap_or_default(), |saved| {
         if let Ok(selection) = serde_json::from_value::<Selection>(saved) {
@@ -307,15 +308,48 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
 
     let purchase = {
         let (api, offer_key, events) = (api.clone(), offer_key.clone(), events.clone());
-        Action::new_local(move |(request, name): &(PurchaseRequest, String)| {
+        Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
             let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
-            let (payment_hosts, events) = (payment_hosts.clone(), events.clone());
+            let (payment_hosts, events, booking) = (payment_hosts.clone(), events.clone(), booking.clone());
             async move {
-                let answer = api.initiate_purchase(&request).await;
-                purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events, tr);
+                // Which of this membership the customer already holds, asked alongside (nothing is
+                // paid before the payment page): back from it, the new one is told from them.
+                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
+                let since = crate::model::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
+                let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
+                purchase_answered_with(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
             }
         })
     };
+    // Back from the payment page: ask TeamUp whenever the checkout wants to know (on arrival,
+    // when a check falls due, when the customer presses "Check again").
+    let asking = Memo::new(move |_| {
+        checkout.with(|c| match &c.phase {
+            Phase::Confirming(x) if x.asking => Some(x.offer.receipt.clone()),
+            _ => None,
+        })
+    });
+    {
+        let (api, offer_key) = (send_wrapper::SendWrapper::new(api.clone()), offer_key.clone());
+        Effect::new(move |_| {
+            if let Some(receipt) = asking.get() {
+                let api = (*api).clone();
+                leptos::task::spawn_local(async move {
+                    let answer = api.confirmation(&receipt).await;
+                    if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
+                        // A widget removed meanwhile has no checkout left to update: nothing happens.
+                        set_timeout(move || {
+                            checkout.try_update(|c| c.check_due(now_ms()));
+                        }, std::time::Duration::from_millis(wait as u64));
+                    }
+                });
+            }
+            // Settled: the offer is done with.
+            if checkout.with(|c| matches!(c.phase, Phase::Outcome(_))) {
+                session_remove(&offer_key);
+            }
+        });
+    }
 
     let go_sign_in = {
         let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
@@ -335,9 +369,19 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             return;
         };
         let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
-        let return_to = return_url.clone().unwrap_or_else(|| strip_outcome_params(&page_url()));
+        // The page as it is: nothing in its address is read back (the outcome is asked of TeamUp).
+        let return_to = return_url.clone().unwrap_or_else(page_url);
+        // How to find the booking again: a class by id, an appointment by its start.
+        let booking = match checkout.with_untracked(|c| c.selection.booking.clone()) {
+            Booking::None => None,
+            Booking::Event(id) => Some(BookingCheck::Class(id)),
+            Booking::Slot(id) => slots.with_untracked(|s| {
+                let slot = s.as_ref()?.as_ref().ok()?.iter().find(|s| s.id == id)?;
+                Some(BookingCheck::AppointmentAt(slot.starts_at.clone()))
+            }),
+        };
         if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
-            purchase.dispatch_local((request, name));
+            purchase.dispatch_local((request, name, booking));
         }
     });
     // Back from signing in with the choices made: carry on to payment once the customer is known.
@@ -424,8 +468,9 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             lang=tr.locale dir=tr.dir() node_ref=root>
             <signin::SignInBar sign_in sign_out />
             {move || match screen.get() {
-                "redirecting" | "lapsed" | "outcome" => {
-                    view! { <offer::AfterSubmit checkout start_again /> }.into_any()
+                "redirecting" | "lapsed" | "outcome" | "confirming" => {
+                    let zone = Signal::derive(move || sections::zone_choice(&shared).and_then(|z| z.zone().map(str::to_string)));
+                    view! { <offer::AfterSubmit checkout start_again zone /> }.into_any()
                 }
                 _ => {
                     // The catalogue itself is copied out only here, once loading is over.
@@ -486,10 +531,27 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     events: &HostEvents,
     tr: Tr,
 ) -> bool {
+    purchase_answered_with(checkout, answer, name, Receipt::None, offer_key, payment_hosts, events, tr)
+}
+
+/// [`purchase_answered`], keeping with the offer what to ask the platform when the customer is
+/// back (`receipt`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn purchase_answered_with<S: Form + Send + Sync + 'static>(
+    checkout: RwSignal<Checkout<S>>,
+    answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
+    name: String,
+    receipt: Receipt,
+    offer_key: &str,
+    payment_hosts: &[String],
+    events: &HostEvents,
+    tr: Tr,
+) -> bool {
     let now = now_ms();
     let pending = answer.and_then(|(offer, server_date)| {
         let pending = PendingOffer::new(&offer, server_date, now, name)
-            .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))?;
+            .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))?
+            .with_receipt(receipt);
         Ok((pending, offer.expires_at))
     });
     match pending {
@@ -561,7 +623,19 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
     });
 }
 
-/// Back on `return_to` with an outcome, or back from the payment page with Back.
+/// Back on the studio's page after the payment page (`return_to`, or Back): the checkout asks
+/// the platform what became of the offer. Nothing in the address is read.
+pub(crate) fn confirm_after_payment_page<S: Form + Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, offer_key: &str) {
+    let pending: Option<PendingOffer> = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok());
+    if let Some(pending) = pending {
+        checkout.update(|c| {
+            c.returned_from_payment(pending, now_ms());
+        });
+    }
+}
+
+/// Back on `return_to` with an outcome in the address, or back from the payment page with Back:
+/// the Uelz widget's way until it asks the gateway (see [`crate::checkout::Receipt`]).
 pub(crate) fn restore_after_payment_page<S: Form + Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, offer_key: &str) {
     let pending: Option<PendingOffer> = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok());
     if let Some(mut outcome) = parse_outcome(&page_query()) {

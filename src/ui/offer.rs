@@ -1,5 +1,6 @@
-//! After "continue to payment": the countdown while the offer is held, the lapsed notice, and the
-//! outcome when the payment page sends the customer back.
+//! After "continue to payment": the countdown while the offer is held, the lapsed notice, what
+//! the platform says when the customer comes back (checking, then confirmed, pending or not found),
+//! and the outcome.
 
 use std::time::Duration;
 
@@ -8,22 +9,50 @@ use leptos::prelude::*;
 use super::browser::{focus_when_shown, in_frame, now_ms};
 use super::tr;
 use crate::checkout::{countdown_milestone, time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use super::browser::now_ms as clock_now;
 use crate::i18n::intl;
 use crate::model::format_countdown;
 
 /// Each screen after "continue" takes the focus when it appears, so keyboard and screen-reader
 /// users land on what changed.
+/// `zone`: the studio's time zone when times are shown in it (the offer's deadline too).
 #[component]
-pub(super) fn AfterSubmit<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>) -> impl IntoView
+pub(super) fn AfterSubmit<S>(
+    checkout: RwSignal<Checkout<S>>,
+    start_again: Callback<()>,
+    #[prop(optional)] zone: Option<Signal<Option<String>>>,
+) -> impl IntoView
 where
     S: Form + Send + Sync + 'static,
 {
     let tr = tr();
-    // A memo: only a change of phase re-renders, not every write to the checkout.
-    let phase = Memo::new(move |_| checkout.with(|c| c.phase.clone()));
+    // A memo: only a change of phase re-renders, not every write to the checkout. While the
+    // platform is asked about a purchase, the Confirming view follows its own changes.
+    let confirming = Memo::new(move |_| checkout.with(|c| matches!(c.phase, Phase::Confirming(_))));
+    let phase = Memo::new(move |_| checkout.with(|c| (!matches!(c.phase, Phase::Confirming(_))).then(|| c.phase.clone())));
+    let zone = move || zone.and_then(|z| z.get());
     move || match phase.get() {
+        _ if confirming.get() => {
+            let state = Memo::new(move |_| {
+                checkout.with(|c| match &c.phase {
+                    Phase::Confirming(x) => Some((x.name(), x.asking, x.next_at_ms.is_some())),
+                    _ => None,
+                })
+            });
+            let offer = checkout.with_untracked(|c| match &c.phase {
+                Phase::Confirming(x) => Some(x.offer.clone()),
+                _ => None,
+            });
+            let check_again = Callback::new(move |_: ()| checkout.update(|c| {
+                c.check_again(clock_now());
+            }));
+            offer.map(|offer| view! { <Confirming state offer check_again start_again /> })
+                .into_any()
+        }
+        None => ().into_any(),
+        Some(phase) => match phase {
         Phase::Redirecting(offer) => {
-            let lapses_at = intl::clock(offer.expires_local_ms, tr.locale);
+            let lapses_at = intl::clock(offer.expires_local_ms, tr.locale, zone().as_deref());
             view! { <Countdown checkout start_again offer lapses_at /> }.into_any()
         }
         Phase::Lapsed { membership_name } => {
@@ -48,12 +77,17 @@ where
         Phase::Outcome(outcome) => {
             let paid = outcome.kind == OutcomeKind::Paid;
             let what = outcome.membership_name.clone().unwrap_or_else(|| tr.t("outcome.your_membership").to_string());
+            let (name, title, body) = match outcome.kind {
+                OutcomeKind::Paid => ("paid", "outcome.paid_title", "outcome.paid"),
+                OutcomeKind::Cancelled => ("cancelled", "outcome.cancelled_title", "outcome.cancelled"),
+                OutcomeKind::Failed => ("failed", "outcome.failed_title", "outcome.failed"),
+            };
             let node = focus_when_shown();
             view! {
-                <section class="mc-notice" class:mc-notice--success=paid data-testid="outcome"
-                    data-outcome=if paid { "paid" } else { "cancelled" } role="status" tabindex="-1" node_ref=node>
-                    <h3 class="mc-notice__title">{tr.t(if paid { "outcome.paid_title" } else { "outcome.cancelled_title" })}</h3>
-                    <p>{tr.f(if paid { "outcome.paid" } else { "outcome.cancelled" }, &[("membership", &what)])}</p>
+                <section class="mc-notice" class:mc-notice--success=paid class:mc-notice--error=outcome.kind == OutcomeKind::Failed
+                    data-testid="outcome" data-outcome=name role="status" tabindex="-1" node_ref=node>
+                    <h3 class="mc-notice__title">{tr.t(title)}</h3>
+                    <p>{tr.f(body, &[("membership", &what)])}{outcome.booked.map(|key| view! { " "{tr.t(key)} })}</p>
                     {outcome.purchase.map(|id| view! { <p class="mc-hint">{tr.t("outcome.reference")}" "<code>{id}</code></p> })}
                     <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
                         {tr.t(if paid { "outcome.buy_more" } else { "outcome.choose_again" })}
@@ -63,6 +97,72 @@ where
             .into_any()
         }
         _ => ().into_any(),
+        },
+    }
+}
+
+/// Back from the payment page: "Checking your purchase…", then what the platform says (pending,
+/// not found yet, or that it couldn't be asked), while it is asked again for a while; the
+/// customer can check again, go back to the payment page while the offer is open, or choose again.
+/// `state`: `data-confirmation`'s name, whether a check is out, whether another is scheduled.
+/// Not generic over the backend, so its view is compiled once.
+#[component]
+fn Confirming(
+    state: Memo<Option<(&'static str, bool, bool)>>,
+    offer: PendingOffer,
+    check_again: Callback<()>,
+    start_again: Callback<()>,
+) -> impl IntoView {
+    let tr = tr();
+    let name = move || state.get().map_or("checking", |s| s.0);
+    let what = offer.membership_name.clone();
+    let title = move || {
+        tr.t(match name() {
+            "pending" => "confirm.pending_title",
+            "not-found" => "confirm.not_found_title",
+            "unreachable" => "confirm.unreachable_title",
+            _ => "confirm.checking_title",
+        })
+    };
+    let body = move || {
+        let key = match name() {
+            "pending" => "confirm.pending",
+            "not-found" => "confirm.not_found",
+            "unreachable" => "confirm.unreachable",
+            _ => "confirm.checking",
+        };
+        tr.f(key, &[("membership", &what)])
+    };
+    let asking = move || state.get().is_some_and(|s| s.1);
+    let polling = move || state.get().is_some_and(|s| s.2);
+    // Not found while the offer is still open: it may simply not be paid yet.
+    let (next_url, expires) = (offer.next_url.clone(), offer.expires_local_ms);
+    let open = move || name() == "not-found" && expires > clock_now();
+    let node = focus_when_shown();
+    view! {
+        <section class="mc-notice" data-testid="confirming" data-confirmation=name aria-busy=move || asking().to_string()
+            tabindex="-1" node_ref=node>
+            <h3 class="mc-notice__title" role="status">{title}</h3>
+            <p aria-live="polite">{body}</p>
+            <p class="mc-hint">{move || tr.t(if asking() || polling() { "confirm.polling" } else { "confirm.stopped" })}</p>
+            <div class="mc-actions">
+                <Show when=move || !asking()>
+                    <button type="button" class="mc-button mc-button--primary" data-testid="check-again"
+                        on:click=move |_| check_again.run(())>
+                        {tr.t("confirm.check_again")}
+                    </button>
+                </Show>
+                <Show when=open>
+                    <a class="mc-button mc-button--secondary" data-testid="payment-link" href=next_url.clone() rel="noopener"
+                        target=if in_frame() { "_top" } else { "_self" }>
+                        {tr.t("confirm.back_to_payment")}
+                    </a>
+                </Show>
+                <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
+                    {tr.t("outcome.choose_again")}
+                </button>
+            </div>
+        </section>
     }
 }
 

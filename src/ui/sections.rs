@@ -285,7 +285,8 @@ fn Plans(shared: Shared) -> impl IntoView {
                 .into_iter()
                 .map(|plan| {
                     let id = plan.id;
-                    let details: Vec<String> = [plan.commitment_label(tr), plan.joining_fee_label(tr)].into_iter().flatten().collect();
+                    let details: Vec<String> =
+                        [plan.commitment_label(tr), plan.joining_fee_label(tr), plan.due_today_label(tr)].into_iter().flatten().collect();
                     let described_by = described_by.clone();
                     view! {
                         <label class="mc-option mc-option--compact" class:mc-option--chosen=move || chosen() == Some(id)>
@@ -378,10 +379,16 @@ impl DayNames {
     }
 }
 
-/// The studio's zone when class times must name it (it differs from the customer's).
+/// Which zone times are shown in, once the studio has answered (`None` before).
+pub(super) fn zone_choice(shared: &Shared) -> Option<intl::ZoneChoice> {
+    let studio = shared.zone.get()?;
+    Some(intl::choose_zone(studio.as_deref(), intl::local_zone().as_deref(), intl::zone_known))
+}
+
+/// The studio's zone when times must be shown and named in it (it differs from the customer's);
+/// `None`: the customer's own clock.
 fn zone_shown(shared: &Shared) -> Option<String> {
-    let studio = shared.zone.get().flatten();
-    intl::zone_to_name(studio.as_deref(), intl::local_zone().as_deref()).map(str::to_string)
+    zone_choice(shared)?.zone().map(str::to_string)
 }
 
 #[component]
@@ -412,7 +419,7 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
             if list.len() < DAY_PICKER_FROM {
                 return ClassDays { pick_day: false, days: vec![(Arc::from(""), list)] };
             }
-            let studio = shared.zone.get().flatten();
+            let studio = zone_shown(&shared);
             let days = day_names.try_update_value(|names| {
                 let names = match names {
                     Some(known) if known.zone == studio && known.span == span => known,
@@ -541,9 +548,19 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
             <fieldset class="mc-section" data-testid="booking">
                 <legend class="mc-section__title">{tr.t("booking.title")}</legend>
                 <p class="mc-hint">{tr.t("booking.hint")}</p>
-                {move || zone_shown(&shared).map(|zone| view! {
-                    <p class="mc-hint" data-testid="time-zone-note">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
-                })}
+                {move || match zone_choice(&shared)? {
+                    intl::ZoneChoice::Studio(zone) => Some(view! {
+                        <p class="mc-hint" data-testid="time-zone-note" data-zone="studio">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
+                    }),
+                    // The studio's zone is missing or unknown here: the customer's own clock, said so.
+                    intl::ZoneChoice::Fallback => {
+                        let own = intl::local_zone().unwrap_or_default().replace('_', " ");
+                        Some(view! {
+                            <p class="mc-hint" data-testid="time-zone-note" data-zone="fallback">{tr.f("booking.time_zone_fallback", &[("zone", &own)])}</p>
+                        })
+                    }
+                    intl::ZoneChoice::Same => None,
+                }}
                 {day_select.clone()}
                 <div class="mc-field">
                     <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
@@ -568,14 +585,25 @@ fn chosen_plan(plans: &Option<(u64, Result<Vec<PaymentPlan>, crate::backend::err
 #[component]
 fn Summary(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, plans, schedule, slots, tr, .. } = shared;
+    let plan = move || chosen_plan(&plans.get(), checkout.with(|c| c.selection.plan));
     let plan_line = move || {
-        let plan = chosen_plan(&plans.get(), checkout.with(|c| c.selection.plan))?;
+        let plan = plan()?;
         let mut line = plan.price_label(tr);
-        for extra in [plan.commitment_label(tr), plan.joining_fee_label(tr)].into_iter().flatten() {
+        if let Some(extra) = plan.commitment_label(tr) {
             line.push_str(" · ");
             line.push_str(&extra);
         }
         Some(line)
+    };
+    // The same numbers as the plan card (and the payment page): the joining fee, and the total.
+    let fee_lines = move || {
+        let plan = plan()?;
+        let fee = plan.joining_fee()?.label(tr);
+        let today = plan.due_today().map(|m| m.label(tr));
+        Some(view! {
+            <div><dt>{tr.t("summary.joining_fee")}</dt><dd data-testid="summary-joining-fee">{fee}</dd></div>
+            {today.map(|t| view! { <div><dt>{tr.t("summary.pay_today")}</dt><dd data-testid="summary-due-today">{t}</dd></div> })}
+        })
     };
     let booking_line = move || match checkout.with(|c| c.selection.booking.clone()) {
         Booking::None => None,
@@ -605,6 +633,7 @@ fn Summary(shared: Shared) -> impl IntoView {
                     <dl class="mc-summary__list">
                         <div><dt>{tr.t("summary.membership")}</dt><dd>{m.name.clone()}" · "{m.price_label(tr)}</dd></div>
                         {move || plan_line().map(|l| view! { <div><dt>{tr.t("summary.payment_plan")}</dt><dd>{l}</dd></div> })}
+                        {fee_lines}
                         {move || booking_line().map(|l| view! { <div><dt>{tr.t("summary.booking")}</dt><dd>{l}</dd></div> })}
                     </dl>
                 }.into_any(),

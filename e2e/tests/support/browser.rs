@@ -262,6 +262,33 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
+/// Puts this session's page in `zone` (`Europe/Berlin`), whatever zone chromedriver runs in:
+/// Chromium's own time zone override (CDP `Emulation.setTimezoneOverride`). It lasts for the tab,
+/// across navigations.
+pub async fn set_time_zone(c: &Client, zone: &str) -> Result<()> {
+    c.issue_cmd(Cdp { cmd: "Emulation.setTimezoneOverride", params: json!({ "timezoneId": zone }) })
+        .await
+        .with_context(|| format!("overriding the browser's time zone with {zone}"))?;
+    Ok(())
+}
+
 /// An element returned by `client.execute(...)`, if the script returned one.
 pub fn element_from_js(client: &Client, value: &Value) -> Option<Element> {
     let id = value

@@ -284,7 +284,8 @@ impl CheckoutPage {
             .collect())
     }
 
-    async fn wait_options(&self, select: &str) -> Result<Vec<(String, String, bool)>> {
+    /// Waits until `select` has options (besides the empty one) and returns them.
+    pub async fn wait_options(&self, select: &str) -> Result<Vec<(String, String, bool)>> {
         wait_for(&format!("options in {}", testid(select)), || async {
             let options = self.options(select).await?;
             Ok((!options.is_empty()).then_some(options))
@@ -416,6 +417,27 @@ impl CheckoutPage {
             )
             .await?;
         Ok(())
+    }
+
+    /// The text of the payment plan option whose radio has `value=ID` (its whole label).
+    pub async fn plan_text(&self, id: u64) -> Result<String> {
+        let css = format!("{} input[type=radio][name^=plan][value=\"{id}\"]", testid("plans"));
+        let input = wait_for(&format!("plan {id}"), || async { Ok(self.find_all(&css).await?.into_iter().next()) }).await?;
+        let text = self
+            .c
+            .execute("return arguments[0].closest('label').textContent;", vec![serde_json::to_value(&input)?])
+            .await?;
+        Ok(text.as_str().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Waits for `[data-testid=confirming][data-confirmation=WHICH]` (`checking`, `pending`,
+    /// `not-found`, `unreachable`): what the widget says while it asks the API about a purchase
+    /// the customer came back from. Returns its text.
+    pub async fn wait_confirmation(&self, which: &str) -> Result<String> {
+        self.wait_root().await?;
+        let css = format!("{}[data-confirmation=\"{which}\"]", testid("confirming"));
+        let el = self.wait_visible(&css).await?;
+        Ok(el.text().await?)
     }
 
     /// Waits for `[data-testid=outcome][data-outcome=WHICH]` and returns its text.

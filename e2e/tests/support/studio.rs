@@ -94,6 +94,11 @@ impl Studio {
         Ok(self.sandbox()?.oauth_stats())
     }
 
+    /// The studio's data as the sandbox holds it now (bookings included).
+    pub fn data(&self) -> Result<checkout_sandbox::StudioData> {
+        Ok(self.sandbox()?.data())
+    }
+
     /// The purchases the sandbox's Uelz has recorded (`GET /__sandbox/uelz/purchases`).
     pub fn uelz_purchases(&self) -> Result<Vec<Value>> {
         Ok(self.sandbox()?.uelz_purchases())

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::auth::{Ctx, Reader};
 use super::pagination::{paginate, Page, MAX_EVENT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -12,25 +12,84 @@ use crate::data::{Event, EventStatus, Slot, StudioData};
 use crate::state::{Sandbox, State as SandboxState};
 use crate::times::format_utc;
 
+/// A class as events/endpoints_events-list.md gives it (that page's copy is cut short after
+/// `offering_type`; the later fields come from its example body). `venue`, `offering_type` and
+/// `instructors` are Expandable: an id, an id and a related-collection URL until expanded.
 #[derive(Serialize)]
 pub struct EventOut {
     pub id: u64,
     pub object: &'static str,
     pub name: String,
-    pub description: String,
     pub starts_at: String,
     pub ends_at: String,
     pub status: &'static str,
     pub max_occupancy: Option<u32>,
+    pub waitlist_max_override: Option<u32>,
     pub attending_count: u32,
     pub waiting_count: u32,
-    pub is_appointment: bool,
-    pub is_full: bool,
-    pub venue: NamedRef,
-    pub venue_room: Option<NamedRef>,
-    pub offering_type: NamedRef,
-    pub instructors: Vec<NamedRef>,
+    /// Typed `string` on the page (sic): "true" or "false".
+    pub is_appointment: &'static str,
+    pub small_session_attendances: Vec<u64>,
+    pub venue: VenueField,
+    pub venue_room: Option<u64>,
+    pub registrations_open_at: String,
+    pub registrations_close_at: String,
+    pub late_cancel_deadline: String,
+    /// Related collection: `<base>/api/v2/instructors?event=<id>`.
+    pub instructors: String,
+    pub offering_type: u64,
     pub customer_url: String,
+    pub provider_url: String,
+    pub description: String,
+}
+
+/// `venue`: an id, or with `expand=venue` the venue (venues/endpoints_venues-retrieve.md).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum VenueField {
+    Id(u64),
+    Expanded(VenueOut),
+}
+
+#[derive(Serialize)]
+pub struct VenueOut {
+    pub id: u64,
+    pub object: &'static str,
+    pub name: String,
+    pub description: Option<String>,
+    pub address: String,
+    pub physical_address: Option<()>,
+    pub timezone: String,
+    pub video_url: Option<String>,
+    /// A required integer on the page; 0: no Zoom user.
+    pub zoom_user: u64,
+    pub venue_type: &'static str,
+    pub venue_rooms: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub archived: bool,
+    pub is_online: bool,
+}
+
+pub fn venue_out(id: u64, data: &StudioData, base: &str, zone: &str) -> VenueField {
+    let Some(v) = data.venue(id) else { return VenueField::Id(id) };
+    VenueField::Expanded(VenueOut {
+        id,
+        object: "venue",
+        name: v.name.clone(),
+        description: None,
+        address: v.address.clone(),
+        physical_address: None,
+        timezone: zone.to_string(),
+        video_url: None,
+        zoom_user: 0,
+        venue_type: "physical",
+        venue_rooms: format!("{base}/api/v2/venue_rooms?venue={id}"),
+        lat: 0.0,
+        lng: 0.0,
+        archived: false,
+        is_online: false,
+    })
 }
 
 pub fn named(id: u64, name: Option<&str>) -> NamedRef {
@@ -40,34 +99,37 @@ pub fn named(id: u64, name: Option<&str>) -> NamedRef {
     }
 }
 
-pub fn event_out(e: &Event, data: &StudioData, base: &str) -> EventOut {
+/// Registrations open a week before a class and close at its start; cancelling late means
+/// within 12 hours of it (the sandbox's studio settings).
+pub fn event_out(e: &Event, data: &StudioData, base: &str, expand_venue: bool) -> EventOut {
+    let zone = data.provider(e.provider).map(|p| p.timezone.as_str()).unwrap_or("UTC");
     EventOut {
         id: e.id,
         object: "event",
         name: e.name.clone(),
-        description: e.description.clone(),
         starts_at: format_utc(e.starts_at),
         ends_at: format_utc(e.ends_at),
         status: e.status.as_str(),
         max_occupancy: e.max_occupancy,
+        waitlist_max_override: None,
         attending_count: e.attending_count,
         waiting_count: e.waiting_count,
-        is_appointment: false,
-        is_full: e.is_full(),
-        venue: named(e.venue, data.venue(e.venue).map(|v| v.name.as_str())),
-        venue_room: e
-            .venue_room
-            .map(|r| named(r, data.room(e.venue, r).map(|r| r.name.as_str()))),
-        offering_type: named(
-            e.offering_type,
-            data.offering_type(e.offering_type).map(|o| o.name.as_str()),
-        ),
-        instructors: e
-            .instructors
-            .iter()
-            .map(|i| named(*i, data.instructor(*i).map(|x| x.name.as_str())))
-            .collect(),
+        is_appointment: if e.is_appointment { "true" } else { "false" },
+        small_session_attendances: if e.is_appointment {
+            data.attendances.iter().filter(|a| a.event == e.id).map(|a| a.id).collect()
+        } else {
+            Vec::new()
+        },
+        venue: if expand_venue { venue_out(e.venue, data, base, zone) } else { VenueField::Id(e.venue) },
+        venue_room: e.venue_room,
+        registrations_open_at: format_utc(e.starts_at - Duration::days(7)),
+        registrations_close_at: format_utc(e.starts_at),
+        late_cancel_deadline: format_utc(e.starts_at - Duration::hours(12)),
+        instructors: format!("{base}/api/v2/instructors?event={}", e.id),
+        offering_type: e.offering_type,
         customer_url: format!("{base}/p/{}/events/{}", e.provider, e.id),
+        provider_url: format!("{base}/p/{}/events/{}", e.provider, e.id),
+        description: e.description.clone(),
     }
 }
 
@@ -135,7 +197,7 @@ pub async fn list(
     }
     let items = events
         .into_iter()
-        .map(|e| event_out(e, &state.data, &req.base))
+        .map(|e| event_out(e, &state.data, &req.base, req.expands("venue")))
         .collect();
     Ok(Json(paginate(&req, items, MAX_EVENT_PAGE_SIZE)?))
 }
@@ -153,7 +215,7 @@ pub async fn retrieve(
         .and_then(|id| state.data.event(id))
         .filter(|e| e.provider == ctx.provider.id)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(event_out(e, &state.data, &req.base)))
+    Ok(Json(event_out(e, &state.data, &req.base, req.expands("venue"))))
 }
 
 /// ASSUMPTION (TeamUp's slots page is missing from the docs): see README.

@@ -7,10 +7,11 @@ use serde::Serialize;
 use super::auth::{Ctx, Mode, Reader};
 use super::pagination::{paginate, Page, MAX_PAGE_SIZE};
 use super::{ApiError, Req};
-use crate::data::{BillingUnit, Currency, Membership, MembershipType, PaymentPlan, StudioData};
+use crate::data::{BillingUnit, Currency, CustomerMembershipStatus, Membership, MembershipType, PaymentPlan, StudioData};
 use crate::money::{format_amount, Money};
 use crate::state::Sandbox;
 
+/// A membership as memberships/endpoints_memberships-list.md gives it.
 #[derive(Serialize)]
 pub struct MembershipOut {
     pub id: u64,
@@ -22,28 +23,41 @@ pub struct MembershipOut {
     pub begin_on_first_registration: bool,
     pub start_date: Option<String>,
     pub expiration_date: Option<String>,
-    pub duration: Option<u32>,
-    pub duration_unit: Option<String>,
+    /// A required integer on the page: 0 when the membership has no fixed length.
+    pub duration: u32,
+    pub duration_unit: String,
     pub one_time_fee: Money,
     pub price: Money,
-    pub display_price: Option<Money>,
+    /// Required (not nullable) on the page: the price itself unless the studio set another.
+    pub display_price: Money,
     pub use_prorate: bool,
-    pub category: Option<u64>,
+    pub category: u64,
     pub is_dropin: bool,
     pub for_sale: bool,
+    pub has_active_members: bool,
+    pub active_member_count: u64,
     pub allow_repeat_purchases: bool,
     pub visible_to_customers: bool,
     pub purchasable_only_by_provider: bool,
     pub new_customers_only: bool,
+    pub penalty_system: Option<u64>,
+    /// Related resource: `<base>/api/v2/memberships/<id>/allotment`.
+    pub allotment: String,
     /// Related collection: `<base>/api/v2/membership_payment_plans?membership=<id>`.
     pub plans: String,
-    pub terms: Option<String>,
+    /// Related collection: `<base>/api/v2/membership_terms?membership=<id>`.
+    pub terms: String,
     pub is_draft: bool,
     pub incomplete_reasons: Vec<String>,
     pub shareable: bool,
 }
 
-pub fn membership_out(m: &Membership, currency: &Currency, base: &str) -> MembershipOut {
+pub fn membership_out(m: &Membership, data: &StudioData, currency: &Currency, base: &str) -> MembershipOut {
+    let active = data
+        .customer_memberships
+        .iter()
+        .filter(|c| c.membership == m.id && c.status == CustomerMembershipStatus::Active)
+        .count() as u64;
     MembershipOut {
         id: m.id,
         object: "membership",
@@ -53,21 +67,25 @@ pub fn membership_out(m: &Membership, currency: &Currency, base: &str) -> Member
         begin_on_first_registration: m.begin_on_first_registration,
         start_date: m.start_date.clone(),
         expiration_date: m.expiration_date.clone(),
-        duration: m.duration,
-        duration_unit: m.duration_unit.clone(),
+        duration: m.duration.unwrap_or(0),
+        duration_unit: m.duration_unit.clone().unwrap_or_else(|| "days".into()),
         one_time_fee: Money::new(m.one_time_fee, currency),
         price: Money::new(m.price, currency),
-        display_price: m.display_price.map(|p| Money::new(p, currency)),
+        display_price: Money::new(m.display_price.unwrap_or(m.price), currency),
         use_prorate: m.use_prorate,
-        category: m.category,
+        category: m.category.unwrap_or(0),
         is_dropin: m.is_dropin,
         for_sale: m.for_sale,
+        has_active_members: active > 0,
+        active_member_count: active,
         allow_repeat_purchases: m.allow_repeat_purchases,
         visible_to_customers: m.visible_to_customers,
         purchasable_only_by_provider: m.purchasable_only_by_provider,
         new_customers_only: m.new_customers_only,
+        penalty_system: None,
+        allotment: format!("{base}/api/v2/memberships/{}/allotment", m.id),
         plans: plans_url(base, m.id),
-        terms: m.terms.clone(),
+        terms: format!("{base}/api/v2/membership_terms?membership={}", m.id),
         is_draft: m.is_draft,
         incomplete_reasons: vec![],
         shareable: false,
@@ -126,7 +144,7 @@ pub async fn list(
             Some(None) => false,
             Some(Some(o)) => m.offering_types.contains(&o),
         })
-        .map(|m| membership_out(m, &ctx.provider.currency, &req.base))
+        .map(|m| membership_out(m, &state.data, &ctx.provider.currency, &req.base))
         .collect();
     Ok(Json(paginate(&req, items, MAX_PAGE_SIZE)?))
 }
@@ -144,7 +162,7 @@ pub async fn retrieve(
         .and_then(|id| state.data.membership(id))
         .filter(|m| visible_in(m, &ctx))
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(membership_out(m, &ctx.provider.currency, &req.base)))
+    Ok(Json(membership_out(m, &state.data, &ctx.provider.currency, &req.base)))
 }
 
 #[derive(Serialize)]
@@ -154,6 +172,7 @@ pub struct JoiningFeeOut {
     pub amount: Money,
 }
 
+/// A payment plan as memberships/endpoints_membership-payment-plans-list.md gives it.
 #[derive(Serialize)]
 pub struct PlanOut {
     pub id: u64,
@@ -164,8 +183,10 @@ pub struct PlanOut {
     pub billing_period_length: u32,
     pub billing_period_unit: BillingUnit,
     pub committed_billing_periods: Option<u32>,
-    pub fixed_billing_day_of_month: Option<u8>,
-    pub fixed_billing_day_of_week: Option<String>,
+    /// Both required (not nullable) on the page: the studio's fixed billing day when it has
+    /// one, else TeamUp's defaults (the 1st, Monday) that the plan's schedule does not use.
+    pub fixed_billing_day_of_month: u8,
+    pub fixed_billing_day_of_week: String,
     pub commitment_expiration_scheme: String,
     pub cancellation_notice_days: Option<u32>,
     pub enrollment_schedule: String,
@@ -232,8 +253,8 @@ pub fn plan_out(p: &PaymentPlan, currency: &Currency, expand_fee: bool) -> PlanO
         billing_period_length: p.billing_period_length,
         billing_period_unit: p.billing_period_unit,
         committed_billing_periods: p.committed_billing_periods,
-        fixed_billing_day_of_month: p.fixed_billing_day_of_month,
-        fixed_billing_day_of_week: p.fixed_billing_day_of_week.clone(),
+        fixed_billing_day_of_month: p.fixed_billing_day_of_month.unwrap_or(1),
+        fixed_billing_day_of_week: p.fixed_billing_day_of_week.clone().unwrap_or_else(|| "monday".into()),
         commitment_expiration_scheme: p.commitment_expiration_scheme.clone(),
         cancellation_notice_days: p.cancellation_notice_days,
         enrollment_schedule: p.enrollment_schedule.clone(),

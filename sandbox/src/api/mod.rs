@@ -1,6 +1,7 @@
 //! The TeamUp v2 subset under `/api/v2`.
 
 pub mod auth;
+pub mod customers;
 pub mod errors;
 pub mod events;
 pub mod memberships;
@@ -88,6 +89,19 @@ pub fn routes(sb: &Sandbox) -> Router<Sandbox> {
             "/api/v2/slots/{id}",
             api(c(R::TeamupSlots, get(events::retrieve_slot))),
         )
+        // What the widget asks when a customer comes back from the payment page.
+        .route(
+            "/api/v2/customer_memberships",
+            api(f(R::Any, get(customers::list_memberships))),
+        )
+        .route(
+            "/api/v2/customer_memberships/{id}",
+            api(f(R::Any, get(customers::retrieve_membership))),
+        )
+        .route(
+            "/api/v2/attendances",
+            api(f(R::Any, get(customers::list_attendances))),
+        )
         .route("/api/v2", get(not_found).post(not_found))
         .route(
             "/api/v2/{*rest}",
@@ -171,16 +185,20 @@ impl Req {
         }
     }
 
-    /// `ids=1,2&ids=3` style integer lists.
-    pub fn int_list(&self, name: &str) -> Result<Option<Vec<u64>>, ApiError> {
-        let raw: Vec<&str> = self
-            .query
+    /// The values of a list filter, `ids=1,2&ids=3` (empty ones dropped).
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.query
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .collect();
+            .collect()
+    }
+
+    /// `ids=1,2&ids=3` style integer lists.
+    pub fn int_list(&self, name: &str) -> Result<Option<Vec<u64>>, ApiError> {
+        let raw = self.list(name);
         if raw.is_empty() {
             return Ok(None);
         }

@@ -218,7 +218,8 @@ pub async fn initiate_purchase(
         .cloned()
         .ok_or_else(ApiError::not_found)?;
     let body = parse_body(&headers, &bytes)?;
-    let new = validate(&body, &membership, &ctx, &state, now)?;
+    let mut new = validate(&body, &membership, &ctx, &state, now)?;
+    new.body = (!body.form).then(|| serde_json::from_slice(&bytes).ok()).flatten();
     let purchase = state.create_purchase(new, now, sb.offer_lifetime(), &req.base);
     Ok(Json(Offer {
         next_url: purchase.next_url.clone(),
@@ -442,6 +443,7 @@ pub(crate) fn validate(
         appointment_slot,
         customer,
         return_to,
+        body: None,
     })
 }
 

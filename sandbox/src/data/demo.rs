@@ -44,6 +44,12 @@ pub fn build(now: OffsetDateTime) -> StudioData {
             timezone: "Europe/London".into(),
             currency: currency.clone(),
             country: "GB".into(),
+            description: "Yoga, HIIT and Spin by the river.".into(),
+            street: "1 Mill Lane".into(),
+            street_secondary: None,
+            city: "London".into(),
+            region: None,
+            postal_code: "E1 6AA".into(),
         },
         Provider {
             id: 200,
@@ -51,6 +57,12 @@ pub fn build(now: OffsetDateTime) -> StudioData {
             timezone: "Europe/London".into(),
             currency,
             country: "GB".into(),
+            description: "Yoga and Reformer Pilates on the water.".into(),
+            street: "4 Harbour Wharf".into(),
+            street_secondary: Some("Unit 2".into()),
+            city: "London".into(),
+            region: None,
+            postal_code: "E14 3AB".into(),
         },
     ];
 
@@ -99,6 +111,7 @@ pub fn build(now: OffsetDateTime) -> StudioData {
             id: MAIN_SITE,
             provider: 100,
             name: "Riverside Fitness Studio — Mill Lane".into(),
+            address: "1 Mill Lane, London E1 6AA".into(),
             rooms: vec![
                 room(STUDIO_1, "Studio 1"),
                 room(SPIN_ROOM, "Spin Room"),
@@ -110,6 +123,7 @@ pub fn build(now: OffsetDateTime) -> StudioData {
             id: HARBOUR_SITE,
             provider: 200,
             name: "Riverside Fitness — Harbour Wharf".into(),
+            address: "4 Harbour Wharf, London E14 3AB".into(),
             rooms: vec![room(HARBOUR_STUDIO, "Harbour Studio")],
         },
     ];
@@ -189,12 +203,14 @@ pub fn build(now: OffsetDateTime) -> StudioData {
         },
         Membership {
             description: "Five classes at the Harbour site.".into(),
+            category: Some(4),
             duration: Some(2),
             duration_unit: Some("months".into()),
             ..membership(201, 200, MembershipType::Pack, "Harbour 5-Class Pack", 50.0, &[HARBOUR_YOGA, REFORMER])
         },
         Membership {
             description: "Unlimited classes at the Harbour site.".into(),
+            category: Some(5),
             ..membership(202, 200, MembershipType::RecurringPlan, "Harbour Unlimited", 65.0, &[HARBOUR_YOGA, REFORMER])
         },
     ];
@@ -424,6 +440,7 @@ pub fn build(now: OffsetDateTime) -> StudioData {
                 venue_room: Some(c.room),
                 offering_type: c.offering,
                 instructors: vec![c.instructor],
+                is_appointment: false,
             });
         }
 
@@ -449,6 +466,7 @@ pub fn build(now: OffsetDateTime) -> StudioData {
             venue_room: Some(HARBOUR_STUDIO),
             offering_type: offering,
             instructors: vec![41],
+            is_appointment: false,
         });
 
         // Personal Training: four one-hour slots each weekday, alternating trainers.
@@ -488,6 +506,8 @@ pub fn build(now: OffsetDateTime) -> StudioData {
         payment_plans,
         events,
         slots,
+        customer_memberships: Vec::new(),
+        attendances: Vec::new(),
     }
 }
 

@@ -33,6 +33,13 @@ pub struct StudioData {
     pub events: Vec<Event>,
     #[serde(default)]
     pub slots: Vec<Slot>,
+    /// Memberships customers hold (paying for a purchase adds one).
+    #[serde(default)]
+    pub customer_memberships: Vec<CustomerMembership>,
+    /// Customers' registrations for classes and appointments (paying for a purchase with a
+    /// class or a slot adds one).
+    #[serde(default)]
+    pub attendances: Vec<Attendance>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -45,6 +52,19 @@ pub struct Provider {
     pub currency: Currency,
     /// ISO 3166 alpha-2, e.g. "GB".
     pub country: String,
+    #[serde(default)]
+    pub description: String,
+    /// The studio's postal address (TeamUp's deferred `address`, which also carries `timezone`).
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub street_secondary: Option<String>,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub postal_code: String,
 }
 
 impl Provider {
@@ -136,6 +156,9 @@ pub struct Venue {
     pub id: u64,
     pub provider: u64,
     pub name: String,
+    /// One-line postal address ("1 Mill Lane, London E1 6AA").
+    #[serde(default)]
+    pub address: String,
     #[serde(default)]
     pub rooms: Vec<Room>,
 }
@@ -337,6 +360,9 @@ pub struct Event {
     pub offering_type: u64,
     #[serde(default)]
     pub instructors: Vec<u64>,
+    /// An appointment booked from a slot (paying for a purchase with a slot makes one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_appointment: bool,
 }
 
 impl Event {
@@ -363,6 +389,61 @@ pub struct Slot {
     /// false once booked (paying for a purchase that holds it books it).
     #[serde(default = "yes")]
     pub available: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerMembershipStatus {
+    Active,
+    Hold,
+    Completed,
+    Cancelled,
+}
+
+impl CustomerMembershipStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerMembershipStatus::Active => "active",
+            CustomerMembershipStatus::Hold => "hold",
+            CustomerMembershipStatus::Completed => "completed",
+            CustomerMembershipStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A membership a customer holds (TeamUp's customer membership).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerMembership {
+    pub id: u64,
+    pub provider: u64,
+    /// The customer profile id.
+    pub customer: u64,
+    pub membership: u64,
+    #[serde(default)]
+    pub payment_plan: Option<u64>,
+    pub status: CustomerMembershipStatus,
+    /// "YYYY-MM-DD"
+    pub start_date: String,
+    #[serde(default)]
+    pub expiration_date: Option<String>,
+    pub renewal_date: String,
+    /// What each billing period (or the one purchase) costs.
+    pub billed: f64,
+}
+
+/// A customer's registration for an event (a class, or an appointment booked from a slot).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    pub id: u64,
+    pub provider: u64,
+    pub customer: u64,
+    pub event: u64,
+    /// "registered", "attended", "no_show", "late_cancelled" or "not_registered".
+    pub status: String,
+    #[serde(default)]
+    pub customer_membership: Option<u64>,
 }
 
 impl StudioData {

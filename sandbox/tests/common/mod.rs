@@ -150,14 +150,27 @@ impl Api {
         self.send(rb).await
     }
 
-    /// The first event (by start) whose offering type has this name and that can be booked.
+    /// The first event (by start) of the demo offering type with this name that has room.
+    /// (Events give their offering type as an id: events/endpoints_events-list.md.)
     pub async fn bookable_event(&self, offering: &str) -> Value {
+        let type_id = match offering {
+            "Yoga" => 1,
+            "HIIT" => 2,
+            "Spin" => 3,
+            other => panic!("not a demo class type: {other}"),
+        };
         let events = self
             .get_all(ALEX, "/api/v2/events?status=active&page_size=250")
             .await;
         events
             .into_iter()
-            .find(|e| e["offering_type"]["name"] == offering && e["is_full"] == false)
+            .find(|e| {
+                let room = match (e["max_occupancy"].as_u64(), e["attending_count"].as_u64()) {
+                    (Some(max), Some(n)) if max > 0 => n < max,
+                    _ => true,
+                };
+                e["offering_type"] == type_id && room
+            })
             .unwrap_or_else(|| panic!("no bookable {offering} event"))
     }
 
