@@ -53,11 +53,9 @@ impl PurchaseRequest {
 /// A configured TeamUp client: base URL, provider and whose requests these are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeamUp {
-    /// Where requests go: the `api-proxy` when the studio set one, else the API itself.
+    /// Where requests go: the `api-proxy` when the studio set one (a pass-through that answers
+    /// as the API would at its own address, links included), else the API itself.
     base: String,
-    /// TeamUp's API (`api-base`): links in its answers that start with it are requested at the
-    /// same path under `base`.
-    api: String,
     provider_id: u64,
     mode: &'static str,
     prefix: String,
@@ -73,11 +71,9 @@ impl TeamUp {
     }
 
     pub fn with_session(settings: &TeamUpSettings, transport: Transport, session: Session) -> Self {
-        let api = settings.api_base.trim_end_matches('/').to_string();
         TeamUp {
             transport,
-            base: settings.api_proxy.as_deref().map_or_else(|| api.clone(), |p| p.trim_end_matches('/').to_string()),
-            api,
+            base: settings.api_proxy.as_deref().unwrap_or(&settings.api_base).trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
             prefix: settings.auth_prefix.clone(),
@@ -201,9 +197,8 @@ impl TeamUp {
     /// documented list filter; with the joining fee, a deferred field
     /// (memberships/endpoints_membership-payment-plans-list.md).
     pub fn plans_url(&self, membership: &Membership) -> String {
-        let link = membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)).and_then(|u| self.request_url(u));
-        match link {
-            Some(link) => with_query(&link, "expand=joining_fee&page_size=100"),
+        match membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)) {
+            Some(link) => with_query(link, "expand=joining_fee&page_size=100"),
             None => format!("{}/membership_payment_plans?membership={}&expand=joining_fee&page_size=100", self.base, membership.id),
         }
     }
@@ -235,11 +230,6 @@ impl TeamUp {
                 at = encode(at)
             ),
         }
-    }
-
-    /// Where to request a link found in an answer (a `next` page, a membership's `plans`).
-    pub fn request_url(&self, link: &str) -> Option<String> {
-        via_proxy(link, &self.api, (self.base != self.api).then_some(self.base.as_str()))
     }
 
     pub fn slots_url(&self, from: &str, to: &str) -> String {
@@ -283,10 +273,7 @@ impl TeamUp {
                 Ok(())
             })
             .await?;
-            url = match next.filter(|n| !n.is_empty()) {
-                Some(link) => Some(self.request_url(&link).ok_or_else(|| ApiError::Malformed("a next page outside the API".into()))?),
-                None => None,
-            };
+            url = next.filter(|n| !n.is_empty());
         }
         Ok(())
     }
@@ -409,20 +396,6 @@ pub fn confirmation_of(receipt: &Receipt, held: &[CustomerMembership], booked: O
         Confirmation::Failed
     } else {
         Confirmation::NotFound
-    }
-}
-
-/// The URL to request for `url`, a link into TeamUp's API (`api_base`), when the studio has the
-/// browser call TeamUp through its own pass-through (`proxy`): the same path under the proxy.
-/// Without a proxy, `url` itself. `None`: a link outside the API, which is not followed through
-/// the proxy (its credentials are the proxy's).
-pub fn via_proxy(url: &str, api_base: &str, proxy: Option<&str>) -> Option<String> {
-    let Some(proxy) = proxy else { return Some(url.to_string()) };
-    let under = |base: &str| url.strip_prefix(base).filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
-    match (under(api_base), under(proxy)) {
-        (Some(rest), _) => Some(format!("{proxy}{rest}")),
-        (None, Some(_)) => Some(url.to_string()),
-        (None, None) => None,
     }
 }
 
@@ -614,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn through_a_proxy_every_request_goes_to_the_proxy_and_api_links_follow() {
+    fn through_a_proxy_every_request_goes_to_the_proxy() {
         let proxy = "https://pay.studio.example/v1/teamup";
         let c = client_via(Some(proxy));
         assert_eq!(c.memberships_url(), format!("{proxy}/memberships?for_sale=true&visible_to_customers=true&page_size=100"));
@@ -622,20 +595,14 @@ mod tests {
         assert_eq!(c.purchase_url(103), format!("{proxy}/memberships/103/initiate_purchase"));
         assert_eq!(c.token_url(), format!("{proxy}/auth/oauth/token"));
         assert_eq!(c.refresh_url(), format!("{proxy}/auth/refresh_access_token"));
-        // Links in TeamUp's answers name TeamUp: requested at the same path under the proxy.
+        assert_eq!(c.customer_memberships_url(4242, 103), format!("{proxy}/customer_memberships?customer=4242&membership=103&page_size=100"));
+        assert!(c.attendances_url(4242, &BookingCheck::Class(5001)).starts_with(&format!("{proxy}/attendances?")));
+        // Without a plans link, the documented filter under the proxy; the pass-through answers
+        // with its own address in links (the gateway rewrites them), which are followed as given.
         let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
-        m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
         assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
-        assert_eq!(c.request_url("https://goteamup.com/api/v2/events?page=2").as_deref(), Some(&*format!("{proxy}/events?page=2")));
-        assert_eq!(c.request_url(&format!("{proxy}/events?page=2")).as_deref(), Some(&*format!("{proxy}/events?page=2")), "already proxied");
-        // Anything else is not followed through the proxy (it would carry the proxy's credentials).
-        assert_eq!(c.request_url("https://goteamup.com/api/v2evil/events"), None);
-        assert_eq!(c.request_url("https://evil.example/api/v2/events"), None);
-        m.plans = Some("https://evil.example/plans".into());
+        m.plans = Some(format!("{proxy}/membership_payment_plans?membership=7"));
         assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
-        // Without a proxy, links are requested as they are.
-        assert_eq!(client().request_url("https://x.example/p?page=2").as_deref(), Some("https://x.example/p?page=2"));
-        assert_eq!(via_proxy("https://a.example/api", "https://a.example/api", Some("/p")).as_deref(), Some("/p"));
     }
 
     fn receipt(booking: Option<BookingCheck>, known: Option<Vec<u64>>) -> Receipt {
