@@ -91,7 +91,14 @@ async fn a_whole_purchase_through_the_pass_through() {
 
     // The other reads the widget makes: the same status and body as asked directly (a route
     // the sandbox doesn't serve yet answers its 404 through the gateway too).
-    for path in ["providers/100", "events?page_size=5", "slots?page_size=5", "customer_memberships", &format!("memberships/{}", pack["id"])] {
+    for path in [
+        "providers/100",
+        "events?page_size=5",
+        "slots?page_size=5",
+        "customer_memberships",
+        &format!("attendances?customer={customer}&event=5001&page_size=100"),
+        &format!("memberships/{}", pack["id"]),
+    ] {
         let r = teamup_get(&env, path).send().await.unwrap();
         let d = direct(path).header("Teamup-Request-Mode", "customer").send().await.unwrap();
         assert_eq!(r.status(), d.status(), "{path}");
