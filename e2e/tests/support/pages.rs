@@ -293,7 +293,7 @@ impl CheckoutPage {
         .await
     }
 
-    async fn select(&self, select: &str, value: &str) -> Result<()> {
+    pub async fn select(&self, select: &str, value: &str) -> Result<()> {
         let el = self.wait_visible(&format!("select{}", testid(select))).await?;
         el.select_by_value(value)
             .await
