@@ -13,7 +13,11 @@ async fn main() {
         }
     };
     let addr = config.addr;
-    let upstream = config.uelz_base_url.clone();
+    let upstream = if config.uelz_enabled {
+        format!("Uelz at {}", config.uelz_base_url)
+    } else {
+        "Uelz off (a TeamUp pass-through alone)".to_string()
+    };
     let origins = config.allowed_origins.join(", ");
     let zone = config.timezone.name().to_string();
     let identity = if config.identity_secrets.is_empty() {
@@ -30,7 +34,7 @@ async fn main() {
         }
     };
     println!("checkout-gateway listening on http://{addr}");
-    eprintln!("checkout-gateway: Uelz at {upstream}; browser origins allowed: {origins}");
+    eprintln!("checkout-gateway: {upstream}; browser origins allowed: {origins}");
     eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
     shutdown_signal().await;
     eprintln!("checkout-gateway: shutting down");
