@@ -26,6 +26,7 @@ async fn main() {
         "on (customer tokens signed by the studio's server)"
     };
     let teamup = config.teamup_base.clone().unwrap_or_else(|| "off".into());
+    let uelz_enabled = config.uelz_enabled;
     let running = match spawn_on(config, addr).await {
         Ok(r) => r,
         Err(e) => {
@@ -35,7 +36,11 @@ async fn main() {
     };
     println!("checkout-gateway listening on http://{addr}");
     eprintln!("checkout-gateway: {upstream}; browser origins allowed: {origins}");
-    eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
+    if uelz_enabled {
+        eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
+    } else {
+        eprintln!("checkout-gateway: TeamUp pass-through {teamup}");
+    }
     shutdown_signal().await;
     eprintln!("checkout-gateway: shutting down");
     running.shutdown().await;
