@@ -9,13 +9,17 @@ use serde_json::{json, Map, Value};
 use super::error::ApiError;
 use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
-use super::session::{Renewal, Session};
+use super::session::{Renewal, Renewed, Session};
 use crate::auth::Tokens;
 use crate::model::{customer_id_for, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
-/// A guard against a server whose `next` links loop or never end.
-const MAX_PAGES: usize = 100;
+/// A guard against a server whose `next` links loop or never end: a list is given up (with an
+/// error) after this many pages.
+pub const MAX_PAGES: usize = 100;
+/// At most this many permission lookups (one per kind of class) for a schedule; a schedule that
+/// needs more is reported as unreadable rather than asked about without end.
+pub const MAX_PERMISSION_LOOKUPS: usize = 50;
 /// The schedule offered next to a membership.
 pub const SCHEDULE_DAYS: f64 = 14.0;
 
@@ -67,9 +71,11 @@ impl TeamUp {
         Self::with_session(settings, transport, session)
     }
 
+    /// Every request goes through `transport` bound to the API's origin
+    /// ([`TeamUpSettings::api_origin`]): nothing this client sends can go anywhere else.
     pub fn with_session(settings: &TeamUpSettings, transport: Transport, session: Session) -> Self {
         TeamUp {
-            transport,
+            transport: transport.bound_to(&settings.api_origin()),
             base: settings.api_base.trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
@@ -160,11 +166,16 @@ impl TeamUp {
         std::rc::Rc::new(move |current: Option<Tokens>| {
             let (transport, url) = (transport.clone(), url.clone());
             Box::pin(async move {
-                let refresh = current?.refresh?;
+                let Some(refresh) = current.and_then(|t| t.refresh) else { return Renewed::SignedOut };
                 let headers = sign_in_headers("application/json");
                 let body = crate::auth::refresh_body(&refresh);
                 let timeout = transport.timeout_ms;
-                transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await.ok()
+                // Sent again only when refused (429, 503): refresh tokens rotate, so a lost answer
+                // after the server acted would spend the token on nothing.
+                match transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await {
+                    Ok(tokens) => Renewed::Tokens(tokens),
+                    Err(error) => Renewed::after_refresh_error(&error),
+                }
             })
         })
     }
@@ -188,10 +199,15 @@ impl TeamUp {
         )
     }
 
-    /// The membership's own `plans` link when it has one, else the documented list filter.
+    /// The membership's own `plans` link when it has one (relative links resolved against the
+    /// catalogue's address), else the documented list filter. A link that can't be read is kept
+    /// as it is: the transport refuses it like one to another origin.
     pub fn plans_url(&self, membership: &Membership) -> String {
-        match membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)) {
-            Some(link) => with_query(link, "page_size=100"),
+        match membership.plans.as_deref().filter(|link| !link.is_empty()) {
+            Some(link) => match crate::url::resolve(&self.memberships_url(), link) {
+                Some(url) => with_query(&url, "page_size=100"),
+                None => link.to_string(),
+            },
             None => format!("{}/membership_payment_plans?membership={}&page_size=100", self.base, membership.id),
         }
     }
@@ -246,7 +262,9 @@ impl TeamUp {
                 Ok(())
             })
             .await?;
-            url = next.filter(|n| !n.is_empty());
+            // A relative `next` is read against the page it came in; whether it may be asked for
+            // is the transport's decision (one that can't be read at all is refused there too).
+            url = next.filter(|n| !n.is_empty()).map(|n| crate::url::resolve(&current, &n).unwrap_or(n));
         }
         Ok(())
     }
@@ -282,7 +300,11 @@ impl TeamUp {
         let (from, to) = window(now_ms);
         let events: Vec<Event> = self.get_all(self.events_url(&from, &to)).await?;
         let events: Vec<Arc<Event>> = events.into_iter().map(Event::with_start_parsed).filter(|e| e.is_bookable(now_ms)).map(Arc::new).collect();
-        let lookups = representatives(events.iter().map(|e| &**e)).into_iter().map(|(group, event_id)| async move {
+        let groups = representatives(events.iter().map(|e| &**e));
+        if groups.len() > MAX_PERMISSION_LOOKUPS {
+            return Err(ApiError::Malformed(format!("{} kinds of class to look permissions up for", groups.len())));
+        }
+        let lookups = groups.into_iter().map(|(group, event_id)| async move {
             #[derive(serde::Deserialize)]
             struct Id {
                 id: u64,
@@ -491,10 +513,30 @@ mod tests {
         m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
         assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
         m.plans = Some("https://x.example/memberships/7/plans#top".into());
-        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?page_size=100#top");
+        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?page_size=100#top", "asked for as given: the transport refuses it");
+        m.plans = Some("/api/v2/membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
+        m.plans = Some("membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&page_size=100");
         m.plans = Some("javascript:alert(1)".into());
-        assert!(c.plans_url(&m).starts_with("https://goteamup.com/"));
+        assert_eq!(c.plans_url(&m), "javascript:alert(1)", "kept as it is, so that it is refused, not silently replaced");
         assert_eq!(encode("a+b c/é"), "a%2Bb%20c%2F%C3%A9");
+    }
+
+    #[test]
+    fn every_link_a_client_builds_is_on_its_api_origin_or_refused_by_its_transport() {
+        use crate::backend::http::admitted;
+        let c = client();
+        let origin = c.transport.origin().expect("bound to the API's origin");
+        assert_eq!(origin, "https://goteamup.com");
+        for url in [c.profiles_url(), c.provider_url(), c.memberships_url(), c.permits_url(1), c.events_url("a", "b"), c.slots_url("a", "b"), c.purchase_url(1), c.token_url(), c.refresh_url()] {
+            assert!(admitted(Some(origin), &url, &c.headers(false)), "{url}");
+        }
+        let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
+        for link in ["https://evil.example/plans", "//evil.example/plans", "http://goteamup.com/plans", "https://goteamup.com:8443/plans", "javascript:alert(1)"] {
+            m.plans = Some(link.into());
+            assert!(!admitted(Some(origin), &c.plans_url(&m), &c.headers(false)), "{link}");
+        }
     }
 
     #[test]
