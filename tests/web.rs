@@ -1312,3 +1312,38 @@ async fn early_requests_are_aborted_when_their_element_leaves_or_nobody_takes_th
     membership_checkout::host::set_early_keep_ms(30_000);
     el.remove();
 }
+
+#[wasm_bindgen_test]
+async fn removing_the_widget_aborts_its_plan_prefetches() {
+    storage().clear().unwrap();
+    js("window.__plansStarted = 0; window.__plansAborted = 0;");
+    let _fetch = FakeFetch::install(
+        r#"(url, init) => {
+            const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
+                { status: 200, headers: { 'Content-Type': 'application/json' } });
+            if (url.includes('/membership_payment_plans')) return new Promise((resolve, reject) => {
+                window.__plansStarted++;
+                init.signal.addEventListener('abort', () => { window.__plansAborted++; reject(new DOMException('aborted', 'AbortError')); });
+            });
+            if (url.includes('/auth/profiles')) return Promise.resolve(page([{ id: 4242, profile_type: 'customer', provider: 100 }]));
+            if (url.includes('/memberships')) return Promise.resolve(page([
+                { id: 201, type: 'recurring_plan', name: 'Unlimited', for_sale: true, visible_to_customers: true },
+                { id: 202, type: 'recurring_plan', name: 'Off-peak', for_sale: true, visible_to_customers: true }]));
+            return Promise.resolve(page([]));
+        }"#,
+    );
+    let el = host(&UNREACHABLE);
+    let widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=membership-202]").await;
+    for _ in 0..40 {
+        if js("window.__plansStarted").as_f64() == Some(2.0) {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert_eq!(js("window.__plansStarted").as_f64(), Some(2.0), "both recurring memberships' plans were asked for after painting");
+    drop(widget);
+    sleep(50).await;
+    assert_eq!(js("window.__plansAborted").as_f64(), Some(2.0), "unused prefetches are aborted with the widget");
+    el.remove();
+}
