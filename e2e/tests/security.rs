@@ -268,10 +268,12 @@ async fn a_customer_signed_in_with_teamup_sends_nothing_to_a_hostile_answers_ser
         widget.visible("signed-in").await?;
         let back = c.current_url().await?;
         ensure!(!back.as_str().contains("code="), "{back}");
-        let mark = recorded(&c).await?["mark"].clone();
-
-        hostile.arm(&[Trick::ForeignPlans, Trick::ForeignNext(List::Events), Trick::NextUrl(NextUrl::ForeignPort)]);
         widget.click("start-again").await?;
+
+        // The API turns hostile; the customer comes back to the page, still signed in.
+        hostile.arm(&[Trick::ForeignPlans, Trick::ForeignNext(List::Events), Trick::NextUrl(NextUrl::ForeignPort)]);
+        let (widget, mark) = open_watched(&c, &studio, "/signed-in.html").await?;
+        widget.visible("signed-in").await?;
         widget.choose_membership(UNLIMITED_MONTHLY).await?;
         ensure!(widget.text_of("plans-load-error").await?.contains(WONT_FOLLOW));
         widget.choose_membership(PACK).await?;
@@ -300,7 +302,8 @@ async fn two_widgets_for_different_apis_share_no_token_and_no_sign_in() {
             .with("data-api-base", &other_api)
             .with("data-client-id", "other-client")
             .with("id", "second");
-        watched_page(&studio, "two.html", &[first, second], "")?;
+        // B comes first on the page, so it sees A's answer before A takes it out of the address.
+        watched_page(&studio, "two.html", &[second, first], "")?;
         let a = CheckoutPage::open(&c, &studio.url("/two.html")).await?.within("#first");
         let b = CheckoutPage::on(&c).within("#second");
         b.wait_state("browsing").await?;
