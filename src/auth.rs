@@ -29,7 +29,8 @@ pub const RETRY_MAX_MS: f64 = 60_000.0;
 /// provider id) can't read, refresh, use or complete another's sign-in. Written as a JSON array,
 /// which no other triple writes alike: `membership-checkout:["https://goteamup.com","app",100]`.
 pub fn storage_prefix(api_origin: &str, client_id: Option<&str>, provider_id: u64) -> String {
-    format!("membership-checkout:{}", serde_json::json!([api_origin, client_id.unwrap_or(""), provider_id]))
+    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    format!("membership-checkout:[{},{},{provider_id}]", quoted(api_origin), quoted(client_id.unwrap_or("")))
 }
 
 /// When to try a failed renewal again: [`RETRY_FIRST_MS`] after the first failure, doubling up to

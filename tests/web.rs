@@ -1071,9 +1071,11 @@ async fn a_code_from_another_issuer_is_refused() {
     let back = "?code=code-from-elsewhere&state=state-a&iss=https%3A%2F%2Fevil.example";
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(back)).unwrap();
     let a = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    record_errors(&a);
     let _a = membership_checkout::mount(a.clone());
     let notice = wait_for(&a, "[data-testid=sign-in-notice]").await.text_content().unwrap();
     assert!(notice.contains("another server"), "{notice}");
+    assert!(errors_heard().contains(r#""stage":"sign-in""#) && errors_heard().contains("another server"), "{}", errors_heard());
     assert_eq!(requests_to("/auth/oauth/token"), 0, "a code from another issuer is never exchanged");
     assert_eq!(window.location().search().unwrap(), "", "ours, refused, and wiped");
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();

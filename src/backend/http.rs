@@ -320,7 +320,14 @@ extern "C" {
 /// with the same token, provider and request mode.
 pub fn request_key(method: &str, url: &str, headers: &[(&'static str, String)]) -> String {
     let mut lines: Vec<String> = headers.iter().map(|(name, value)| format!("{}: {value}", name.to_ascii_lowercase())).collect();
-    lines.sort();
+    // A handful of lines: an insertion sort, not the standard library's (a few KB of wasm).
+    for i in 1..lines.len() {
+        let mut j = i;
+        while j > 0 && lines[j - 1] > lines[j] {
+            lines.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     format!("{method} {url}\n{}", lines.join("\n"))
 }
 

@@ -8,7 +8,7 @@
 //! | `membership-checkout:purchase-initiated` | `{next_url, expires_at}` |
 //! | `membership-checkout:redirect` | `{next_url}`; `preventDefault()` keeps the page, with the countdown and link |
 //! | `membership-checkout:expired` | `{}` — the offer lapsed before payment |
-//! | `membership-checkout:error` | `{stage: "load" or "purchase", message, status}` |
+//! | `membership-checkout:error` | `{stage: "load", "purchase" or "sign-in", message, status}` |
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;

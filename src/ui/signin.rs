@@ -34,6 +34,8 @@ pub(crate) struct SignIn {
     keys: StoredValue<(String, String)>,
     /// The authorization server's `iss` (RFC 9207) when it names itself: the API's origin.
     issuer: StoredValue<String>,
+    /// A refused sign-in is also an `error` event (`stage: "sign-in"`) for the host page.
+    events: StoredValue<super::events::HostEvents>,
     tr: crate::i18n::Tr,
 }
 
@@ -66,6 +68,7 @@ pub(crate) fn start(
         continue_after: StoredValue::new(false),
         keys: StoredValue::new(keys.clone()),
         issuer: StoredValue::new(settings.api_origin()),
+        events: StoredValue::new(super::events::host_events()),
         tr: super::tr(),
     };
     if enabled {
@@ -109,7 +112,7 @@ impl SignIn {
         }
         match answer {
             Return::Nothing | Return::NotOurs(_) => {}
-            Return::Refused(message) => self.notice.set(Some(self.tr.text(&message))),
+            Return::Refused(message) => self.refused(self.tr.text(&message)),
             Return::Code { code, request } => {
                 if let Some(selection) = request.selection.clone() {
                     restore(selection);
@@ -128,13 +131,21 @@ impl SignIn {
                             console_error(&format!("membership-checkout: signing in failed: {error}"));
                             this.continue_after.try_set_value(false);
                             let tr = this.tr;
-                            this.notice.try_set(Some(tr.f("signin.failed", &[("reason", &tr.text(&error.user_message()))])));
+                            this.refused(tr.f("signin.failed", &[("reason", &tr.text(&error.user_message()))]));
                             this.status.try_set(Status::Anonymous);
                         }
                     }
                 });
             }
         }
+    }
+
+    /// Says why a sign-in didn't work, to the customer and to the host page.
+    fn refused(&self, message: String) {
+        if let Some(events) = self.events.try_get_value() {
+            events.emit("error", serde_json::json!({ "stage": "sign-in", "message": message, "status": null }), false);
+        }
+        self.notice.try_set(Some(message));
     }
 
     /// Off to TeamUp's sign-in page, remembering `selection` for the way back.
