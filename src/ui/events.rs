@@ -54,6 +54,11 @@ impl HostEvents {
         }))
     }
 
+    /// `membership-checkout:error` with `{stage, message, status}` (one builder for every caller).
+    pub fn error(&self, stage: &str, message: &str, status: Option<u16>) {
+        self.emit("error", serde_json::json!({ "stage": stage, "message": message, "status": status }), false);
+    }
+
     /// Dispatches `membership-checkout:<name>`; returns false if a listener cancelled it.
     pub fn emit(&self, name: &str, detail: Value, cancelable: bool) -> bool {
         let Some(host) = self.0.as_ref() else { return true };

@@ -468,7 +468,7 @@ fn refusals_reported(events: &HostEvents, tr: Tr) -> crate::backend::http::OnRef
             crate::backend::http::Method::Get => "load",
             crate::backend::http::Method::Post => "purchase",
         };
-        events.emit("error", json!({ "stage": stage, "message": tr.t("error.link_refused"), "status": null }), false);
+        events.error(stage, tr.t("error.link_refused"), None);
     })
 }
 
@@ -526,7 +526,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         Ok((pending, expires_at)) => {
             if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
                 console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
-                events.emit("error", json!({ "stage": "purchase", "message": refusal.0, "status": null }), false);
+                events.error("purchase", &refusal.0, None);
                 checkout.try_update(|c| c.refuse_offer());
                 return false;
             }
@@ -547,7 +547,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         Err(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
             let message = tr.text(&error.user_message());
-            events.emit("error", json!({ "stage": "purchase", "message": message, "status": error.status() }), false);
+            events.error("purchase", &message, error.status());
             checkout.try_update(|c| c.fail(&error));
             false
         }
@@ -569,8 +569,10 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
     Effect::new(move |ready_sent: Option<bool>| {
         let sent = ready_sent.unwrap_or(false);
         match status.get() {
-            Some(Ok(())) if !sent => on_load.emit("ready", json!({ "backend": backend }), false),
-            Some(Err((message, status))) => on_load.emit("error", json!({ "stage": "load", "message": message, "status": status }), false),
+            Some(Ok(())) if !sent => {
+                on_load.emit("ready", json!({ "backend": backend }), false);
+            }
+            Some(Err((message, status))) => on_load.error("load", &message, status),
             _ => return sent,
         };
         sent || matches!(status.get_untracked(), Some(Ok(())))

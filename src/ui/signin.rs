@@ -143,7 +143,7 @@ impl SignIn {
     /// Says why a sign-in didn't work, to the customer and to the host page.
     fn refused(&self, message: String) {
         if let Some(events) = self.events.try_get_value() {
-            events.emit("error", serde_json::json!({ "stage": "sign-in", "message": message, "status": null }), false);
+            events.error("sign-in", &message, None);
         }
         self.notice.try_set(Some(message));
     }
