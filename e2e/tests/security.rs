@@ -15,11 +15,11 @@ use anyhow::{anyhow, ensure, Context, Result};
 use checkout_e2e::{host_page, HostElement};
 use checkout_sandbox::hostile::{List, NextUrl};
 use checkout_sandbox::{Config, Trick};
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::{json, Value};
 
 use support::browser::{run, wait_for};
-use support::pages::{run_async_js, testid, CheckoutPage, DEMO_CUSTOMER};
+use support::pages::{run_async_js, sign_in_as, testid, CheckoutPage, DEMO_CUSTOMER};
 use support::studio::Studio;
 
 const PACK: u64 = 101;
@@ -239,16 +239,6 @@ async fn script_in_every_string_stays_text_and_an_endless_class_list_ends() {
     .await;
 }
 
-async fn sign_in_as(c: &Client, email: &str) -> Result<()> {
-    let css = format!("button[data-testid=\"oauth-sign-in\"][data-user=\"{email}\"]");
-    let button = wait_for(&format!("the sign-in button for {email}"), || async {
-        Ok(c.find_all(Locator::Css(&css)).await?.into_iter().next())
-    })
-    .await?;
-    button.click().await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
 async fn a_customer_signed_in_with_teamup_sends_nothing_to_a_hostile_answers_server() {
@@ -396,9 +386,19 @@ async fn under_trusted_types_and_clobbering_markup_the_widget_works_and_writes_n
         )
         .await?;
         ensure!(api["mount"] == json!("function") && api["version"].is_string() && api["mounted"] == json!(true), "{api}");
+        // The Uelz checkout's screens too (its gateway can't be reached: loading, then the error).
+        run_async_js(
+            &c,
+            "const el = document.createElement('div'); el.id = 'uelz-host'; document.body.append(el);\n\
+             await MembershipCheckout.mount(el, { backend: 'uelz', gatewayUrl: 'http://127.0.0.1:9/v1', timeout: 2 });",
+            vec![],
+        )
+        .await?;
+        CheckoutPage::on(&c).within("#uelz-host").visible("load-error").await?;
         let seen = nothing_escaped(&c, &studio, &mark).await?;
         ensure!(seen["violations"] == json!([]), "Trusted Types (or another policy) refused something: {seen}");
-        ensure!(seen["errors"] == json!([]), "{seen}");
+        let stages: Vec<&Value> = seen["errors"].as_array().unwrap().iter().map(|e| &e["stage"]).collect();
+        ensure!(stages == [&json!("load")], "only the unreachable gateway's error: {seen}");
         Ok(())
     })
     .await;

@@ -11,11 +11,11 @@ use std::time::Duration;
 use anyhow::{anyhow, ensure, Result};
 use checkout_e2e::HostElement;
 use checkout_sandbox::Config;
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::json;
 
-use support::browser::{run, wait_for};
-use support::pages::{run_async_js, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
+use support::browser::run;
+use support::pages::{run_async_js, sign_in_as, wait_sign_in_page, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
 use support::studio::Studio;
 
 const PACK: u64 = 101;
@@ -37,24 +37,6 @@ async fn studio(access_token_lifetime: Option<Duration>) -> Result<Studio> {
     Studio::start_with(config, &[("signin.html", page)]).await
 }
 
-/// On TeamUp's (the sandbox's) sign-in page.
-async fn wait_sign_in_page(c: &Client) -> Result<()> {
-    wait_for("TeamUp's sign-in page", || async {
-        Ok(c.current_url().await?.path().ends_with("/auth/oauth/authorize").then_some(()))
-    })
-    .await
-}
-
-async fn sign_in_as(c: &Client, email: &str) -> Result<()> {
-    wait_sign_in_page(c).await?;
-    let css = format!("button[data-testid=\"oauth-sign-in\"][data-user=\"{email}\"]");
-    let button = wait_for(&format!("the sign-in button for {email}"), || async {
-        Ok(c.find_all(Locator::Css(&css)).await?.into_iter().next())
-    })
-    .await?;
-    button.click().await?;
-    Ok(())
-}
 
 /// Opens the sign-in page, chooses `membership` and continues: off to sign in.
 async fn choose_and_continue(c: &Client, studio: &Studio, membership: u64) -> Result<CheckoutPage> {
