@@ -137,12 +137,17 @@ async fn without_tricks_the_answers_are_the_normal_ones() {
     let (_, honest) = api.get("/api/v2/memberships").await;
     let plain = start().await;
     let (_, normal) = plain.get("/api/v2/memberships").await;
-    let strip = |mut v: Value| {
-        for m in v["results"].as_array_mut().unwrap() {
-            m.as_object_mut().unwrap().remove("plans");
+    // Links name each server's own port: compared without their origin.
+    fn strip(v: Value) -> Value {
+        match v {
+            Value::String(s) if s.starts_with("http://127.0.0.1:") => {
+                Value::String(s.trim_start_matches("http://127.0.0.1:").trim_start_matches(|c: char| c.is_ascii_digit()).to_string())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
+            Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, strip(v))).collect()),
+            other => other,
         }
-        v
-    };
+    }
     assert_eq!(strip(honest), strip(normal));
     assert_eq!(parse_tricks("").unwrap(), Trick::DEFAULT);
 }
