@@ -76,8 +76,8 @@ export interface MembershipCheckoutEventDetails {
   'membership-checkout:redirect': { next_url: string };
   /** The offer lapsed before it was paid. */
   'membership-checkout:expired': Record<string, never>;
-  /** Something failed. `stage` is `load` (the widget or its catalogue could not load) or `purchase`. */
-  'membership-checkout:error': { stage: 'load' | 'purchase'; message: string; status: number | null };
+  /** Something failed. `stage` is `load` (the widget, its catalogue or a section could not load), `purchase` or `sign-in` (a sign-in answer was refused). */
+  'membership-checkout:error': { stage: 'load' | 'purchase' | 'sign-in'; message: string; status: number | null };
 }
 
 export type MembershipCheckoutEventMap = {

@@ -4,9 +4,10 @@
 #   2. builds and starts the sandbox (TeamUp and Uelz API stand-ins + hosted payment pages) on
 #      127.0.0.1:8787,
 #   3. starts the gateway (holds the Uelz secrets; scripts/sandbox-uelz.env) on 127.0.0.1:8788,
-#   4. runs `trunk serve` on 127.0.0.1:8080 (rebuilds on changes), which proxies /api/, /pay/ and
-#      /__sandbox/ to the sandbox (Trunk.toml), so the page's data-api-base="/api/v2" works; the Uelz
-#      widget calls the gateway cross-origin (CORS allows this page's origin).
+#   4. runs `trunk serve` on 127.0.0.1:8080 (rebuilds on changes); the page's widgets call the sandbox
+#      at http://127.0.0.1:8787/api/v2 directly (CORS allows any origin; the widget follows the API's
+#      links only on that origin, so not through trunk's proxy of /api/, /pay/ and /__sandbox/), and
+#      the Uelz widget calls the gateway cross-origin (CORS allows this page's origin).
 # Ctrl-C stops all three.
 #
 # Usage: scripts/preview.sh [--port N] [--offer-lifetime 15m] [--skip-install]

@@ -15,6 +15,32 @@ pub const REFRESH_MARGIN_MS: f64 = 30_000.0;
 /// The parameters the authorization server adds to our page's address.
 pub const RETURN_PARAMS: [&str; 5] = ["code", "state", "error", "error_description", "iss"];
 
+/// The longest access-token lifetime taken as given: about 24.8 days, the longest wait a
+/// browser timer holds. A longer `expires_in` is read as this (the token is renewed early,
+/// which is harmless), never as a timer that wraps round and fires at once, again and again.
+pub const MAX_LIFETIME_MS: f64 = i32::MAX as f64;
+/// A renewal that failed for a passing reason is tried again after this long at first…
+pub const RETRY_FIRST_MS: f64 = 1_000.0;
+/// …doubling each time, up to this.
+pub const RETRY_MAX_MS: f64 = 60_000.0;
+
+/// The sessionStorage prefix of one widget's credentials: its API origin, OAuth client id and
+/// provider id, so that a widget for another API or client on the same page (even for the same
+/// provider id) can't read, refresh, use or complete another's sign-in. Written as a JSON array,
+/// which no other triple writes alike: `membership-checkout:["https://goteamup.com","app",100]`.
+pub fn storage_prefix(api_origin: &str, client_id: Option<&str>, provider_id: u64) -> String {
+    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    format!("membership-checkout:[{},{},{provider_id}]", quoted(api_origin), quoted(client_id.unwrap_or("")))
+}
+
+/// When to try a failed renewal again: [`RETRY_FIRST_MS`] after the first failure, doubling up to
+/// [`RETRY_MAX_MS`], spread by `random` in [0, 1) (up to a quarter less) so that many tabs of one
+/// customer don't retry in step.
+pub fn retry_after_ms(failures: u32, random: f64) -> f64 {
+    let ceiling = (RETRY_FIRST_MS * 2f64.powi(failures.saturating_sub(1).min(16) as i32)).min(RETRY_MAX_MS);
+    ceiling * (1.0 - 0.25 * random.clamp(0.0, 1.0))
+}
+
 /// Base64url without padding (RFC 4648 §5), as PKCE and `state` use it.
 pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -30,7 +56,8 @@ pub fn base64url(bytes: &[u8]) -> String {
 }
 
 /// A sign-in on its way: what the page must remember across the trip to the authorization server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` leaves out `state` and the verifier.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub state: String,
     pub verifier: String,
@@ -83,18 +110,40 @@ pub fn strip_return_params(url: &str) -> String {
 }
 
 /// What the address says about a sign-in coming back.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Return {
-    /// Not a return from sign-in.
+    /// Not a return from a sign-in this widget started: left alone, in the address, for whoever
+    /// it belongs to (another widget on the page, or the host page itself).
     Nothing,
+    /// A return this widget was waiting for, but with another `state`: not its own, so it is
+    /// not exchanged and stays in the address, and the sign-in this widget started stays open.
+    /// Said to the customer, who came back expecting to be signed in.
+    NotOurs(Text),
     /// The code to exchange, for this request.
     Code { code: String, request: SignInRequest },
-    /// Refused, with what to tell the customer.
+    /// This widget's sign-in came back refused (or can't be trusted), with what to tell the
+    /// customer: the started sign-in is used up.
     Refused(Text),
 }
 
-/// Checks a return against the sign-in this page started (`pending`, used once).
-pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64) -> Return {
+impl std::fmt::Debug for Return {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Return::Nothing => f.write_str("Nothing"),
+            Return::NotOurs(text) => f.debug_tuple("NotOurs").field(text).finish(),
+            Return::Code { request, .. } => f.debug_struct("Code").field("code", &"[redacted]").field("request", request).finish(),
+            Return::Refused(text) => f.debug_tuple("Refused").field(text).finish(),
+        }
+    }
+}
+
+/// Checks a return against the sign-in this widget started (`pending`, used once). A return is
+/// this widget's only if its `state` is the one this widget made. When the authorization server
+/// names itself (`iss`, RFC 9207), it must be `issuer`, the API's origin (ASSUMPTION: TeamUp's
+/// documentation names no issuer identifier; the origin of the API that serves the authorize and
+/// token endpoints is what RFC 8414 would make it), so a code from another server is never sent
+/// to this one's token endpoint.
+pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64, issuer: &str) -> Return {
     let mut params = std::collections::HashMap::new();
     for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -105,10 +154,13 @@ pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64) -> 
         return Return::Nothing;
     }
     let Some(request) = pending else {
-        return Return::Refused(Text::Key("signin.used"));
+        return Return::Nothing;
     };
     if params.get("state") != Some(&request.state) {
-        return Return::Refused(Text::Key("signin.mismatch"));
+        return Return::NotOurs(Text::Key("signin.mismatch"));
+    }
+    if params.get("iss").is_some_and(|iss| iss != issuer) {
+        return Return::Refused(Text::Key("signin.wrong_issuer"));
     }
     if now_ms - request.started_ms > SIGN_IN_LIFETIME_MS {
         return Return::Refused(Text::Key("signin.too_long"));
@@ -162,8 +214,19 @@ pub fn refresh_body(refresh_token: &str) -> String {
     serde_json::json!({ "refresh_token": refresh_token, "new_access_token_type": "customer" }).to_string()
 }
 
-/// A signed-in customer's tokens.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("state", &"[redacted]")
+            .field("verifier", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("started_ms", &self.started_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signed-in customer's tokens. Its `Debug` shows neither token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
     pub access: String,
     pub refresh: Option<String>,
@@ -188,7 +251,7 @@ impl Tokens {
         if reply.access_token.trim().is_empty() || reply.access_token.contains(char::is_whitespace) {
             return Err("unexpected token answer: empty access_token".into());
         }
-        let lifetime_ms = reply.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|s| s * 1000.0);
+        let lifetime_ms = reply.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|s| (s * 1000.0).min(MAX_LIFETIME_MS));
         Ok(Tokens {
             access: reply.access_token,
             refresh: reply.refresh_token.filter(|r| !r.is_empty()),
@@ -214,9 +277,22 @@ impl Tokens {
     }
 }
 
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access", &"[redacted]")
+            .field("refresh", &self.refresh.as_ref().map(|_| "[redacted]"))
+            .field("expires_at_ms", &self.expires_at_ms)
+            .field("lifetime_ms", &self.lifetime_ms)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ISSUER: &str = "https://goteamup.com";
 
     fn request() -> SignInRequest {
         SignInRequest::new(&[7; 32], &[9; 16], "https://studio.example/join".into(), 1_000.0)
@@ -272,28 +348,89 @@ mod tests {
     fn a_return_is_accepted_only_with_the_state_this_page_started() {
         let r = request();
         let query = format!("?code=abc&state={}", r.state);
-        assert_eq!(read_return(&query, Some(r.clone()), 2_000.0), Return::Code { code: "abc".into(), request: r.clone() });
-        assert_eq!(read_return("?a=1", Some(r.clone()), 2_000.0), Return::Nothing);
-        match read_return("?code=abc&state=forged", Some(r.clone()), 2_000.0) {
-            Return::Refused(m) => assert_eq!(m, Text::Key("signin.mismatch")),
-            other => panic!("{other:?}"),
-        }
-        match read_return(&query, None, 2_000.0) {
-            Return::Refused(m) => assert_eq!(m, Text::Key("signin.used")),
-            other => panic!("{other:?}"),
-        }
-        match read_return(&query, Some(r.clone()), 1_000.0 + SIGN_IN_LIFETIME_MS + 1.0) {
+        assert_eq!(read_return(&query, Some(r.clone()), 2_000.0, ISSUER), Return::Code { code: "abc".into(), request: r.clone() });
+        assert_eq!(read_return("?a=1", Some(r.clone()), 2_000.0, ISSUER), Return::Nothing);
+        match read_return(&query, Some(r.clone()), 1_000.0 + SIGN_IN_LIFETIME_MS + 1.0, ISSUER) {
             Return::Refused(m) => assert_eq!(m, Text::Key("signin.too_long")),
             other => panic!("{other:?}"),
         }
-        match read_return(&format!("?error=access_denied&state={}", r.state), Some(r.clone()), 2_000.0) {
+        match read_return(&format!("?error=access_denied&state={}", r.state), Some(r.clone()), 2_000.0, ISSUER) {
             Return::Refused(m) => assert_eq!(m, Text::Key("signin.cancelled")),
             other => panic!("{other:?}"),
         }
-        match read_return(&format!("?error=invalid_request&error_description=PKCE%20required&state={}", r.state), Some(r), 2_000.0) {
+        match read_return(&format!("?error=invalid_request&error_description=PKCE%20required&state={}", r.state), Some(r), 2_000.0, ISSUER) {
             Return::Refused(m) => assert_eq!(crate::i18n::Tr::english().text(&m), "Sign-in failed: PKCE required"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Another widget's return (or the host page's own `?code=`) is none of this widget's business:
+    /// it is neither exchanged nor taken out of the address.
+    #[test]
+    fn a_code_this_widget_did_not_ask_for_is_left_alone() {
+        let r = request();
+        let ours = format!("?code=abc&state={}", r.state);
+        assert_eq!(read_return(&ours, None, 2_000.0, ISSUER), Return::Nothing, "no sign-in started here");
+        assert_eq!(read_return("?code=abc", None, 2_000.0, ISSUER), Return::Nothing);
+        assert_eq!(read_return("?code=abc&state=forged", Some(r.clone()), 2_000.0, ISSUER), Return::NotOurs(Text::Key("signin.mismatch")));
+        assert_eq!(read_return("?code=abc", Some(r.clone()), 2_000.0, ISSUER), Return::NotOurs(Text::Key("signin.mismatch")));
+        assert_eq!(read_return("?error=access_denied&state=other", Some(r), 2_000.0, ISSUER), Return::NotOurs(Text::Key("signin.mismatch")));
+    }
+
+    #[test]
+    fn the_issuer_is_checked_when_the_server_names_it() {
+        let r = request();
+        let with_iss = |iss: &str| format!("?code=abc&state={}&iss={}", r.state, encode(iss));
+        assert!(matches!(read_return(&with_iss(ISSUER), Some(r.clone()), 2_000.0, ISSUER), Return::Code { .. }));
+        for other in ["https://evil.example", "https://goteamup.com/", "http://goteamup.com", "https://goteamup.com:8443", ""] {
+            assert_eq!(
+                read_return(&with_iss(other), Some(r.clone()), 2_000.0, ISSUER),
+                Return::Refused(Text::Key("signin.wrong_issuer")),
+                "{other:?}"
+            );
+        }
+        assert!(matches!(read_return(&format!("?code=abc&state={}", r.state), Some(r), 2_000.0, ISSUER), Return::Code { .. }), "no iss: not checked");
+    }
+
+    #[test]
+    fn credentials_are_stored_per_api_client_and_provider() {
+        let key = storage_prefix("https://goteamup.com", Some("app"), 100);
+        assert_eq!(key, r#"membership-checkout:["https://goteamup.com","app",100]"#);
+        let others = [
+            storage_prefix("https://evil.example", Some("app"), 100),
+            storage_prefix("https://goteamup.com:8443", Some("app"), 100),
+            storage_prefix("https://goteamup.com", Some("other"), 100),
+            storage_prefix("https://goteamup.com", None, 100),
+            storage_prefix("https://goteamup.com", Some("app"), 200),
+            storage_prefix("https://goteamup.com\",\"app", None, 100),
+        ];
+        for other in &others {
+            assert_ne!(&key, other);
+            assert!(!other.starts_with(&key) && !key.starts_with(other.as_str()), "{other}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let r = request();
+        let tokens = Tokens { access: "access-secret".into(), refresh: Some("refresh-secret".into()), expires_at_ms: Some(1.0), lifetime_ms: None };
+        let code = Return::Code { code: "code-secret".into(), request: r.clone() };
+        let printed = format!("{tokens:?} {r:?} {code:?} {:#?}", (tokens.clone(), r.clone()));
+        for secret in ["access-secret", "refresh-secret", "code-secret", r.state.as_str(), r.verifier.as_str()] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("[redacted]") && printed.contains("studio.example/join"), "{printed}");
+    }
+
+    #[test]
+    fn failed_renewals_are_retried_with_backoff() {
+        assert_eq!(retry_after_ms(1, 0.0), 1_000.0);
+        assert_eq!(retry_after_ms(2, 0.0), 2_000.0);
+        assert_eq!(retry_after_ms(4, 0.0), 8_000.0);
+        assert_eq!(retry_after_ms(7, 0.0), RETRY_MAX_MS);
+        assert_eq!(retry_after_ms(u32::MAX, 0.0), RETRY_MAX_MS, "no overflow however many");
+        assert_eq!(retry_after_ms(1, 0.999_999).round(), 750.0);
+        assert!(retry_after_ms(0, 0.5) > 0.0, "never a busy loop");
     }
 
     #[test]
@@ -316,6 +453,12 @@ mod tests {
         let short = Tokens::from_reply(r#"{"access_token":"a","expires_in":3,"refresh_token":"r"}"#, 0.0).unwrap();
         assert!(!short.needs_refresh(2_000.0), "a short lifetime is not refreshed on every request");
         assert!(short.needs_refresh(2_400.0) && short.needs_refresh(5_000.0));
+        // A lifetime past what a timer holds is read as the longest one that does.
+        let huge = Tokens::from_reply(r#"{"access_token":"a","expires_in":1e12,"refresh_token":"r"}"#, 0.0).unwrap();
+        assert_eq!(huge.lifetime_ms, Some(MAX_LIFETIME_MS));
+        assert!(huge.refresh_in_ms(0.0).is_some_and(|ms| ms > 0.0 && ms <= MAX_LIFETIME_MS));
+        let over = Tokens::from_reply(r#"{"access_token":"a","expires_in":1e308,"refresh_token":"r"}"#, 0.0).unwrap();
+        assert_eq!(over.expires_at_ms, Some(MAX_LIFETIME_MS));
         let forever = Tokens::from_reply(r#"{"access_token":"a"}"#, 0.0).unwrap();
         assert!(!forever.needs_refresh(1e15) && forever.refresh_in_ms(0.0).is_none());
         assert!(Tokens::from_reply(r#"{"access_token":""}"#, 0.0).is_err());

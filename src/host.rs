@@ -139,7 +139,9 @@ fn render_root(host: &HtmlElement) -> HtmlElement {
     let container: HtmlElement = document.create_element("div").expect("div").unchecked_into();
     match shadow {
         Some(shadow) => {
-            shadow.set_inner_html("");
+            // Emptied through `textContent`, not `innerHTML`: a page enforcing Trusted Types
+            // refuses any string written to `innerHTML`, even an empty one.
+            shadow.set_text_content(None);
             adopt_stylesheet(&shadow, &document);
             let _ = shadow.append_child(&container);
         }
@@ -147,7 +149,7 @@ fn render_root(host: &HtmlElement) -> HtmlElement {
             // An element that can't have a shadow root (e.g. <ul>, or one with a closed root of
             // someone else's): a child div can.
             let holder = document.create_element("div").expect("div");
-            host.set_inner_html("");
+            host.set_text_content(None);
             let _ = host.append_child(&holder);
             if let Ok(shadow) = holder.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) {
                 adopt_stylesheet(&shadow, &document);
@@ -214,6 +216,7 @@ pub fn detach(host: &HtmlElement) -> bool {
     let Some(found) = found else { return false };
     let _ = host.remove_attribute(MOUNTED_ATTRIBUTE);
     drop(found);
+    drop_early(host);
     true
 }
 
@@ -277,6 +280,34 @@ extern "C" {
         detach: &Closure<dyn Fn(HtmlElement) -> bool>,
         version: &str,
     );
+    /// Drops (and aborts) the early answers element.js asked for `host` that nobody took.
+    #[wasm_bindgen(js_name = dropEarly)]
+    fn drop_early(host: &HtmlElement);
+    #[wasm_bindgen(js_name = askEarly)]
+    fn ask_early_js(host: &HtmlElement);
+    #[wasm_bindgen(js_name = apiBaseFor)]
+    fn api_base_for_js(value: &str, page: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = earlyKeepMs)]
+    fn early_keep_ms_js(ms: u32);
+}
+
+/// Test hook: how long element.js keeps an early answer nobody took (default 30 s).
+#[doc(hidden)]
+pub fn set_early_keep_ms(ms: u32) {
+    early_keep_ms_js(ms);
+}
+
+/// Test hook: what element.js asks for `host` while the wasm downloads (its `askEarly`).
+#[doc(hidden)]
+pub fn ask_early(host: &HtmlElement) {
+    ask_early_js(host);
+}
+
+/// Test hook: the API base element.js would use for an `api-base` value on `page` (`None`:
+/// it asks nothing), to hold it to the widget's own rule (`settings::parse`).
+#[doc(hidden)]
+pub fn early_api_base(value: &str, page: &str) -> Option<String> {
+    api_base_for_js(value, page)
 }
 
 /// Starts the widget on the page: every data-attribute host now and later, and the

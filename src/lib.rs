@@ -12,6 +12,7 @@ pub mod model;
 pub mod redirect;
 pub mod settings;
 pub mod ui;
+pub mod url;
 
 pub use host::{mount, mount_all, mount_with, HOST_ATTRIBUTE};
 pub use ui::MembershipCheckout;

@@ -7,70 +7,39 @@ use crate::settings::is_host_name;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal(pub String);
 
-const LOOPBACK: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
-
-/// The host (lower case, without port) of an absolute http(s) URL, if it is well formed.
-pub fn host_of(url: &str) -> Option<String> {
-    let (_, rest) = split_scheme(url)?;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    host_of_authority(authority)
+/// `host:port` of an absolute http(s) URL (lower case; the scheme's port when none is written):
+/// an entry of the list [`check_payment_url`] takes.
+pub fn allow_entry(url: &str) -> Option<String> {
+    let parts = crate::url::parse(url)?;
+    is_host_name(&parts.host).then(|| format!("{}:{}", parts.host, parts.effective_port()))
 }
 
-fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        Some(("https", &url[8..]))
-    } else if lower.starts_with("http://") {
-        Some(("http", &url[7..]))
-    } else {
-        None
-    }
-}
-
-fn host_of_authority(authority: &str) -> Option<String> {
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let host = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, port) = authority.split_at(end + 1);
-        if !(port.is_empty() || port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))) {
-            return None;
-        }
-        host
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
-            Some(_) => return None,
-            None => authority,
-        }
-    };
-    let host = host.to_ascii_lowercase();
-    is_host_name(&host).then_some(host)
-}
-
-/// Checks `next_url` before the page is sent there. `allowed` are lower-case host names.
+/// Checks `next_url` before the page is sent there. `allowed` are `host:port` entries (see
+/// [`allow_entry`]): the host *and* the port must be listed, so another service on the API's
+/// host (`:8443`) is not the API's payment page.
 pub fn check_payment_url(url: &str, allowed: &[String]) -> Result<(), Refusal> {
     let refuse = |why: &str| Err(Refusal(format!("The payment page address we were given {why}, so we didn't go there. Nothing has been charged. Please tell the studio.")));
     if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') || url.len() > 4000 {
         return refuse("is malformed");
     }
-    let Some((scheme, rest)) = split_scheme(url) else {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !lower.starts_with("https://") && !lower.starts_with("http://") {
         return refuse("is not a web address");
-    };
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.contains('@') {
+    }
+    let rest = &url[if lower.starts_with("https://") { 8 } else { 7 }..];
+    if rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@') {
         return refuse("carries a user name or password");
     }
-    let Some(host) = host_of_authority(authority) else {
+    let Some(parts) = crate::url::parse(url).filter(|p| is_host_name(&p.host)) else {
         return refuse("is malformed");
     };
-    let loopback = LOOPBACK.contains(&host.as_str());
-    if scheme == "http" && !loopback {
+    if !parts.is_secure() {
         return refuse("is not secure (https)");
     }
-    if !allowed.contains(&host) {
-        return refuse(&format!("is on {host}, which this studio hasn't approved"));
+    let entry = format!("{}:{}", parts.host, parts.effective_port());
+    if !allowed.contains(&entry) {
+        let shown = if parts.port.is_some() { entry } else { parts.host };
+        return refuse(&format!("is on {shown}, which this studio hasn't approved"));
     }
     Ok(())
 }
@@ -80,7 +49,7 @@ mod tests {
     use super::*;
 
     fn allowed() -> Vec<String> {
-        vec!["goteamup.com".into(), "127.0.0.1".into()]
+        vec!["goteamup.com:443".into(), "127.0.0.1:8787".into()]
     }
 
     #[test]
@@ -117,10 +86,23 @@ mod tests {
     }
 
     #[test]
-    fn hosts() {
-        assert_eq!(host_of("https://A.example:8443/x").as_deref(), Some("a.example"));
-        assert_eq!(host_of("http://[::1]:8080/").as_deref(), Some("[::1]"));
-        assert_eq!(host_of("https://a@b.example/"), None);
-        assert_eq!(host_of("ftp://a.example/"), None);
+    fn the_port_must_be_allowed_too() {
+        for url in ["https://goteamup.com:8443/pay", "http://127.0.0.1:8788/pay", "http://127.0.0.1/pay", "http://localhost:8787/pay"] {
+            match check_payment_url(url, &allowed()) {
+                Err(Refusal(message)) => assert!(message.contains("hasn't approved"), "{url}: {message}"),
+                Ok(()) => panic!("{url} must be refused: another port is another service"),
+            }
+        }
+        assert_eq!(check_payment_url("https://goteamup.com:443/pay", &allowed()), Ok(()));
+    }
+
+    #[test]
+    fn entries() {
+        assert_eq!(allow_entry("https://A.example:8443/x").as_deref(), Some("a.example:8443"));
+        assert_eq!(allow_entry("https://a.example/x").as_deref(), Some("a.example:443"));
+        assert_eq!(allow_entry("http://[::1]:8080/").as_deref(), Some("[::1]:8080"));
+        assert_eq!(allow_entry("http://127.0.0.1/").as_deref(), Some("127.0.0.1:80"));
+        assert_eq!(allow_entry("https://a@b.example/"), None);
+        assert_eq!(allow_entry("ftp://a.example/"), None);
     }
 }

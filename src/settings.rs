@@ -51,8 +51,9 @@ pub struct Settings {
     pub locale: Option<String>,
     /// Time limit of one request in ms.
     pub timeout_ms: u32,
-    /// Hosts the payment page may be on (lower case, no port); the API's or gateway's host is
-    /// always allowed, and for Uelz its hosted checkout's.
+    /// Where the payment page may be, as `host:port` (lower case; 443 when the page gave no
+    /// port); the API's or gateway's host and port are always allowed, and for Uelz its hosted
+    /// checkout's.
     pub payment_hosts: Vec<String>,
 }
 
@@ -64,7 +65,8 @@ pub enum Backend {
     Uelz(UelzSettings),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq)]
 pub struct TeamUpSettings {
     /// Absolute, without a trailing slash, e.g. `https://goteamup.com/api/v2`: TeamUp's API, where
     /// customers sign in (a page, not a request) and whose host payment pages may be on.
@@ -81,6 +83,21 @@ pub struct TeamUpSettings {
     /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
     pub auth_prefix: String,
     pub customer_id: Option<u64>,
+}
+
+impl std::fmt::Debug for TeamUpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamUpSettings")
+            .field("api_base", &self.api_base)
+            .field("api_proxy", &self.api_proxy)
+            .field("provider_id", &self.provider_id)
+            .field("request_mode", &self.request_mode)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("client_id", &self.client_id)
+            .field("auth_prefix", &self.auth_prefix)
+            .field("customer_id", &self.customer_id)
+            .finish()
+    }
 }
 
 #[derive(Clone, PartialEq)]
@@ -187,13 +204,11 @@ pub fn parse(attr: impl Fn(&str) -> Option<String>, page_url: &str) -> Result<Se
     let payment_hosts = match value(PAYMENT_HOSTS) {
         None => Some(Vec::new()),
         Some(v) => {
-            let hosts: Vec<String> = v.split([',', ' ']).filter(|h| !h.is_empty()).map(str::to_ascii_lowercase).collect();
-            if hosts.iter().all(|h| is_host_name(h)) {
-                Some(hosts)
-            } else {
-                fail(PAYMENT_HOSTS, "must list host names separated by commas, e.g. pay.example.com, goteamup.com");
-                None
+            let hosts: Option<Vec<String>> = v.split([',', ' ']).filter(|h| !h.is_empty()).map(payment_host).collect();
+            if hosts.is_none() {
+                fail(PAYMENT_HOSTS, "must list host names (with a port if it isn't 443) separated by commas, e.g. pay.example.com, goteamup.com:8443");
             }
+            hosts
         }
     };
 
@@ -215,6 +230,10 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
             None
         }
         Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) if !is_secure(&url) => {
+                fail(API_BASE, INSECURE);
+                None
+            }
             Some(url) => Some(url.trim_end_matches('/').to_string()),
             None => {
                 fail(API_BASE, "must be an http(s) URL such as https://goteamup.com/api/v2 or a path starting with /");
@@ -226,6 +245,10 @@ fn parse_teamup(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: 
     let api_proxy = match value(API_PROXY) {
         None => Some(None),
         Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) if !is_secure(&url) => {
+                fail(API_PROXY, INSECURE);
+                None
+            }
             Some(url) => Some(Some(url.trim_end_matches('/').to_string())),
             None => {
                 fail(API_PROXY, "must be the studio's TeamUp pass-through: an http(s) URL or a path starting with /, e.g. https://pay.studio.example/v1/teamup");
@@ -308,6 +331,10 @@ fn parse_uelz(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: &m
             None
         }
         Some(v) => match resolve_against_page(&v, page_url) {
+            Some(url) if !is_secure(&url) => {
+                fail(GATEWAY_URL, INSECURE);
+                None
+            }
             Some(url) => Some(url.trim_end_matches('/').to_string()),
             None => {
                 fail(GATEWAY_URL, "must be an http(s) URL or a path starting with /");
@@ -336,6 +363,25 @@ fn parse_uelz(value: &dyn Fn(&str) -> Option<String>, page_url: &str, errors: &m
     match (gateway_url, customer_token) {
         (Some(gateway_url), Some(customer_token)) if errors.len() == before => Some(UelzSettings { gateway_url, customer_token }),
         _ => None,
+    }
+}
+
+/// What a plain-http API address is told: the customer's token would cross the network readable.
+const INSECURE: &str = "must use https: over plain http the customer's token and purchase travel unencrypted (http is accepted only for 127.0.0.1, localhost and [::1], for development)";
+
+/// An address the widget may send credentials to: https, or http on this machine. It must also
+/// be one [`crate::url`] reads strictly, so that the origin it computes is the browser's.
+fn is_secure(url: &str) -> bool {
+    crate::url::parse(url).is_some_and(|p| p.is_secure())
+}
+
+impl TeamUpSettings {
+    /// The one origin (scheme, host, port) the customer's token, sign-in code and verifier may be
+    /// sent to: the API's, or the studio's pass-through's when it set `api-proxy` (then every
+    /// request goes there). Every TeamUp request is checked against it (`backend::http`), and the
+    /// sign-in state is stored under it. Computed here only.
+    pub fn api_origin(&self) -> String {
+        crate::url::origin(self.api_proxy.as_deref().unwrap_or(&self.api_base)).unwrap_or_default()
     }
 }
 
@@ -370,6 +416,13 @@ fn resolve_against_page(value: &str, page_url: &str) -> Option<String> {
         return origin_of(page_url).map(|origin| format!("{origin}{value}"));
     }
     None
+}
+
+/// A `payment-hosts` entry as `host:port` (lower case; port 443 when none is written).
+fn payment_host(entry: &str) -> Option<String> {
+    let url = format!("https://{entry}");
+    let parts = crate::url::parse(&url).filter(|p| p.rest.is_empty())?;
+    is_host_name(&parts.host).then(|| format!("{}:{}", parts.host, parts.effective_port()))
 }
 
 /// An ASCII host name or IP literal (IDNs arrive as `xn--` punycode), without port or path.
@@ -464,7 +517,14 @@ mod tests {
         attrs.extend([(TIMEOUT, "5"), (PAYMENT_HOSTS, "Pay.Example.com, goteamup.com")]);
         let s = parse_with(&attrs).unwrap();
         assert_eq!(s.timeout_ms, 5000);
-        assert_eq!(s.payment_hosts, ["pay.example.com", "goteamup.com"]);
+        assert_eq!(s.payment_hosts, ["pay.example.com:443", "goteamup.com:443"]);
+        let mut ported = MINIMAL.to_vec();
+        ported.push((PAYMENT_HOSTS, "pay.example.com:8443, [::1]:8787"));
+        assert_eq!(parse_with(&ported).unwrap().payment_hosts, ["pay.example.com:8443", "[::1]:8787"]);
+        for bad in ["pay.example.com:", "pay.example.com:x", "pay.example.com/x", "a@pay.example.com", "pay.example.com:70000"] {
+            let errors = parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (PAYMENT_HOSTS, bad)]).unwrap_err();
+            assert_eq!(errors[0].attribute, PAYMENT_HOSTS, "{bad}");
+        }
         let errors = parse_with(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], (TIMEOUT, "0"), (PAYMENT_HOSTS, "https://x.example/")]).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.attribute).collect::<Vec<_>>(), [TIMEOUT, PAYMENT_HOSTS]);
 
@@ -524,6 +584,40 @@ mod tests {
             [API_BASE, PROVIDER_ID, TOKEN, AUTH_PREFIX, REQUEST_MODE, CUSTOMER_ID, RETURN_URL, LOCALE]
         );
         assert!(errors[2].to_string().starts_with("data-token: is required"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_this_machine() {
+        for base in ["http://goteamup.com/api/v2", "http://127.0.0.1.evil.example/api/v2", "http://api.studio.example:8080/"] {
+            let errors = parse_with(&[(API_BASE, base), MINIMAL[1], MINIMAL[2]]).unwrap_err();
+            assert_eq!(errors.len(), 1, "{base}");
+            assert_eq!(errors[0].attribute, API_BASE);
+            assert!(errors[0].message.starts_with("must use https"), "{base}: {}", errors[0].message);
+        }
+        for base in ["http://127.0.0.1:8787/api/v2", "http://localhost/api/v2", "http://[::1]:9/api/v2", "https://goteamup.com/api/v2"] {
+            assert!(parse_with(&[(API_BASE, base), MINIMAL[1], MINIMAL[2]]).is_ok(), "{base}");
+        }
+        // A path on a plain-http page is plain http too.
+        let on_http = parse(|n| HashMap::from([(API_BASE, "/api/v2"), MINIMAL[1], MINIMAL[2]]).get(n).map(|v| v.to_string()), "http://studio.example/join");
+        assert_eq!(on_http.unwrap_err()[0].attribute, API_BASE);
+        let gateway = parse_with(&[(BACKEND, "uelz"), (GATEWAY_URL, "http://pay.studio.example/v1")]).unwrap_err();
+        assert_eq!(gateway[0].attribute, GATEWAY_URL);
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let all = parse_with(&[MINIMAL[0], MINIMAL[1], (TOKEN, "secret-token-7f3a9c")]).unwrap();
+        let printed = format!("{all:?} {:#?}", teamup(all.clone()));
+        assert!(!printed.contains("secret-token-7f3a9c"), "{printed}");
+        assert!(printed.contains("[redacted]") && printed.contains("goteamup.com"), "{printed}");
+    }
+
+    #[test]
+    fn the_api_origin_is_scheme_host_and_port() {
+        let s = teamup(parse_with(&MINIMAL).unwrap());
+        assert_eq!(s.api_origin(), "https://goteamup.com");
+        let s = teamup(parse_with(&[(API_BASE, "https://API.Studio.example:8443/v2/"), MINIMAL[1], MINIMAL[2]]).unwrap());
+        assert_eq!(s.api_origin(), "https://api.studio.example:8443");
     }
 
     #[test]

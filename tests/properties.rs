@@ -20,7 +20,7 @@ use membership_checkout::model::{
     customer_id_for, format_countdown, format_rfc3339_ms, parse_rfc3339_ms, Attendance, CustomerMembership, Event, JoiningFeeField,
     Membership, Money, Offer, Page, PaymentPlan, Profile, Provider, Related, Slot,
 };
-use membership_checkout::redirect::{check_payment_url, host_of, Refusal};
+use membership_checkout::redirect::{allow_entry, check_payment_url, Refusal};
 use membership_checkout::settings::{self, is_absolute_http_url, origin_of, Backend, RequestMode};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -900,7 +900,9 @@ proptest! {
                 }
                 prop_assert!((1000..=120_000).contains(&s.timeout_ms) && s.timeout_ms % 1000 == 0, "{}", s.timeout_ms);
                 for h in &s.payment_hosts {
-                    prop_assert!(settings::is_host_name(h) && *h == h.to_ascii_lowercase(), "{:?}", h);
+                    let (host, port) = h.rsplit_once(':').expect("host:port");
+                    prop_assert!(settings::is_host_name(host) && *h == h.to_ascii_lowercase(), "{:?}", h);
+                    prop_assert!(port.parse::<u16>().is_ok(), "{:?}", h);
                 }
                 if let Some(l) = &s.locale {
                     prop_assert!(!l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
@@ -935,6 +937,13 @@ proptest! {
 
     #[test]
     fn url_checks_never_panic(url in prop_oneof![url_text(), text()]) {
+        // The strict reader the transport decides by: never panics, and what it resolves it can read.
+        if let Some(origin) = membership_checkout::url::origin(&url) {
+            prop_assert!(membership_checkout::url::is_on(&url, &origin));
+        }
+        if let Some(resolved) = membership_checkout::url::resolve("https://api.example/api/v2/memberships?page=1", &url) {
+            prop_assert!(membership_checkout::url::parse(&resolved).is_some(), "{:?} -> {:?}", url, resolved);
+        }
         if let Some(origin) = origin_of(&url) {
             prop_assert!(url.starts_with(origin));
             prop_assert!(origin.starts_with("https://") || origin.starts_with("http://"));
@@ -1121,15 +1130,17 @@ proptest! {
     #[test]
     fn payment_urls_are_followed_only_when_safe(
         url in prop_oneof![3 => payment_url(), 1 => url_text(), 1 => text()],
-        mut allowed in prop::collection::vec(host().prop_map(|h| h.to_ascii_lowercase()), 0..4),
+        mut allowed in prop::collection::vec(host().prop_map(|h| format!("{}:443", h.to_ascii_lowercase())), 0..4),
         approve in any::<bool>(),
     ) {
-        let host = host_of(&url);
-        if let Some(h) = host.clone().filter(|_| approve) {
-            allowed.push(h);
+        let entry = allow_entry(&url);
+        if let Some(e) = entry.clone().filter(|_| approve) {
+            allowed.push(e);
         }
-        if let Some(h) = &host {
-            prop_assert!(settings::is_host_name(h) && *h == h.to_ascii_lowercase(), "{:?}", h);
+        if let Some(e) = &entry {
+            let (h, port) = e.rsplit_once(':').expect("host:port");
+            prop_assert!(settings::is_host_name(h) && *e == e.to_ascii_lowercase(), "{:?}", e);
+            prop_assert!(port.parse::<u16>().is_ok(), "{:?}", e);
         }
         match check_payment_url(&url, &allowed) {
             Ok(()) => {
@@ -1139,10 +1150,11 @@ proptest! {
                 let authority = rest.unwrap().split(['/', '?', '#']).next().unwrap();
                 prop_assert!(!authority.contains('@'), "{:?}", url);
                 prop_assert!(!url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\'), "{:?}", url);
-                let host = host.unwrap();
-                prop_assert!(allowed.contains(&host), "{:?} {:?}", url, allowed);
+                let entry = entry.unwrap();
+                prop_assert!(allowed.contains(&entry), "{:?} {:?}", url, allowed);
+                let host = entry.rsplit_once(':').unwrap().0;
                 if lower.starts_with("http://") {
-                    prop_assert!(["127.0.0.1", "localhost", "[::1]"].contains(&host.as_str()), "{:?}", url);
+                    prop_assert!(["127.0.0.1", "localhost", "[::1]"].contains(&host), "{:?}", url);
                 }
             }
             Err(Refusal(message)) => prop_assert!(!message.is_empty()),

@@ -10,7 +10,11 @@ use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const OFFER_KEY: &str = "membership-checkout:100:offer";
+/// Where the widget on [`UNREACHABLE`] keeps an offer: under its API origin, client (none) and provider.
+const OFFER_KEY: &str = r#"membership-checkout:["http://127.0.0.1:9","",100]:offer"#;
+/// The same for a sign-in widget (client `demo`) on that API.
+const SIGN_IN_KEY: &str = r#"membership-checkout:["http://127.0.0.1:9","demo",100]:sign-in"#;
+const TOKENS_KEY: &str = r#"membership-checkout:["http://127.0.0.1:9","demo",100]:tokens"#;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
@@ -572,22 +576,27 @@ async fn the_browsers_sha256_gives_the_rfc_7636_challenge() {
 }
 
 #[wasm_bindgen_test]
-async fn a_sign_in_answer_with_a_forged_state_is_refused_and_wiped_from_the_address() {
+async fn a_sign_in_answer_with_another_state_is_not_exchanged_and_left_for_its_owner() {
+    storage().clear().unwrap();
     let window = web_sys::window().unwrap();
     let original = window.location().href().unwrap();
     let started = membership_checkout::auth::SignInRequest::new(&[1; 32], &[2; 16], "http://x/".into(), js_sys::Date::now());
-    storage().set_item("membership-checkout:100:sign-in", &serde_json::to_string(&started).unwrap()).unwrap();
+    storage().set_item(SIGN_IN_KEY, &serde_json::to_string(&started).unwrap()).unwrap();
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?keep=1&code=stolen&state=forged")).unwrap();
+    let _fetch = FakeFetch::install(&recording(""));
 
     let el = host(&[("data-api-base", "http://127.0.0.1:9/api/v2"), ("data-provider-id", "100"), ("data-client-id", "demo")]);
     let _widget = membership_checkout::mount(el.clone());
     let notice = wait_for(&el, "[data-testid=sign-in-notice]").await.text_content().unwrap();
     assert!(notice.contains("didn't match"), "{notice}");
-    assert_eq!(window.location().search().unwrap(), "?keep=1", "the code is removed from the address");
-    assert_eq!(storage().get_item("membership-checkout:100:sign-in").unwrap(), None, "the sign-in can't be replayed");
-    assert_eq!(storage().get_item("membership-checkout:100:tokens").unwrap(), None, "nothing was exchanged");
+    sleep(100).await;
+    assert_eq!(window.location().search().unwrap(), "?keep=1&code=stolen&state=forged", "not this widget's: left in the address");
+    assert!(storage().get_item(SIGN_IN_KEY).unwrap().is_some(), "the sign-in this widget started stays open");
+    assert_eq!(storage().get_item(TOKENS_KEY).unwrap(), None, "nothing was exchanged");
+    assert_eq!(requests_to("/auth/oauth/token"), 0, "the code was never sent anywhere");
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
     storage().clear().unwrap();
+    el.remove();
 }
 
 #[wasm_bindgen_test]
@@ -807,45 +816,521 @@ async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_customer_shows
     el.remove();
 }
 
-#[wasm_bindgen_test]
-async fn an_answer_the_page_script_asked_for_early_is_taken_once_instead_of_asking_again() {
-    storage().clear().unwrap();
-    js("window.__catalogueAsked = 0;");
-    let _fetch = FakeFetch::install(
-        r#"async (url) => {
-            const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
-                { status: 200, headers: { 'Content-Type': 'application/json' } });
-            if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
-            if (url.includes('/memberships')) {
-                window.__catalogueAsked += 1;
-                return page([{ id: 101, type: 'pack', name: 'Asked by the widget', for_sale: true, visible_to_customers: true }]);
-            }
+// ---- Security (docs/security.md): where credentials may go, and what an answer can't make us do ----
+
+/// A fake `fetch` that records every request in `window.__requests` (`{url, method, auth, mode,
+/// body}`) and answers with `routes`: JS statements that may `return` a Response, with `url`,
+/// `method`, `body`, `json(value, status)` and `page(results, next)` in scope. Anything else gets
+/// an empty page.
+fn recording(routes: &str) -> String {
+    format!(
+        r#"async (input, init = {{}}) => {{
+            const url = String(input), method = init.method || 'GET', h = new Headers(init.headers || {{}});
+            const body = init.body || '';
+            window.__requests = window.__requests || [];
+            window.__requests.push({{ url, method, auth: h.get('Authorization'), mode: h.get('Teamup-Request-Mode'), body }});
+            const json = (value, status = 200) => new Response(JSON.stringify(value), {{ status, headers: {{ 'Content-Type': 'application/json' }} }});
+            const page = (results, next = null) => json({{ count: results.length, next, previous: null, results }});
+            {routes}
             return page([]);
-        }"#,
-    );
-    // What src/host/element.js leaves when it asked first: the same URL and credentials the widget uses.
-    js(r#"window.__membershipCheckoutEarly = new Map([[
-        'http://127.0.0.1:9/api/v2/memberships?for_sale=true&visible_to_customers=true&page_size=100 Bearer t',
-        Promise.resolve({ status: 200, date: null, retryAfter: null, body: JSON.stringify({ count: 1, next: null, previous: null,
-            results: [{ id: 101, type: 'pack', name: 'Asked early', for_sale: true, visible_to_customers: true }] }) }),
-    ], [
-        'http://127.0.0.1:9/api/v2/providers/100 Bearer someone-else',
-        Promise.resolve({ status: 200, date: null, retryAfter: null, body: '{"id": 100, "timezone": "Asia/Tokyo"}' }),
-    ]]);"#);
+        }}"#
+    )
+}
+
+/// What the fake fetch has seen since the last `window.__requests = []`.
+fn requests() -> Vec<serde_json::Value> {
+    serde_json::from_str(&js("JSON.stringify(window.__requests || [])").as_string().unwrap()).unwrap()
+}
+
+fn requests_to(part: &str) -> usize {
+    requests().iter().filter(|r| r["url"].as_str().unwrap_or("").contains(part)).count()
+}
+
+/// Records the `error` events of `el` in `window.__errors` (their details as JSON).
+fn record_errors(el: &HtmlElement) {
+    js("window.__errors = [];");
+    let record = js("(e) => window.__errors.push(JSON.stringify(e.detail))");
+    el.add_event_listener_with_callback("membership-checkout:error", record.unchecked_ref()).unwrap();
+}
+
+fn errors_heard() -> String {
+    js("window.__errors.join('\\n')").as_string().unwrap_or_default()
+}
+
+const STUDIO_API: [(&str, &str); 3] =
+    [("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-token", "t")];
+const WONT_FOLLOW: &str = "answered with a link we won't follow";
+
+#[wasm_bindgen_test]
+async fn a_next_link_to_another_origin_is_never_requested_and_the_widget_recovers() {
+    for foreign in [
+        "https://evil.example/api/v2/memberships?page=2",
+        "//evil.example/api/v2/memberships?page=2",
+        "http://studio-api.example/api/v2/memberships?page=2",
+        "https://studio-api.example:8443/api/v2/memberships?page=2",
+        "https://studio-api.example@evil.example/api/v2/memberships?page=2",
+        "javascript:alert(1)",
+    ] {
+        storage().clear().unwrap();
+        js(&format!("window.__requests = []; window.__foreignNext = {};", serde_json::to_string(foreign).unwrap()));
+        let _fetch = FakeFetch::install(&recording(
+            r#"if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+               if (url.includes('/memberships')) return page([{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true,
+                   visible_to_customers: true }], window.__foreignNext);"#,
+        ));
+        let el = host(&STUDIO_API);
+        record_errors(&el);
+        let _widget = membership_checkout::mount(el.clone());
+        let error = wait_for(&el, "[data-testid=load-error]").await.text_content().unwrap();
+        assert!(error.contains(WONT_FOLLOW), "{foreign}: {error}");
+        let seen = requests();
+        assert!(seen.iter().all(|r| r["url"].as_str().unwrap().starts_with("https://studio-api.example/")), "{foreign}: {seen:?}");
+        assert_eq!(requests_to("studio-api.example/api/v2/memberships"), 1, "{foreign}: the link was not requested, not even without the token");
+        let heard = errors_heard();
+        assert!(heard.contains(WONT_FOLLOW) && heard.contains(r#""stage":"load""#), "{foreign}: the host hears it: {heard}");
+
+        // Still usable: once the server answers properly, "Try again" loads the catalogue.
+        js("window.__foreignNext = null;");
+        wait_for(&el, "[data-testid=reload]").await.click();
+        wait_for(&el, "[data-testid=membership-101]").await;
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn relative_and_same_origin_links_are_followed_with_the_token() {
+    storage().clear().unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+           if (url.includes('/memberships')) {
+               const n = Number(new URL(url).searchParams.get('page') || 1);
+               const next = { 1: '?for_sale=true&page=2', 2: '/api/v2/memberships?page=3', 3: 'memberships?page=4',
+                              4: 'https://STUDIO-API.example:443/api/v2/memberships?page=5' }[n] || null;
+               return page([{ id: 100 + n, type: 'pack', name: `Pack ${n}`, for_sale: true, visible_to_customers: true }], next);
+           }"#,
+    ));
+    let el = host(&STUDIO_API);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=membership-105]").await;
+    assert_eq!(count(&el, "input[name=membership]"), 5, "every page was read");
+    let pages: Vec<String> = requests().iter().filter(|r| r["url"].as_str().unwrap().contains("/memberships")).map(|r| {
+        assert_eq!(r["auth"], "Bearer t", "{r}");
+        r["url"].as_str().unwrap().to_string()
+    }).collect();
+    assert_eq!(pages[1..], [
+        "https://studio-api.example/api/v2/memberships?for_sale=true&page=2",
+        "https://studio-api.example/api/v2/memberships?page=3",
+        "https://studio-api.example/api/v2/memberships?page=4",
+        "https://STUDIO-API.example:443/api/v2/memberships?page=5",
+    ]);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_plans_link_to_another_origin_fails_only_its_section() {
+    storage().clear().unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/initiate_purchase')) return json({ next_url: 'https://studio-api.example/pay/abc',
+               expires_at: new Date(Date.now() + 600000).toISOString() });
+           if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+           if (url.includes('/memberships')) return page([
+               { id: 201, type: 'recurring_plan', name: 'Unlimited', for_sale: true, visible_to_customers: true,
+                 plans: 'https://evil.example/api/v2/membership_payment_plans?membership=201' },
+               { id: 101, type: 'pack', name: 'Ten classes', for_sale: true, visible_to_customers: true }]);"#,
+    ));
+    let el = host(&STUDIO_API);
+    record_errors(&el);
+    js("window.__redirects = 0;");
+    let keep_page = js("(e) => { window.__redirects++; e.preventDefault(); }");
+    el.add_event_listener_with_callback("membership-checkout:redirect", keep_page.unchecked_ref()).unwrap();
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "input[name=membership][value='201']").await.click();
+    let plans = wait_for(&el, "[data-testid=plans] .mc-notice--error").await.text_content().unwrap();
+    assert!(plans.contains("couldn't load the payment plans") && plans.contains(WONT_FOLLOW), "{plans}");
+    assert_eq!(requests_to("evil.example"), 0, "{:?}", requests());
+    assert!(errors_heard().contains(WONT_FOLLOW), "{}", errors_heard());
+    // The rest of the widget works: another membership is bought.
+    wait_for(&el, "input[name=membership][value='101']").await.click();
+    wait_for(&el, "[data-testid=continue]").await.click();
+    wait_for(&el, "[data-testid=countdown]").await;
+    assert_eq!(js("window.__redirects").as_f64(), Some(1.0));
+    assert_eq!(requests_to("evil.example"), 0);
+    storage().clear().unwrap();
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn endless_and_looping_next_chains_end_with_a_message() {
+    use membership_checkout::backend::teamup::MAX_PAGES;
+    for (chain, asked) in [("loop", 1), ("endless", MAX_PAGES)] {
+        storage().clear().unwrap();
+        js(&format!("window.__requests = []; window.__chain = '{chain}';"));
+        let _fetch = FakeFetch::install(&recording(
+            r#"if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+               if (url.includes('/memberships')) {
+                   const n = Number(new URL(url).searchParams.get('page') || 1);
+                   return page([], window.__chain === 'loop' ? url : `https://studio-api.example/api/v2/memberships?page=${n + 1}`);
+               }"#,
+        ));
+        let el = host(&STUDIO_API);
+        let _widget = membership_checkout::mount(el.clone());
+        let error = wait_for(&el, "[data-testid=load-error]").await.text_content().unwrap();
+        assert!(error.contains("couldn't read"), "{chain}: {error}");
+        assert_eq!(requests_to("studio-api.example/api/v2/memberships"), asked, "{chain}: a hard limit on pages: {:?}", requests());
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn permission_lookups_have_a_hard_limit() {
+    use membership_checkout::backend::teamup::MAX_PERMISSION_LOOKUPS;
+    storage().clear().unwrap();
+    js(&format!("window.__requests = []; window.__kinds = {};", MAX_PERMISSION_LOOKUPS + 1));
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+           if (url.includes('permits_registration_for_event')) return page([{ id: 101 }]);
+           if (url.includes('/memberships')) return page([{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true, visible_to_customers: true }]);
+           if (url.includes('/events')) return page(Array.from({ length: window.__kinds }, (_, i) => ({ id: 5001 + i,
+               name: `Class ${i}`, starts_at: '2099-01-05T12:00:00Z', status: 'active', offering_type: { id: 1 + i, name: `Kind ${i}` } })));"#,
+    ));
+    let el = host(&STUDIO_API);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "input[name=membership][value='101']").await.click();
+    let booking = wait_for(&el, "[data-testid=booking]").await;
+    for _ in 0..50 {
+        if booking.text_content().unwrap().contains("Classes couldn't be loaded") {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(booking.text_content().unwrap().contains("Classes couldn't be loaded"), "{}", booking.text_content().unwrap());
+    assert_eq!(requests_to("permits_registration_for_event"), 0, "not one lookup past the limit");
+    el.remove();
+}
+
+/// A signed-in customer's tokens as a sign-in widget keeps them.
+fn stored_tokens(access: &str, expires_in_ms: f64) -> String {
+    let now = js_sys::Date::now();
+    serde_json::json!({ "access": access, "refresh": "refresh-1", "expires_at_ms": now + expires_in_ms, "lifetime_ms": 3_600_000.0 }).to_string()
+}
+
+fn key_for(api_origin: &str, client: &str, kind: &str) -> String {
+    format!("{}:{kind}", membership_checkout::auth::storage_prefix(api_origin, Some(client), 100))
+}
+
+#[wasm_bindgen_test]
+async fn another_api_or_client_on_the_page_sees_no_token() {
+    storage().clear().unwrap();
+    storage().set_item(&key_for("https://studio-api.example", "app", "tokens"), &stored_tokens("token-of-a", 3_600_000.0)).unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/memberships')) return page([{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true, visible_to_customers: true }]);"#,
+    ));
+    let others = [
+        [("data-api-base", "https://other-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")],
+        [("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "other-app")],
+        [("data-api-base", "https://studio-api.example:8443/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")],
+    ];
+    for attrs in others {
+        let el = host(&attrs);
+        let _widget = membership_checkout::mount(el.clone());
+        wait_for(&el, "[data-testid=sign-in-hint]").await;
+        wait_for(&el, "[data-testid=membership-101]").await;
+        el.remove();
+    }
+    assert!(requests().iter().all(|r| r["auth"].is_null()), "no request of theirs carried a token: {:?}", requests());
+
+    // The widget the tokens belong to does use them.
+    let el = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=signed-in]").await;
+    sleep(100).await;
+    assert!(requests().iter().any(|r| r["auth"] == "Bearer token-of-a"), "{:?}", requests());
+    assert!(requests().iter().filter(|r| !r["auth"].is_null()).all(|r| r["url"].as_str().unwrap().starts_with("https://studio-api.example/")));
+    storage().clear().unwrap();
+    el.remove();
+}
+
+fn started_sign_in(state: &str) -> String {
+    let mut request = membership_checkout::auth::SignInRequest::new(&[1; 32], &[2; 16], "http://127.0.0.1/".into(), js_sys::Date::now());
+    request.state = state.into();
+    serde_json::to_string(&request).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_code_is_exchanged_only_by_the_widget_whose_sign_in_it_is() {
+    storage().clear().unwrap();
+    let window = web_sys::window().unwrap();
+    let original = window.location().href().unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/auth/oauth/token')) return json({ access_token: 'fresh-a', refresh_token: 'r', expires_in: 3600 });
+           if (url.includes('/memberships')) return page([{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true, visible_to_customers: true }]);"#,
+    ));
+    // Widget A (studio-api, app) started a sign-in; widget B (other-api, same client and provider) one of its own.
+    storage().set_item(&key_for("https://studio-api.example", "app", "sign-in"), &started_sign_in("state-a")).unwrap();
+    storage().set_item(&key_for("https://other-api.example", "app", "sign-in"), &started_sign_in("state-b")).unwrap();
+    let back = "?keep=1&code=code-for-a&state=state-a&iss=https%3A%2F%2Fstudio-api.example";
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(back)).unwrap();
+
+    let b = host(&[("data-api-base", "https://other-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    let _b = membership_checkout::mount(b.clone());
+    wait_for(&b, "[data-testid=sign-in-notice]").await;
+    sleep(100).await;
+    assert_eq!(window.location().search().unwrap(), back, "B leaves A's code where it is");
+    assert_eq!(requests_to("/auth/oauth/token"), 0, "B never sends A's code anywhere");
+    let c = host(&[("data-api-base", "https://third-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    let _c = membership_checkout::mount(c.clone());
+    wait_for(&c, "[data-testid=sign-in-hint]").await;
+    assert!(inside(&c).query_selector("[data-testid=sign-in-notice]").unwrap().is_none(), "C started nothing: it says nothing");
+
+    let a = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    let _a = membership_checkout::mount(a.clone());
+    wait_for(&a, "[data-testid=signed-in]").await;
+    let exchanges: Vec<_> = requests().into_iter().filter(|r| r["url"].as_str().unwrap().contains("/auth/oauth/token")).collect();
+    assert_eq!(exchanges.len(), 1, "{exchanges:?}");
+    assert_eq!(exchanges[0]["url"], "https://studio-api.example/api/v2/auth/oauth/token");
+    assert!(exchanges[0]["body"].as_str().unwrap().contains("code=code-for-a"));
+    assert_eq!(window.location().search().unwrap(), "?keep=1", "A took its code out of the address");
+    assert!(storage().get_item(&key_for("https://studio-api.example", "app", "tokens")).unwrap().unwrap().contains("fresh-a"));
+    assert!(storage().get_item(&key_for("https://other-api.example", "app", "tokens")).unwrap().is_none());
+    assert!(storage().get_item(&key_for("https://other-api.example", "app", "sign-in")).unwrap().is_some(), "B's own sign-in is untouched");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+    storage().clear().unwrap();
+    for el in [a, b, c] {
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_code_from_another_issuer_is_refused() {
+    storage().clear().unwrap();
+    let window = web_sys::window().unwrap();
+    let original = window.location().href().unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/auth/oauth/token')) return json({ access_token: 'fresh-a', refresh_token: 'r', expires_in: 3600 });"#,
+    ));
+    storage().set_item(&key_for("https://studio-api.example", "app", "sign-in"), &started_sign_in("state-a")).unwrap();
+    let back = "?code=code-from-elsewhere&state=state-a&iss=https%3A%2F%2Fevil.example";
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(back)).unwrap();
+    let a = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+    record_errors(&a);
+    let _a = membership_checkout::mount(a.clone());
+    let notice = wait_for(&a, "[data-testid=sign-in-notice]").await.text_content().unwrap();
+    assert!(notice.contains("another server"), "{notice}");
+    assert!(errors_heard().contains(r#""stage":"sign-in""#) && errors_heard().contains("another server"), "{}", errors_heard());
+    assert_eq!(requests_to("/auth/oauth/token"), 0, "a code from another issuer is never exchanged");
+    assert_eq!(window.location().search().unwrap(), "", "ours, refused, and wiped");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+    storage().clear().unwrap();
+    a.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_that_fails_for_now_keeps_the_customer_signed_in_and_is_retried() {
+    let tokens_key = key_for("https://studio-api.example", "app", "tokens");
+    for (refusal, signed_out) in [
+        ("json({ code: 'service_unavailable', message: 'Down' }, 503)", false),
+        ("Promise.reject(new TypeError('Failed to fetch'))", false),
+        ("json({ code: 'invalid_grant', message: 'Refresh token revoked.', field_errors: {} }, 400)", true),
+    ] {
+        storage().clear().unwrap();
+        // The access token lapsed while the tab was asleep: the first request renews it first.
+        storage().set_item(&tokens_key, &stored_tokens("stale", -1_000.0)).unwrap();
+        // The refresh endpoint fails for two seconds (for ever for invalid_grant), then works.
+        js(&format!("window.__requests = []; window.__failUntil = {};", if signed_out { "Infinity" } else { "Date.now() + 2000" }));
+        let _fetch = FakeFetch::install(&recording(&format!(
+            r#"if (url.includes('/auth/refresh_access_token')) {{
+                   if (Date.now() < window.__failUntil) return {refusal};
+                   return json({{ access_token: 'renewed', refresh_token: 'refresh-2', expires_in: 3600 }});
+               }}
+               if (url.includes('/auth/profiles')) return page([{{ id: 4242, profile_type: 'customer', provider: 100 }}]);
+               if (url.includes('/memberships')) return page([{{ id: 101, type: 'pack', name: 'Ten classes', for_sale: true,
+                   visible_to_customers: true }}]);"#
+        )));
+        let el = host(&[("data-api-base", "https://studio-api.example/api/v2"), ("data-provider-id", "100"), ("data-client-id", "app")]);
+        let _widget = membership_checkout::mount(el.clone());
+        wait_for(&el, "[data-testid=membership-101]").await;
+        if signed_out {
+            wait_for(&el, "[data-testid=sign-in-hint]").await;
+            assert!(storage().get_item(&tokens_key).unwrap().is_none(), "invalid_grant signs out");
+        } else {
+            assert!(inside(&el).query_selector("[data-testid=signed-in]").unwrap().is_some(), "{refusal}: still signed in");
+            assert!(storage().get_item(&tokens_key).unwrap().unwrap().contains("stale"), "{refusal}: the tokens are kept");
+            // Tried again after a backoff, and then renewed.
+            for _ in 0..60 {
+                if storage().get_item(&tokens_key).unwrap().is_some_and(|t| t.contains("renewed")) {
+                    break;
+                }
+                sleep(100).await;
+            }
+            assert!(storage().get_item(&tokens_key).unwrap().unwrap().contains("renewed"), "{refusal}: retried");
+            wait_for(&el, "[data-testid=signed-in]").await;
+        }
+        el.remove();
+    }
+    storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn nobody_waits_for_a_renewal_past_its_deadline() {
+    use membership_checkout::auth::Tokens;
+    use membership_checkout::backend::session::{Renewed, Session};
+    let tokens = Tokens { access: "old".into(), refresh: Some("r".into()), expires_at_ms: Some(0.0), lifetime_ms: Some(1.0) };
+    let session = Session::with_tokens(Some(tokens));
+    session.set_deadline_ms(300);
+    // A host page whose getFreshToken never answers.
+    session.set_renewal(std::rc::Rc::new(|_| Box::pin(futures::future::pending::<Renewed>())));
+    let started = js_sys::Date::now();
+    let (first, second) = futures::future::join(session.renew(), session.renew()).await;
+    let took = js_sys::Date::now() - started;
+    assert!(!first && !second, "not renewed");
+    assert!(took < 2_000.0, "both gave up at the deadline, after {took} ms");
+    assert_eq!(session.access().as_deref(), Some("old"), "and the customer is still signed in");
+    // The next renewal is not blocked by the one given up on.
+    session.set_renewal(std::rc::Rc::new(|_| {
+        Box::pin(async { Renewed::Tokens(Tokens { access: "new".into(), refresh: None, expires_at_ms: None, lifetime_ms: None }) })
+    }));
+    assert!(session.renew().await);
+    assert_eq!(session.access().as_deref(), Some("new"));
+}
+
+#[wasm_bindgen_test]
+async fn an_offer_kept_in_storage_passes_the_same_redirect_check_as_a_fresh_one() {
+    for next_url in ["javascript:alert(1)", "http://127.0.0.1:9999/pay/abc", "https://evil.example/pay/abc", "//127.0.0.1:9/pay"] {
+        storage().clear().unwrap();
+        let offer: serde_json::Value = serde_json::from_str(&pending(10.0)).unwrap();
+        let mut offer = offer.as_object().unwrap().clone();
+        offer.insert("next_url".into(), next_url.into());
+        storage().set_item(OFFER_KEY, &serde_json::Value::Object(offer).to_string()).unwrap();
+        let el = host(&UNREACHABLE);
+        let _widget = membership_checkout::mount(el.clone());
+        wait_for(&el, "[data-testid=load-error]").await;
+        assert!(inside(&el).query_selector("[data-testid=payment-link]").unwrap().is_none(), "{next_url} is not offered");
+        assert_eq!(storage().get_item(OFFER_KEY).unwrap(), None, "{next_url} is forgotten");
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_puts_no_ids_or_names_in_the_page() {
+    storage().clear().unwrap();
+    let named = || document().query_selector_all("[id], [name]").unwrap().length();
+    let before = named();
+    let _fetch = FakeFetch::install(&studio_offering("http://127.0.0.1:9/pay/abc"));
     let el = host(&UNREACHABLE);
+    let keep_page = js("(e) => e.preventDefault()");
+    el.add_event_listener_with_callback("membership-checkout:redirect", keep_page.unchecked_ref()).unwrap();
+    let _widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "input[name=membership]").await.click();
+    assert!(inside(&el).query_selector_all("[id]").unwrap().length() > 0, "ids live in the shadow root");
+    assert_eq!(named(), before, "none in the page itself, where they would become globals (window[id])");
+    wait_for(&el, "[data-testid=continue]").await.click();
+    wait_for(&el, "[data-testid=countdown]").await;
+    assert_eq!(named(), before, "nor later");
+    storage().clear().unwrap();
+    el.remove();
+}
+
+/// The `api-base` values the loader's early fetch must judge exactly as the widget's settings do.
+const API_BASES: [&str; 16] = [
+    "https://goteamup.com/api/v2",
+    "https://goteamup.com/api/v2/",
+    "HTTPS://GoTeamUp.com:443/api/v2",
+    "/api/v2",
+    "http://127.0.0.1:8787/api/v2",
+    "http://localhost/api/v2",
+    "http://goteamup.com/api/v2",
+    "//goteamup.com/api/v2",
+    "api/v2",
+    "https://user@goteamup.com/api/v2",
+    "https://goteamup.com\\@evil.example/",
+    "javascript:alert(1)",
+    "https://goteamup.com:99999/api",
+    "https://go teamup.com/api",
+    "https://%65vil.example/api",
+    "ftp://goteamup.com/api",
+];
+
+#[wasm_bindgen_test]
+fn the_loader_judges_api_addresses_exactly_as_the_widget_does() {
+    for page in ["https://studio.example/join?x=1", "http://studio.example/join", "http://127.0.0.1:8080/"] {
+        for value in API_BASES {
+            let attrs = [("data-api-base", value), ("data-provider-id", "100"), ("data-token", "t")];
+            let widget = membership_checkout::settings::parse(|n| attrs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()), page)
+                .ok()
+                .map(|s| match s.backend {
+                    membership_checkout::settings::Backend::TeamUp(t) => t.api_base,
+                    _ => unreachable!(),
+                });
+            assert_eq!(membership_checkout::host::early_api_base(value, page), widget, "{value} on {page}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn strict_origins_agree_with_the_browsers_url() {
+    for url in [
+        "https://goteamup.com/api/v2?x#y",
+        "HTTPS://GoTeamUp.com:443/a",
+        "http://127.0.0.1:8787/a",
+        "http://[::1]:80/a",
+        "https://a.example:0443/",
+        "https://a.example.:8443/",
+        "http://10.0.0.1/",
+        "https://xn--goteamp-x2a.com/",
+        "https://123.example/",
+    ] {
+        let ours = membership_checkout::url::origin(url).expect(url);
+        let browsers = web_sys::Url::new(url).unwrap().origin();
+        assert_eq!(ours, browsers, "{url}");
+    }
+}
+
+/// Like [`UNREACHABLE`], on an address no other test uses (so that no other widget's requests count).
+const EARLY_API: [(&str, &str); 3] = [("data-api-base", "http://localhost:7/api/v2"), ("data-provider-id", "100"), ("data-token", "t")];
+
+#[wasm_bindgen_test]
+async fn an_early_answer_is_taken_only_for_the_very_same_request_and_only_once() {
+    storage().clear().unwrap();
+    js("window.__requests = [];");
+    let _fetch = FakeFetch::install(&recording(
+        r#"if (url.includes('/auth/profiles')) return page([{ id: 4242, profile_type: 'customer', provider: 100 }]);
+           if (url.includes('/memberships')) return page([{ id: 101, type: 'pack', visible_to_customers: true, for_sale: true,
+               name: window.__early ? 'Asked early' : 'Asked by the widget' }]);"#,
+    ));
+    // The loader asks for a provider-mode widget; the page then changes it to customer mode.
+    let el = host(&EARLY_API);
+    el.set_attribute("data-request-mode", "provider").unwrap();
+    js("window.__early = true;");
+    membership_checkout::host::ask_early(&el);
+    js("window.__early = false;");
+    let asked_early = requests().len();
+    assert_eq!(asked_early, 3, "profile, catalogue and studio: {:?}", requests());
+    assert!(requests().iter().all(|r| r["mode"] == "provider" && r["auth"] == "Bearer t"));
+    el.set_attribute("data-request-mode", "customer").unwrap();
     let _widget = membership_checkout::mount(el.clone());
     let card = wait_for(&el, "[data-testid=membership-101]").await;
-    assert!(card.text_content().unwrap().contains("Asked early"), "{}", card.text_content().unwrap());
-    assert_eq!(js("window.__catalogueAsked").as_f64(), Some(0.0), "the widget did not ask again");
-    assert_eq!(js("window.__membershipCheckoutEarly.size").as_f64(), Some(1.0), "taken once; another token's answer is left alone");
+    assert!(card.text_content().unwrap().contains("Asked by the widget"), "another mode's answer is not taken");
+    el.remove();
 
-    // A second widget finds nothing waiting and asks for itself.
-    let second = host(&UNREACHABLE);
+    // The same request is taken, once.
+    js("window.__requests = [];");
+    let el = host(&EARLY_API);
+    js("window.__early = true;");
+    membership_checkout::host::ask_early(&el);
+    js("window.__early = false;");
+    let _widget = membership_checkout::mount(el.clone());
+    let card = wait_for(&el, "[data-testid=membership-101]").await;
+    assert!(card.text_content().unwrap().contains("Asked early"));
+    assert_eq!(requests_to("localhost:7/api/v2/memberships"), 1, "the widget did not ask again");
+    let second = host(&EARLY_API);
     let _second = membership_checkout::mount(second.clone());
     let card = wait_for(&second, "[data-testid=membership-101]").await;
-    assert!(card.text_content().unwrap().contains("Asked by the widget"));
-    assert_eq!(js("window.__catalogueAsked").as_f64(), Some(1.0));
-    js("delete window.__membershipCheckoutEarly;");
+    assert!(card.text_content().unwrap().contains("Asked by the widget"), "taken once");
     el.remove();
     second.remove();
 }
@@ -865,6 +1350,67 @@ fn the_studios_zone_is_used_when_the_browser_knows_it() {
     assert!(deadline.starts_with("18:30") && deadline.contains("GMT-5"), "{deadline}");
     let unknown = clock(ms, "en-GB", Some("Mars/Olympus"));
     assert!(!unknown.is_empty() && !unknown.contains("Mars"), "the visitor's clock instead: {unknown}");
+}
+
+#[wasm_bindgen_test]
+async fn early_requests_are_aborted_when_their_element_leaves_or_nobody_takes_them() {
+    js("window.__started = 0; window.__aborted = 0;");
+    let _fetch = FakeFetch::install(
+        r#"(url, init) => new Promise((resolve, reject) => {
+            window.__started++;
+            init.signal.addEventListener('abort', () => { window.__aborted++; reject(new DOMException('aborted', 'AbortError')); });
+        })"#,
+    );
+    let el = host(&UNREACHABLE);
+    membership_checkout::host::ask_early(&el);
+    assert_eq!(js("window.__started").as_f64(), Some(3.0));
+    el.remove();
+    sleep(50).await;
+    assert_eq!(js("window.__aborted").as_f64(), Some(3.0), "removed before the widget started: aborted");
+
+    js("window.__started = 0; window.__aborted = 0;");
+    membership_checkout::host::set_early_keep_ms(200);
+    let el = host(&UNREACHABLE);
+    membership_checkout::host::ask_early(&el);
+    sleep(400).await;
+    assert_eq!(js("window.__aborted").as_f64(), Some(3.0), "not taken in time: dropped and aborted");
+    membership_checkout::host::set_early_keep_ms(30_000);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn removing_the_widget_aborts_its_plan_prefetches() {
+    storage().clear().unwrap();
+    js("window.__plansStarted = 0; window.__plansAborted = 0;");
+    let _fetch = FakeFetch::install(
+        r#"(url, init) => {
+            const page = results => new Response(JSON.stringify({ count: results.length, next: null, previous: null, results }),
+                { status: 200, headers: { 'Content-Type': 'application/json' } });
+            if (url.includes('/membership_payment_plans')) return new Promise((resolve, reject) => {
+                window.__plansStarted++;
+                init.signal.addEventListener('abort', () => { window.__plansAborted++; reject(new DOMException('aborted', 'AbortError')); });
+            });
+            if (url.includes('/auth/profiles')) return Promise.resolve(page([{ id: 4242, profile_type: 'customer', provider: 100 }]));
+            if (url.includes('/memberships')) return Promise.resolve(page([
+                { id: 201, type: 'recurring_plan', name: 'Unlimited', for_sale: true, visible_to_customers: true },
+                { id: 202, type: 'recurring_plan', name: 'Off-peak', for_sale: true, visible_to_customers: true }]));
+            return Promise.resolve(page([]));
+        }"#,
+    );
+    let el = host(&UNREACHABLE);
+    let widget = membership_checkout::mount(el.clone());
+    wait_for(&el, "[data-testid=membership-202]").await;
+    for _ in 0..40 {
+        if js("window.__plansStarted").as_f64() == Some(2.0) {
+            break;
+        }
+        sleep(25).await;
+    }
+    assert_eq!(js("window.__plansStarted").as_f64(), Some(2.0), "both recurring memberships' plans were asked for after painting");
+    drop(widget);
+    sleep(50).await;
+    assert_eq!(js("window.__plansAborted").as_f64(), Some(2.0), "unused prefetches are aborted with the widget");
+    el.remove();
 }
 
 /// The Uelz widget back from Uelz's checkout believes no `?outcome=paid`: it asks the gateway

@@ -24,6 +24,9 @@ pub struct Config {
     pub access_token_lifetime: Duration,
     /// How long an authorization code can be exchanged. Default 60 seconds.
     pub oauth_code_lifetime: Duration,
+    /// Hostile mode (README "Hostile mode"): answers rewritten by the armed tricks, and a second
+    /// server that records what reaches it. `None`: the sandbox answers honestly.
+    pub hostile: Option<crate::hostile::Hostile>,
 }
 
 /// A registered OAuth client (a public client: no secret, PKCE required).
@@ -160,7 +163,15 @@ impl Config {
             oauth_clients: vec![OAuthClient::demo()],
             access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
             oauth_code_lifetime: DEFAULT_OAUTH_CODE_LIFETIME,
+            hostile: None,
         }
+    }
+
+    /// Turns hostile mode on; keep a clone of `hostile` to change its tricks and read what the
+    /// foreign server received.
+    pub fn with_hostile(mut self, hostile: crate::hostile::Hostile) -> Self {
+        self.hostile = Some(hostile);
+        self
     }
 
     /// Registers an OAuth client (replacing one with the same id), e.g.

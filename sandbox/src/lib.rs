@@ -10,6 +10,7 @@ pub(crate) mod api;
 pub mod config;
 pub mod data;
 mod faults;
+pub mod hostile;
 mod html;
 mod limits;
 mod money;
@@ -30,6 +31,7 @@ pub use config::{
 };
 pub use data::StudioData;
 pub use faults::{Fault, FaultOptions, FaultRoute, FaultSpec};
+pub use hostile::{ForeignRequest, Hostile, Trick};
 pub use limits::MAX_BODY_BYTES;
 pub use oauth::OAuthStats;
 pub use server::{router, spawn, spawn_on, spawn_static_site, Running};

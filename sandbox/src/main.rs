@@ -49,6 +49,13 @@ Fault injection (routes and faults: sandbox/README.md, section Fault injection):
                            request until DELETE /__sandbox/faults), e.g. --fault '*=latency,ms=50'
                            or --fault uelz.purchases.create=status_503,times=2,retry_after=5
 
+Hostile mode (sandbox/README.md, section Hostile mode):
+  --hostile[=TRICK,...]    answers carry links to a second local server (which records every
+                           request), unsafe next_url values, a skewed Date, markup in every
+                           string, endless /events pages... Without a value: foreign-plans,
+                           foreign-next:events, next-url:rotate, date-skew, markup. Change them
+                           while running with POST /__sandbox/hostile {\"tricks\": [...]}
+
   -h, --help               show this help
 ";
 
@@ -65,6 +72,7 @@ struct Cli {
     oauth_clients: Vec<OAuthClient>,
     oauth_clients_given: bool,
     access_token_lifetime: std::time::Duration,
+    hostile: Option<Vec<checkout_sandbox::Trick>>,
 }
 
 fn non_empty(flag: &str, v: String) -> Result<String, String> {
@@ -90,6 +98,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
         oauth_clients: vec![OAuthClient::demo()],
         oauth_clients_given: false,
         access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
+        hostile: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -170,6 +179,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, Str
                 cli.oauth_clients.retain(|c| c.id != client.id);
                 cli.oauth_clients.push(client);
             }
+            "--hostile" => {
+                let tricks = checkout_sandbox::hostile::parse_tricks(inline.as_deref().unwrap_or(""))
+                    .map_err(|e| format!("--hostile: {e}"))?;
+                cli.hostile = Some(tricks);
+            }
             "--access-token-lifetime" => {
                 cli.access_token_lifetime = parse_lifetime(&value("--access-token-lifetime")?)?
             }
@@ -232,6 +246,8 @@ async fn main() -> ExitCode {
     config.data = data;
     config.uelz = cli.uelz.clone();
     config.oauth_clients = cli.oauth_clients.clone();
+    let hostile = cli.hostile.as_deref().map(checkout_sandbox::Hostile::new);
+    config.hostile = hostile.clone();
     let summary = summary(&config);
     let running = match spawn_on(config, cli.addr).await {
         Ok(r) => r,
@@ -250,6 +266,14 @@ async fn main() -> ExitCode {
         eprintln!("  fault armed: {}", describe_fault(spec));
     }
     eprintln!("{summary}");
+    if let Some(hostile) = &hostile {
+        let tricks: Vec<String> = hostile.tricks().iter().map(ToString::to_string).collect();
+        eprintln!(
+            "  HOSTILE MODE: {}; foreign server {} (GET /__sandbox/hostile lists what reached it)",
+            tricks.join(", "),
+            hostile.foreign_url().unwrap_or_default()
+        );
+    }
     if let Some(dir) = &cli.widget_dir {
         eprintln!("  widget: {} served at {}/", dir.display(), running.url());
     }
@@ -422,6 +446,19 @@ mod tests {
         assert!(parse_args(args("--access-token-lifetime never")).is_err());
         assert!(USAGE.contains("--oauth-client ID=URI"));
         assert!(USAGE.contains("--access-token-lifetime DUR"));
+    }
+
+    #[test]
+    fn parses_the_hostile_flag() {
+        use checkout_sandbox::hostile::{NextUrl, Trick};
+        assert_eq!(parse_args(args("")).unwrap().unwrap().hostile, None);
+        assert_eq!(parse_args(args("--hostile")).unwrap().unwrap().hostile, Some(Trick::DEFAULT.to_vec()));
+        assert_eq!(
+            parse_args(args("--hostile=next-url:javascript,markup --addr 127.0.0.1:1")).unwrap().unwrap().hostile,
+            Some(vec![Trick::NextUrl(NextUrl::Javascript), Trick::Markup])
+        );
+        assert!(parse_args(args("--hostile=evil")).is_err());
+        assert!(USAGE.contains("--hostile[=TRICK,...]"));
     }
 
     #[test]

@@ -40,10 +40,11 @@ pub fn router(config: Config) -> (Router, Sandbox) {
             .route("/", get(index_page))
             .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") }),
     };
-    let app = app
-        .with_state(sandbox.clone())
-        .layer(cors())
-        .layer(middleware::from_fn(log_request));
+    let mut app = app.with_state(sandbox.clone());
+    if let Some(hostile) = &config.hostile {
+        app = crate::hostile::wrap(app, hostile.clone());
+    }
+    let app = app.layer(cors()).layer(middleware::from_fn(log_request));
     (app, sandbox)
 }
 
@@ -265,6 +266,9 @@ pub async fn spawn(config: Config) -> std::io::Result<Running> {
 /// Starts the sandbox on the given address (the binary uses this).
 pub async fn spawn_on(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
     let listener = TcpListener::bind(addr).await?;
+    if let Some(hostile) = &config.hostile {
+        crate::hostile::start_foreign(hostile).await?;
+    }
     let (app, sandbox) = router(config);
     serve(listener, app, Some(sandbox)).await
 }

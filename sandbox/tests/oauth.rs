@@ -218,6 +218,7 @@ async fn full_flow_sign_in_exchange_use_refresh() {
     assert!(loc.starts_with("http://127.0.0.1:43123/?code="), "{loc}");
     let q = a.redirect_params();
     assert_eq!(q["state"], "st-42/x y");
+    assert_eq!(q["iss"], api.running.url(), "the issuer (RFC 9207): the sandbox's origin");
     assert!(!q.contains_key("error"));
     assert_eq!(q["code"].len(), 32);
     let t = token(
@@ -536,6 +537,7 @@ async fn other_problems_redirect_back_with_an_error() {
     let q = a.redirect_params();
     assert_eq!(q["error"], "access_denied");
     assert_eq!(q["state"], "st-42/x y");
+    assert_eq!(q["iss"], api.running.url(), "errors name the issuer too");
     assert!(!q.contains_key("code"));
 
     // No user chosen, or a user with no customer profile (Riley): the form again, 400.

@@ -22,6 +22,10 @@ pub enum ApiError {
     },
     /// A success status whose body is not what the API documents.
     Malformed(String),
+    /// Not sent: the address (from a settings value or an answer's link) is not on the API's
+    /// origin, so neither the customer's token nor anything else goes there. The address is
+    /// for the console only.
+    LinkRefused(String),
 }
 
 impl ApiError {
@@ -70,6 +74,7 @@ impl ApiError {
             ApiError::Network(_) => Text::Key("error.network"),
             ApiError::Timeout => Text::Key("error.timeout"),
             ApiError::Malformed(_) => Text::Key("error.malformed"),
+            ApiError::LinkRefused(_) => Text::Key("error.link_refused"),
             ApiError::Http { status, code, message, .. } => {
                 if code.as_deref() == Some("no_customer_profile") {
                     return Text::Key("error.no_profile");
@@ -98,6 +103,7 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ApiError::Network(_) | ApiError::Timeout | ApiError::Malformed(_) => true,
+            ApiError::LinkRefused(_) => false,
             ApiError::Http { status, .. } => *status == 408 || *status == 429 || *status >= 500,
         }
     }
@@ -131,6 +137,7 @@ impl std::fmt::Display for ApiError {
             ApiError::Network(detail) => write!(f, "network error: {detail}"),
             ApiError::Timeout => write!(f, "timed out"),
             ApiError::Malformed(detail) => write!(f, "malformed response: {detail}"),
+            ApiError::LinkRefused(url) => write!(f, "refused to request {url:?}: not on the API's origin"),
             ApiError::Http { status, code, message, .. } => write!(
                 f,
                 "HTTP {status}{}{}",

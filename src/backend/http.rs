@@ -27,22 +27,48 @@ pub struct Reply {
     pub server_date_ms: Option<f64>,
 }
 
-/// How one widget instance talks HTTP: its time limit, and a signal that cancels everything in
-/// flight when the widget is removed from the page.
-#[derive(Clone, Debug, PartialEq)]
+/// Told the address of every request the transport refused to send (see [`Transport::bound_to`]).
+pub type OnRefused = Rc<dyn Fn(Method, &str)>;
+
+/// How one widget instance talks HTTP: its time limit, a signal that cancels everything in
+/// flight when the widget is removed from the page, and the one origin it may send to.
+///
+/// Every request the widget makes leaves through [`Transport::attempt`], which is therefore where
+/// the rule lives: a transport bound to an origin sends nothing anywhere else (not even without
+/// the token), and an unbound one never sends `Authorization`. So a link in an answer, however it
+/// is followed, can't take the customer's credentials to another server.
+#[derive(Clone)]
 pub struct Transport {
     pub timeout_ms: u32,
     pub cancel: Option<AbortSignal>,
+    origin: Option<Rc<str>>,
+    on_refused: Option<OnRefused>,
 }
 
 impl Transport {
     pub fn new(timeout_ms: u32) -> Self {
-        Transport { timeout_ms, cancel: None }
+        Transport { timeout_ms, cancel: None, origin: None, on_refused: None }
     }
 
     pub fn with_cancel(mut self, signal: AbortSignal) -> Self {
         self.cancel = Some(signal);
         self
+    }
+
+    /// Sends only to `origin` (`scheme://host[:port]`, as [`crate::url::origin`] writes it).
+    pub fn bound_to(mut self, origin: &str) -> Self {
+        self.origin = Some(Rc::from(origin));
+        self
+    }
+
+    /// `on_refused` hears each refused address (to tell the console and the host page).
+    pub fn on_refused(mut self, on_refused: OnRefused) -> Self {
+        self.on_refused = Some(on_refused);
+        self
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     fn cancelled(&self) -> bool {
@@ -121,6 +147,12 @@ impl Transport {
         body: Option<String>,
         timeout_ms: u32,
     ) -> Result<(Result<Reply, ApiError>, Option<u32>), ApiError> {
+        if !admitted(self.origin.as_deref(), url, headers) {
+            if let Some(on_refused) = &self.on_refused {
+                on_refused(method, url);
+            }
+            return Err(ApiError::LinkRefused(url.to_string()));
+        }
         let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
         if self.cancelled() {
             return Err(ApiError::Network("cancelled: the widget was removed".into()));
@@ -162,12 +194,13 @@ impl Transport {
         if let Some(signal) = &self.cancel {
             let _ = signal.add_event_listener_with_callback("abort", on_cancel.as_ref().unchecked_ref());
         }
-        let result = match method {
-            Method::Get => match early_answer(url, headers) {
-                Some(answer) => read_early(answer).await,
-                None => fetch_text(&window, url, &init).await,
-            },
-            Method::Post => fetch_text(&window, url, &init).await,
+        let early = match method {
+            Method::Get => take_early(&request_key("GET", url, headers)).dyn_into::<js_sys::Promise>().ok(),
+            Method::Post => None,
+        };
+        let result = match early {
+            Some(answer) => read_early(answer).await,
+            None => fetch_text(&window, url, &init).await,
         };
         window.clear_timeout_with_handle(timer);
         if let Some(signal) = &self.cancel {
@@ -198,14 +231,56 @@ impl Transport {
     }
 }
 
-/// Waits without blocking the page.
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").field("timeout_ms", &self.timeout_ms).field("origin", &self.origin).finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Transport {
+    fn eq(&self, other: &Self) -> bool {
+        self.timeout_ms == other.timeout_ms && self.cancel == other.cancel && self.origin == other.origin
+    }
+}
+
+/// The rule [`Transport::attempt`] applies: bound to an origin, only addresses on exactly that
+/// origin; unbound, anything but a request carrying `Authorization`.
+pub fn admitted(origin: Option<&str>, url: &str, headers: &[(&'static str, String)]) -> bool {
+    match origin {
+        Some(origin) => crate::url::is_on(url, origin),
+        None => !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization")),
+    }
+}
+
+/// The longest wait a browser timer can hold (2³¹−1 ms, about 24.8 days); longer ones fire at once.
+pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
+
+/// A wait in ms as a timer can take it: never negative or NaN, never past [`MAX_TIMER_MS`].
+pub fn timer_ms(ms: f64) -> u32 {
+    if ms.is_nan() || ms <= 0.0 {
+        0
+    } else {
+        ms.min(f64::from(MAX_TIMER_MS)) as u32
+    }
+}
+
+/// Waits without blocking the page (at most [`MAX_TIMER_MS`]).
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(MAX_TIMER_MS) as i32);
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// `future`, or `None` once `ms` have passed without it finishing.
+pub async fn within<T>(ms: u32, future: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures::future::{select, Either};
+    match select(Box::pin(future), Box::pin(sleep(ms))).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => None,
+    }
 }
 
 /// Size cap on an answer: a catalogue is a few hundred kB; anything near this is not our API.
@@ -232,19 +307,28 @@ async fn fetch_text(window: &web_sys::Window, url: &str, init: &RequestInit) -> 
     Ok((status, text, date, retry_after))
 }
 
-/// The global where src/host/element.js leaves the answers it asked for while the wasm downloaded.
-const EARLY: &str = "__membershipCheckoutEarly";
+#[wasm_bindgen(module = "/src/host/element.js")]
+extern "C" {
+    /// The answer src/host/element.js asked for while the wasm downloaded, for exactly this
+    /// request ([`request_key`]), if it is still waiting; taken once.
+    #[wasm_bindgen(js_name = takeEarly)]
+    fn take_early(key: &str) -> JsValue;
+}
 
-/// An answer already asked for by the page's script (src/host/element.js `askEarly`): the same GET
-/// with the same credentials, keyed `"<url> <Authorization>"`. Taken once; later attempts (a retry
-/// after it failed) fetch as usual.
-fn early_answer(url: &str, headers: &[(&'static str, String)]) -> Option<js_sys::Promise> {
-    let early: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(EARLY)).ok()?.dyn_into().ok()?;
-    let authorization = headers.iter().find(|(name, _)| *name == "Authorization").map_or("", |(_, value)| value.as_str());
-    let key = JsValue::from_str(&format!("{url} {authorization}"));
-    let answer = early.get(&key).dyn_into::<js_sys::Promise>().ok()?;
-    early.delete(&key);
-    Some(answer)
+/// A request as element.js `requestKey` writes it: method, URL and every header, names in lower
+/// case and sorted. An early answer is used only for the very same request: the same address
+/// with the same token, provider and request mode.
+pub fn request_key(method: &str, url: &str, headers: &[(&'static str, String)]) -> String {
+    let mut lines: Vec<String> = headers.iter().map(|(name, value)| format!("{}: {value}", name.to_ascii_lowercase())).collect();
+    // A handful of lines: an insertion sort, not the standard library's (a few KB of wasm).
+    for i in 1..lines.len() {
+        let mut j = i;
+        while j > 0 && lines[j - 1] > lines[j] {
+            lines.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    format!("{method} {url}\n{}", lines.join("\n"))
 }
 
 /// `{status, body, date, retryAfter}` as element.js reads it; a rejection is a network error.
@@ -266,4 +350,63 @@ fn js_error(err: JsValue) -> ApiError {
         .or_else(|| err.as_string())
         .unwrap_or_else(|| "request failed".into());
     ApiError::Network(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Vec<(&'static str, String)> {
+        vec![("Accept", "application/json".into()), ("Authorization", "Bearer t".into())]
+    }
+
+    #[test]
+    fn a_bound_transport_sends_only_to_its_origin() {
+        let api = Some("https://goteamup.com");
+        assert!(admitted(api, "https://goteamup.com/api/v2/memberships?page=2", &auth()));
+        assert!(admitted(api, "https://goteamup.com/api/v2/auth/oauth/token", &[]));
+        for url in [
+            "https://evil.example/api/v2/memberships",
+            "http://goteamup.com/api/v2/memberships",
+            "https://goteamup.com:8443/api/v2",
+            "https://goteamup.com.evil.example/api",
+            "https://goteamup.com@evil.example/",
+            "//evil.example/x",
+            "javascript:alert(1)",
+        ] {
+            assert!(!admitted(api, url, &auth()), "{url} with the token");
+            assert!(!admitted(api, url, &[]), "{url} even without it");
+        }
+    }
+
+    #[test]
+    fn an_unbound_transport_never_sends_authorization() {
+        assert!(admitted(None, "https://pay.studio.example/v1/plans", &[("Accept", "application/json".into())]));
+        assert!(!admitted(None, "https://pay.studio.example/v1/plans", &auth()));
+        assert!(!admitted(None, "https://x.example/", &[("authorization", "Bearer t".into())]));
+    }
+
+    #[test]
+    fn the_request_key_names_every_header() {
+        let mut headers = auth();
+        headers.push(("TeamUp-Provider-ID", "100".into()));
+        headers.push(("Teamup-Request-Mode", "customer".into()));
+        assert_eq!(
+            request_key("GET", "https://a.example/x", &headers),
+            "GET https://a.example/x\naccept: application/json\nauthorization: Bearer t\nteamup-provider-id: 100\nteamup-request-mode: customer"
+        );
+        let mut provider = headers.clone();
+        provider[3].1 = "provider".into();
+        assert_ne!(request_key("GET", "https://a.example/x", &headers), request_key("GET", "https://a.example/x", &provider));
+    }
+
+    #[test]
+    fn timers_are_clamped_to_what_a_browser_timer_holds() {
+        assert_eq!(timer_ms(1_000.0), 1_000);
+        assert_eq!(timer_ms(-5.0), 0);
+        assert_eq!(timer_ms(f64::NAN), 0);
+        assert_eq!(timer_ms(f64::INFINITY), MAX_TIMER_MS);
+        assert_eq!(timer_ms(30.0 * 86_400_000.0), MAX_TIMER_MS, "30 days would wrap to a negative, i.e. immediate, timer");
+        assert!(MAX_TIMER_MS as i32 > 0);
+    }
 }

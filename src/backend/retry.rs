@@ -36,6 +36,8 @@ pub fn after_failure(error: &ApiError, attempt: u32, retry_after_ms: Option<u32>
     let refused = matches!(error.status(), Some(429 | 503));
     let transient = match error {
         ApiError::Network(_) | ApiError::Timeout | ApiError::Malformed(_) => true,
+        // Asking again would be refused again: nothing was sent.
+        ApiError::LinkRefused(_) => false,
         ApiError::Http { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
     };
     let allowed = match repeat {
@@ -71,6 +73,7 @@ pub fn parse_retry_after_seconds(value: &str) -> Option<u32> {
 pub fn outcome_unknown(error: &ApiError) -> bool {
     match error {
         ApiError::Network(_) | ApiError::Timeout | ApiError::Malformed(_) => true,
+        ApiError::LinkRefused(_) => false,
         ApiError::Http { status, .. } => matches!(status, 500 | 502 | 504),
     }
 }
@@ -117,6 +120,11 @@ mod tests {
         assert!(matches!(after_failure(&http(503), 1, None, Repeat::OnlyIfRefused, 0.5), Decision::RetryAfterMs(_)));
         for status in [400, 401, 404, 422, 429, 503] {
             assert!(!outcome_unknown(&http(status)), "{status} says the server did nothing");
+        }
+        let refused = ApiError::LinkRefused("https://evil.example/".into());
+        assert!(!outcome_unknown(&refused), "a refused link was never sent");
+        for repeat in [Repeat::Safe, Repeat::OnlyIfRefused] {
+            assert_eq!(after_failure(&refused, 1, None, repeat, 0.5), Decision::Stop, "it would only be refused again");
         }
     }
 }

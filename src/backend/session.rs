@@ -1,28 +1,88 @@
 //! Whose requests these are: one widget's `Authorization` token, shared by all its requests, and
 //! how it is renewed (a refresh token, or the host page's callback). Never printed: its `Debug`
 //! says only whether someone is signed in.
+//!
+//! A renewal that fails for a passing reason (no network, a timeout, 429, 5xx) keeps the
+//! customer signed in: the access token may still work, and [`crate::ui`] tries again later.
+//! Only an answer saying the refresh token is no good signs out. No one waits for a renewal
+//! longer than [`Session::deadline_ms`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
 
+use super::error::ApiError;
 use crate::auth::Tokens;
 
-/// Gets fresh tokens, given the current ones (`None`: it couldn't).
-pub type Renewal = Rc<dyn Fn(Option<Tokens>) -> LocalBoxFuture<'static, Option<Tokens>>>;
+/// What a renewal came to.
+#[derive(Clone, PartialEq)]
+pub enum Renewed {
+    /// Fresh tokens.
+    Tokens(Tokens),
+    /// The refresh token (or the host page) says this customer is no longer signed in.
+    SignedOut,
+    /// It didn't work this time (network, timeout, 429, 5xx, no answer in time): keep the tokens
+    /// and try again later.
+    Unavailable,
+}
+
+impl Renewed {
+    /// How a failed refresh request is read: only an answer that the refresh token is no good
+    /// (`invalid_grant`, RFC 6749 §5.2; TeamUp answers a refused token with 401, as DRF does)
+    /// signs the customer out. Anything else may work next time.
+    pub fn after_refresh_error(error: &ApiError) -> Renewed {
+        match error {
+            ApiError::Http { code, .. } if code.as_deref() == Some("invalid_grant") => Renewed::SignedOut,
+            ApiError::Http { status: 401, .. } => Renewed::SignedOut,
+            _ => Renewed::Unavailable,
+        }
+    }
+}
+
+impl std::fmt::Debug for Renewed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Renewed::Tokens(_) => "Tokens(..)",
+            Renewed::SignedOut => "SignedOut",
+            Renewed::Unavailable => "Unavailable",
+        })
+    }
+}
+
+/// Gets fresh tokens, given the current ones.
+pub type Renewal = Rc<dyn Fn(Option<Tokens>) -> LocalBoxFuture<'static, Renewed>>;
 /// Told whenever the tokens change (to keep them in sessionStorage, or to forget them).
 pub type OnChange = Rc<dyn Fn(Option<&Tokens>)>;
 
-#[derive(Clone, Default)]
+/// How long a request waits for a renewal (its own or another request's) by default.
+pub const RENEW_DEADLINE_MS: u32 = 30_000;
+
+#[derive(Clone)]
 pub struct Session(Rc<RefCell<State>>);
 
-#[derive(Default)]
 struct State {
     tokens: Option<Tokens>,
     renewal: Option<Renewal>,
-    renewing: bool,
+    /// A renewal under way: a number that changes with each one, so a renewal that was given up
+    /// on can't mark a later one finished.
+    renewing: Option<u64>,
+    renewals: u64,
     on_change: Option<OnChange>,
+    deadline_ms: u32,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session(Rc::new(RefCell::new(State {
+            tokens: None,
+            renewal: None,
+            renewing: None,
+            renewals: 0,
+            on_change: None,
+            deadline_ms: RENEW_DEADLINE_MS,
+        })))
+    }
 }
 
 impl Session {
@@ -48,6 +108,15 @@ impl Session {
 
     pub fn set_on_change(&self, on_change: OnChange) {
         self.0.borrow_mut().on_change = Some(on_change);
+    }
+
+    /// How long anyone waits for a renewal before carrying on without it.
+    pub fn deadline_ms(&self) -> u32 {
+        self.0.borrow().deadline_ms
+    }
+
+    pub fn set_deadline_ms(&self, ms: u32) {
+        self.0.borrow_mut().deadline_ms = ms;
     }
 
     pub fn access(&self) -> Option<String> {
@@ -88,28 +157,56 @@ impl Session {
     }
 
     /// Renews the tokens once, however many requests ask at the same moment (a refresh token is
-    /// good for one use). Returns whether there are tokens afterwards; a failed renewal signs out.
+    /// good for one use): the first asks, the others wait for it. Nobody waits longer than
+    /// [`Session::deadline_ms`]. Returns whether the access token is a new one afterwards.
     pub async fn renew(&self) -> bool {
-        let (was_renewing, renewal, current) = {
+        let before = self.access();
+        let deadline = self.deadline_ms();
+        let (under_way, renewal, current, number) = {
             let mut state = self.0.borrow_mut();
-            let was = state.renewing;
-            state.renewing = true;
-            (was, state.renewal.clone(), state.tokens.clone())
-        };
-        if was_renewing {
-            while self.0.borrow().renewing {
-                super::http::sleep(25).await;
+            state.renewals += 1;
+            let number = state.renewals;
+            let under_way = state.renewing.is_some();
+            if !under_way {
+                state.renewing = Some(number);
             }
-            return self.is_signed_in();
-        }
-        let renewed = match renewal {
-            Some(renewal) => renewal(current).await,
-            None => None,
+            (under_way, state.renewal.clone(), state.tokens.clone(), number)
         };
-        self.0.borrow_mut().renewing = false;
-        let ok = renewed.is_some();
-        self.set(renewed);
-        ok
+        if under_way {
+            let waiting = async {
+                while self.0.borrow().renewing.is_some() {
+                    super::http::sleep(25).await;
+                }
+            };
+            super::http::within(deadline, waiting).await;
+            return self.access().is_some_and(|now| Some(now) != before);
+        }
+        let outcome = match renewal {
+            Some(renewal) => super::http::within(deadline, renewal(current)).await.unwrap_or(Renewed::Unavailable),
+            None => Renewed::SignedOut,
+        };
+        {
+            let mut state = self.0.borrow_mut();
+            if state.renewing == Some(number) {
+                state.renewing = None;
+            }
+        }
+        self.settle(outcome)
+    }
+
+    /// Applies a renewal's outcome; whether there are fresh tokens.
+    fn settle(&self, outcome: Renewed) -> bool {
+        match outcome {
+            Renewed::Tokens(tokens) => {
+                self.set(Some(tokens));
+                true
+            }
+            Renewed::SignedOut => {
+                self.set(None);
+                false
+            }
+            Renewed::Unavailable => false,
+        }
     }
 }
 
@@ -129,12 +226,17 @@ impl std::fmt::Debug for Session {
 mod tests {
     use super::*;
 
+    fn tokens(access: &str) -> Tokens {
+        Tokens { access: access.into(), refresh: Some("r".into()), expires_at_ms: Some(10.0), lifetime_ms: Some(10.0) }
+    }
+
     #[test]
     fn debug_never_shows_the_token() {
         let session = Session::with_token("secret-123".into());
         assert_eq!(format!("{session:?}"), "Session { signed_in: true }");
         assert_eq!(session.access().as_deref(), Some("secret-123"));
         assert!(!session.can_renew(), "a host token without a callback can't be renewed");
+        assert_eq!(format!("{:?}", Renewed::Tokens(tokens("secret-456"))), "Tokens(..)");
     }
 
     #[test]
@@ -143,7 +245,7 @@ mod tests {
         let session = Session::anonymous();
         let log = seen.clone();
         session.set_on_change(Rc::new(move |t: Option<&Tokens>| log.borrow_mut().push(t.map(|t| t.access.clone()))));
-        session.set(Some(Tokens { access: "a".into(), refresh: Some("r".into()), expires_at_ms: Some(10.0), lifetime_ms: Some(10.0) }));
+        session.set(Some(tokens("a")));
         session.set(None);
         assert_eq!(*seen.borrow(), vec![Some("a".to_string()), None]);
         assert!(!session.is_signed_in());
@@ -154,9 +256,39 @@ mod tests {
         let tokens = Tokens { access: "a".into(), refresh: Some("r".into()), expires_at_ms: Some(100_000.0), lifetime_ms: Some(100_000.0) };
         let session = Session::with_tokens(Some(tokens));
         assert!(!session.needs_renewal(99_000.0), "no way to renew yet");
-        session.set_renewal(Rc::new(|_| Box::pin(async { None })));
+        session.set_renewal(Rc::new(|_| Box::pin(async { Renewed::Unavailable })));
         assert!(!session.needs_renewal(50_000.0));
         assert!(session.needs_renewal(81_000.0));
         assert_eq!(session.renew_in_ms(0.0), Some(80_000.0));
+    }
+
+    #[test]
+    fn only_a_refused_refresh_token_signs_out() {
+        let http = |status, code: Option<&str>| ApiError::Http { status, code: code.map(str::to_string), message: None, field_errors: vec![] };
+        assert_eq!(Renewed::after_refresh_error(&http(400, Some("invalid_grant"))), Renewed::SignedOut);
+        assert_eq!(Renewed::after_refresh_error(&http(401, Some("authentication_failed"))), Renewed::SignedOut);
+        for passing in [
+            ApiError::Network("offline".into()),
+            ApiError::Timeout,
+            ApiError::Malformed("<html>".into()),
+            http(429, Some("throttled")),
+            http(500, None),
+            http(502, None),
+            http(503, None),
+            http(504, None),
+        ] {
+            assert_eq!(Renewed::after_refresh_error(&passing), Renewed::Unavailable, "{passing:?} keeps the customer signed in");
+        }
+    }
+
+    #[test]
+    fn a_settled_renewal_keeps_signs_out_or_replaces() {
+        let session = Session::with_tokens(Some(tokens("old")));
+        assert!(!session.settle(Renewed::Unavailable));
+        assert_eq!(session.access().as_deref(), Some("old"), "a passing failure keeps the customer signed in");
+        assert!(session.settle(Renewed::Tokens(tokens("new"))));
+        assert_eq!(session.access().as_deref(), Some("new"));
+        assert!(!session.settle(Renewed::SignedOut));
+        assert!(!session.is_signed_in());
     }
 }

@@ -9,14 +9,18 @@ use serde_json::{json, Map, Value};
 use super::error::ApiError;
 use super::http::{Method, Reply, Transport};
 use super::retry::Repeat;
-use super::session::{Renewal, Session};
+use super::session::{Renewal, Renewed, Session};
 use crate::auth::Tokens;
 use crate::checkout::{BookingCheck, Confirmation, Receipt};
 use crate::model::{customer_id_for, Attendance, CustomerMembership, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
 use crate::settings::TeamUpSettings;
 
-/// A guard against a server whose `next` links loop or never end.
-const MAX_PAGES: usize = 100;
+/// A guard against a server whose `next` links loop or never end: a list is given up (with an
+/// error) after this many pages.
+pub const MAX_PAGES: usize = 100;
+/// At most this many permission lookups (one per kind of class) for a schedule; a schedule that
+/// needs more is reported as unreadable rather than asked about without end.
+pub const MAX_PERMISSION_LOOKUPS: usize = 50;
 /// The schedule offered next to a membership.
 pub const SCHEDULE_DAYS: f64 = 14.0;
 
@@ -53,8 +57,8 @@ impl PurchaseRequest {
 /// A configured TeamUp client: base URL, provider and whose requests these are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TeamUp {
-    /// Where requests go: the `api-proxy` when the studio set one (a pass-through that answers
-    /// as the API would at its own address, links included), else the API itself.
+    /// Where requests go: the `api-proxy` when the studio set one (it rewrites the links in its
+    /// answers to point at itself), else the API itself.
     base: String,
     provider_id: u64,
     mode: &'static str,
@@ -70,9 +74,11 @@ impl TeamUp {
         Self::with_session(settings, transport, session)
     }
 
+    /// Every request goes through `transport` bound to the API's origin
+    /// ([`TeamUpSettings::api_origin`]): nothing this client sends can go anywhere else.
     pub fn with_session(settings: &TeamUpSettings, transport: Transport, session: Session) -> Self {
         TeamUp {
-            transport,
+            transport: transport.bound_to(&settings.api_origin()),
             base: settings.api_proxy.as_deref().unwrap_or(&settings.api_base).trim_end_matches('/').to_string(),
             provider_id: settings.provider_id,
             mode: settings.request_mode.as_header(),
@@ -163,11 +169,16 @@ impl TeamUp {
         std::rc::Rc::new(move |current: Option<Tokens>| {
             let (transport, url) = (transport.clone(), url.clone());
             Box::pin(async move {
-                let refresh = current?.refresh?;
+                let Some(refresh) = current.and_then(|t| t.refresh) else { return Renewed::SignedOut };
                 let headers = sign_in_headers("application/json");
                 let body = crate::auth::refresh_body(&refresh);
                 let timeout = transport.timeout_ms;
-                transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await.ok()
+                // Sent again only when refused (429, 503): refresh tokens rotate, so a lost answer
+                // after the server acted would spend the token on nothing.
+                match transport.send(Method::Post, &url, &headers, Some(body), timeout, Repeat::OnlyIfRefused, read_tokens).await {
+                    Ok(tokens) => Renewed::Tokens(tokens),
+                    Err(error) => Renewed::after_refresh_error(&error),
+                }
             })
         })
     }
@@ -193,12 +204,16 @@ impl TeamUp {
         )
     }
 
-    /// The membership's own `plans` link when it has one (and it leads to the API), else the
-    /// documented list filter; with the joining fee, a deferred field
-    /// (memberships/endpoints_membership-payment-plans-list.md).
+    /// The membership's own `plans` link when it has one (relative links resolved against the
+    /// catalogue's address), else the documented list filter; with the joining fee, a deferred
+    /// field (memberships/endpoints_membership-payment-plans-list.md). A link that can't be read
+    /// is kept as it is: the transport refuses it like one to another origin.
     pub fn plans_url(&self, membership: &Membership) -> String {
-        match membership.plans.as_deref().filter(|u| crate::settings::is_absolute_http_url(u)) {
-            Some(link) => with_query(link, "expand=joining_fee&page_size=100"),
+        match membership.plans.as_deref().filter(|link| !link.is_empty()) {
+            Some(link) => match crate::url::resolve(&self.memberships_url(), link) {
+                Some(url) => with_query(&url, "expand=joining_fee&page_size=100"),
+                None => link.to_string(),
+            },
             None => format!("{}/membership_payment_plans?membership={}&expand=joining_fee&page_size=100", self.base, membership.id),
         }
     }
@@ -273,7 +288,9 @@ impl TeamUp {
                 Ok(())
             })
             .await?;
-            url = next.filter(|n| !n.is_empty());
+            // A relative `next` is read against the page it came in; whether it may be asked for
+            // is the transport's decision (one that can't be read at all is refused there too).
+            url = next.filter(|n| !n.is_empty()).map(|n| crate::url::resolve(&current, &n).unwrap_or(n));
         }
         Ok(())
     }
@@ -328,7 +345,11 @@ impl TeamUp {
         let (from, to) = window(now_ms);
         let events: Vec<Event> = self.get_all(self.events_url(&from, &to)).await?;
         let events: Vec<Arc<Event>> = events.into_iter().map(Event::with_start_parsed).filter(|e| e.is_bookable(now_ms)).map(Arc::new).collect();
-        let lookups = representatives(events.iter().map(|e| &**e)).into_iter().map(|(group, event_id)| async move {
+        let groups = representatives(events.iter().map(|e| &**e));
+        if groups.len() > MAX_PERMISSION_LOOKUPS {
+            return Err(ApiError::Malformed(format!("{} kinds of class to look permissions up for", groups.len())));
+        }
+        let lookups = groups.into_iter().map(|(group, event_id)| async move {
             #[derive(serde::Deserialize)]
             struct Id {
                 id: u64,
@@ -574,9 +595,13 @@ mod tests {
         m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
         assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&expand=joining_fee&page_size=100");
         m.plans = Some("https://x.example/memberships/7/plans#top".into());
-        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?expand=joining_fee&page_size=100#top");
+        assert_eq!(c.plans_url(&m), "https://x.example/memberships/7/plans?expand=joining_fee&page_size=100#top", "asked for as given: the transport refuses it");
+        m.plans = Some("/api/v2/membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&expand=joining_fee&page_size=100");
+        m.plans = Some("membership_payment_plans?membership=7".into());
+        assert_eq!(c.plans_url(&m), "https://goteamup.com/api/v2/membership_payment_plans?membership=7&expand=joining_fee&page_size=100");
         m.plans = Some("javascript:alert(1)".into());
-        assert!(c.plans_url(&m).starts_with("https://goteamup.com/"));
+        assert_eq!(c.plans_url(&m), "javascript:alert(1)", "kept as it is, so that it is refused, not silently replaced");
         assert_eq!(c.customer_memberships_url(4242, 103), "https://goteamup.com/api/v2/customer_memberships?customer=4242&membership=103&page_size=100");
         assert_eq!(c.attendances_url(4242, &BookingCheck::Class(5001)), "https://goteamup.com/api/v2/attendances?customer=4242&event=5001&page_size=100");
         assert_eq!(
@@ -587,7 +612,23 @@ mod tests {
     }
 
     #[test]
-    fn through_a_proxy_every_request_goes_to_the_proxy() {
+    fn every_link_a_client_builds_is_on_its_api_origin_or_refused_by_its_transport() {
+        use crate::backend::http::admitted;
+        let c = client();
+        let origin = c.transport.origin().expect("bound to the API's origin");
+        assert_eq!(origin, "https://goteamup.com");
+        for url in [c.profiles_url(), c.provider_url(), c.memberships_url(), c.permits_url(1), c.events_url("a", "b"), c.slots_url("a", "b"), c.purchase_url(1), c.token_url(), c.refresh_url()] {
+            assert!(admitted(Some(origin), &url, &c.headers(false)), "{url}");
+        }
+        let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
+        for link in ["https://evil.example/plans", "//evil.example/plans", "http://goteamup.com/plans", "https://goteamup.com:8443/plans", "javascript:alert(1)"] {
+            m.plans = Some(link.into());
+            assert!(!admitted(Some(origin), &c.plans_url(&m), &c.headers(false)), "{link}");
+        }
+    }
+
+    #[test]
+    fn through_a_proxy_every_request_goes_to_the_proxy_and_nowhere_else() {
         let proxy = "https://pay.studio.example/v1/teamup";
         let c = client_via(Some(proxy));
         assert_eq!(c.memberships_url(), format!("{proxy}/memberships?for_sale=true&visible_to_customers=true&page_size=100"));
@@ -595,14 +636,19 @@ mod tests {
         assert_eq!(c.purchase_url(103), format!("{proxy}/memberships/103/initiate_purchase"));
         assert_eq!(c.token_url(), format!("{proxy}/auth/oauth/token"));
         assert_eq!(c.refresh_url(), format!("{proxy}/auth/refresh_access_token"));
+        // Back from the payment page too (the pass-through allows both).
         assert_eq!(c.customer_memberships_url(4242, 103), format!("{proxy}/customer_memberships?customer=4242&membership=103&page_size=100"));
         assert!(c.attendances_url(4242, &BookingCheck::Class(5001)).starts_with(&format!("{proxy}/attendances?")));
-        // Without a plans link, the documented filter under the proxy; the pass-through answers
-        // with its own address in links (the gateway rewrites them), which are followed as given.
+        // The proxy's answers link to the proxy (it rewrites TeamUp's links); a link to TeamUp
+        // itself would carry the customer's token past the proxy, so it is refused like any other.
+        let origin = c.transport.origin().expect("bound to the proxy's origin");
+        assert_eq!(origin, "https://pay.studio.example");
         let mut m: Membership = serde_json::from_str(r#"{"id":7,"name":"M","type":"recurring_plan"}"#).unwrap();
-        assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
         m.plans = Some(format!("{proxy}/membership_payment_plans?membership=7"));
         assert_eq!(c.plans_url(&m), format!("{proxy}/membership_payment_plans?membership=7&expand=joining_fee&page_size=100"));
+        assert!(crate::backend::http::admitted(Some(origin), &c.plans_url(&m), &c.headers(false)));
+        m.plans = Some("https://goteamup.com/api/v2/membership_payment_plans?membership=7".into());
+        assert!(!crate::backend::http::admitted(Some(origin), &c.plans_url(&m), &c.headers(false)));
     }
 
     fn receipt(booking: Option<BookingCheck>, known: Option<Vec<u64>>) -> Receipt {

@@ -18,8 +18,9 @@ let waiting = []; // work queued until then
 let failure = null; // { message, retry } while the widget's code couldn't load
 
 // A second copy of this script (the embed included twice under different URLs) leaves the first
-// in charge: one element definition, one API, one wasm.
-const first = !globalThis.MembershipCheckout;
+// in charge: one element definition, one API, one wasm. Only an own property of the global counts:
+// an element with id="MembershipCheckout" (named access on window) is not our API and can't stop it.
+const first = !Object.prototype.hasOwnProperty.call(globalThis, 'MembershipCheckout');
 let markReady;
 const api = first ? {
   version: undefined,
@@ -72,7 +73,8 @@ if (first) {
     connectedCallback() { this.#schedule(); }
 
     disconnectedCallback() {
-      // Moved within the page: the microtask in #schedule remounts it.
+      // Moved within the page: the microtask in #schedule remounts it (and asks afresh).
+      dropEarly(this);
       if (widget) widget.detach(this);
     }
 
@@ -177,48 +179,138 @@ function showFailure(host) {
 }
 
 // Early answers. While the wasm downloads, ask for what the first screen needs (the customer's
-// profile, the catalogue's first page, the studio's time zone) with exactly the URLs and
-// credentials the widget will use (src/backend/teamup.rs). The widget's HTTP layer
-// (src/backend/http.rs `early_answer`) takes each answer once, by URL and credentials, and asks
-// for itself whatever is not waiting for it. Only for TeamUp settings written on the page with a
-// token (not the JS API, not sign-in); settings that don't match simply leave an answer unused.
-const EARLY = '__membershipCheckoutEarly';
+// profile, the catalogue's first page, the studio's time zone) with exactly the requests the
+// widget will make (src/backend/teamup.rs). The widget's HTTP layer (src/backend/http.rs) takes
+// an answer only for the very same request (requestKey: method, URL and every header, so the
+// same token, provider and request mode), once. Only for TeamUp settings written on the page with
+// a token (not the JS API, not sign-in), and only to an API address the widget itself accepts
+// (apiBaseFor: https, or http on this machine). An answer not taken within EARLY_KEEP_MS, or whose
+// element leaves the page first, is dropped and its request aborted. The answers live in this
+// module, not in a global a neighbour script or a named element could reach or replace.
+const EARLY_KEEP_MS = 30000;
+let keepMs = EARLY_KEEP_MS;
+/** Test hook (src/host.rs `set_early_keep_ms`): how long an untaken answer is kept. */
+export function earlyKeepMs(ms) { keepMs = ms; }
+const early = new Map(); // requestKey -> { host, controller, answer, timer }
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+// src/settings.rs + src/url.rs `parse`, for the address part: http(s) in lower case (as settings
+// take it), a plain host (of IPv6 literals only [::1]), an optional port.
+const STRICT = /^(https?):\/\/(\[::1\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::([0-9]{1,5}))?(?=[/?#]|$)/;
 
-function askEarly(host) {
+/** src/url.rs `numeric_but_not_dotted_quad`: a host the browser would read as another IPv4 spelling. */
+function oddIPv4(host) {
+  const last = (host.endsWith('.') ? host.slice(0, -1) : host).split('.').pop();
+  if (!/^(?:[0-9]+|0x[0-9a-f]*)$/i.test(last)) return false;
+  const parts = host.split('.');
+  return !(parts.length === 4 && parts.every(p => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255));
+}
+
+/** `{origin, secure}` of an address src/url.rs reads strictly, else null. */
+function strictOrigin(url) {
+  if (url.length > 4000 || /[\s\\\u0000-\u001f\u007f-\u009f]/.test(url)) return null;
+  const m = STRICT.exec(url);
+  if (!m) return null;
+  const scheme = m[1];
+  const host = m[2].toLowerCase();
+  if ((!host.startsWith('[') && host.length > 253) || oddIPv4(host)) return null;
+  const port = m[3] === undefined ? null : Number(m[3]);
+  if (port !== null && port > 65535) return null;
+  const standard = scheme === 'https' ? 443 : 80;
+  const origin = port === null || port === standard ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+  return { origin, secure: scheme === 'https' || LOOPBACK.includes(host) };
+}
+
+/**
+ * The API base as src/settings.rs makes it from an `api-base` value (absolute, or a path on this
+ * page's origin; https, or http on this machine; no trailing slash), or null where the widget
+ * would refuse it.
+ */
+export function apiBaseFor(value, page = location.href) {
+  const v = (value || '').trim();
+  let url = null;
+  if (strictOrigin(v)) url = v;
+  else if (v.startsWith('/') && !v.startsWith('//') && !/\s/.test(v)) {
+    const here = /^(https?:\/\/[^/?#]*)/i.exec(page);
+    if (here) url = here[1] + v;
+  }
+  const checked = url && strictOrigin(url);
+  return checked && checked.secure ? url.replace(/\/+$/, '') : null;
+}
+
+/** A request as src/backend/http.rs `request_key` writes it. */
+function requestKey(method, url, headers) {
+  const lines = Object.entries(headers).map(([name, value]) => `${name.toLowerCase()}: ${value}`).sort();
+  return `${method} ${url}\n${lines.join('\n')}`;
+}
+
+function dropEntry(key, entry) {
+  if (early.get(key) !== entry) return;
+  early.delete(key);
+  clearTimeout(entry.timer);
+  entry.controller.abort();
+  if (!early.size && watcher) { watcher.disconnect(); watcher = null; }
+}
+
+/** The answer asked for `key`, if it is waiting (a Promise of {status, body, date, retryAfter}); taken once. */
+export function takeEarly(key) {
+  const entry = early.get(key);
+  if (!entry) return undefined;
+  early.delete(key);
+  clearTimeout(entry.timer);
+  return entry.answer;
+}
+
+/** Drops (and aborts) the answers asked for `host` that nobody took. */
+export function dropEarly(host) {
+  for (const [key, entry] of [...early]) if (entry.host === host) dropEntry(key, entry);
+}
+
+// Data-attribute hosts have no disconnectedCallback: while answers wait, watch for their hosts
+// leaving the page.
+let watcher = null;
+function watchRemovals() {
+  if (watcher || typeof MutationObserver === 'undefined' || !document.documentElement) return;
+  watcher = new MutationObserver(() => {
+    for (const [key, entry] of [...early]) if (!entry.host.isConnected) dropEntry(key, entry);
+  });
+  watcher.observe(document.documentElement, { childList: true, subtree: true });
+}
+
+export function askEarly(host) {
   const setting = name => {
     const v = (host.getAttribute(name) ?? host.getAttribute(`data-${name}`) ?? '').trim();
     return v || null;
   };
   const token = setting('token');
-  // The widget asks its pass-through when the studio set one (src/backend/teamup.rs).
-  const base = setting('api-proxy') || setting('api-base');
   const provider = setting('provider-id');
-  if ((setting('backend') || 'teamup').toLowerCase() !== 'teamup' || !token || !base || !/^[1-9][0-9]{0,15}$/.test(provider || '')) return;
-  let root;
-  try { root = new URL(base, location.href); } catch { return; }
-  if (root.protocol !== 'https:' && root.protocol !== 'http:') return;
-  root = root.href.replace(/\/+$/, '');
+  if ((setting('backend') || 'teamup').toLowerCase() !== 'teamup' || !token || /[\s\u0000-\u001f\u007f]/.test(token)) return;
+  if (!/^[1-9][0-9]{0,15}$/.test(provider || '')) return;
+  // The widget asks its pass-through when the studio set one (src/backend/teamup.rs), checked
+  // like the API's own address.
+  const root = apiBaseFor(setting('api-proxy') || setting('api-base'));
+  if (!root) return;
   const wanted = (setting('auth-prefix') || 'Bearer').toLowerCase();
   const prefix = ['Bearer', 'Token', 'JWT'].find(p => p.toLowerCase() === wanted);
   const mode = (setting('request-mode') || 'customer').toLowerCase();
   if (!prefix || (mode !== 'customer' && mode !== 'provider')) return;
   const seconds = Number(setting('timeout') || 15);
-  const authorization = `${prefix} ${token}`;
-  const headers = { Accept: 'application/json', Authorization: authorization, 'Teamup-Request-Mode': mode, 'TeamUp-Provider-ID': provider };
+  const headers = { Accept: 'application/json', Authorization: `${prefix} ${token}`, 'Teamup-Request-Mode': mode, 'TeamUp-Provider-ID': provider };
   const urls = [`${root}/memberships?for_sale=true&visible_to_customers=true&page_size=100`, `${root}/providers/${provider}?expand=address`];
   if (!setting('customer-id')) urls.push(`${root}/auth/profiles?page_size=100`);
-  const early = globalThis[EARLY] || (globalThis[EARLY] = new Map());
   for (const url of urls) {
-    const key = `${url} ${authorization}`;
+    const key = requestKey('GET', url, headers);
     if (early.has(key)) continue;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), (seconds >= 1 && seconds <= 120 ? seconds : 15) * 1000);
+    const limit = setTimeout(() => controller.abort(), (seconds >= 1 && seconds <= 120 ? seconds : 15) * 1000);
     const answer = fetch(url, { mode: 'cors', headers, signal: controller.signal })
       .then(async r => ({ status: r.status, body: await r.text(), date: r.headers.get('date'), retryAfter: r.headers.get('retry-after') }))
-      .finally(() => clearTimeout(timer));
+      .finally(() => clearTimeout(limit));
     answer.catch(() => {}); // an answer nobody takes is not the page's error
-    early.set(key, answer);
+    const entry = { host, controller, answer };
+    entry.timer = setTimeout(() => dropEntry(key, entry), keepMs);
+    early.set(key, entry);
   }
+  if (early.size) watchRemovals();
 }
 
 // The first Intl formatter a page builds loads the engine's locale data: ~15 ms of main thread

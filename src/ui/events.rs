@@ -8,7 +8,7 @@
 //! | `membership-checkout:purchase-initiated` | `{next_url, expires_at}` |
 //! | `membership-checkout:redirect` | `{next_url}`; `preventDefault()` keeps the page, with the countdown and link |
 //! | `membership-checkout:expired` | `{}` — the offer lapsed before payment |
-//! | `membership-checkout:error` | `{stage: "load" or "purchase", message, status}` |
+//! | `membership-checkout:error` | `{stage: "load", "purchase" or "sign-in", message, status}` |
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -31,20 +31,32 @@ impl HostEvents {
         HostEvents(self.0, SendWrapper::new(callback))
     }
 
-    /// Renews a host-given token by asking the host page (`getFreshToken()`, resolving a token or
-    /// null); `None` if it gave no callback.
+    /// Renews a host-given token by asking the host page (`getFreshToken()`); `None` if it gave
+    /// no callback. A token is fresh tokens; `null` (or no usable token) means the customer is
+    /// signed out; a callback that throws or rejects is a passing failure (asked again later).
     pub fn fresh_token_renewal(&self) -> Option<crate::backend::session::Renewal> {
+        use crate::backend::session::Renewed;
         let callback = (*self.1).clone()?;
         Some(std::rc::Rc::new(move |_current| {
             let callback = callback.clone();
             Box::pin(async move {
-                let answer = callback.call0(&JsValue::UNDEFINED).ok()?;
-                let token = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await.ok()?.as_string()?;
-                let token = token.trim().to_string();
-                (!token.is_empty() && !token.contains(char::is_whitespace))
-                    .then(|| crate::auth::Tokens { access: token, refresh: None, expires_at_ms: None, lifetime_ms: None })
+                let Ok(answer) = callback.call0(&JsValue::UNDEFINED) else { return Renewed::Unavailable };
+                let Ok(token) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await else {
+                    return Renewed::Unavailable;
+                };
+                match token.as_string().map(|t| t.trim().to_string()) {
+                    Some(token) if !token.is_empty() && !token.contains(char::is_whitespace) => {
+                        Renewed::Tokens(crate::auth::Tokens { access: token, refresh: None, expires_at_ms: None, lifetime_ms: None })
+                    }
+                    _ => Renewed::SignedOut,
+                }
             })
         }))
+    }
+
+    /// `membership-checkout:error` with `{stage, message, status}` (one builder for every caller).
+    pub fn error(&self, stage: &str, message: &str, status: Option<u16>) {
+        self.emit("error", serde_json::json!({ "stage": stage, "message": message, "status": status }), false);
     }
 
     /// Dispatches `membership-checkout:<name>`; returns false if a listener cancelled it.

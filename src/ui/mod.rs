@@ -117,8 +117,14 @@ impl PlanCache {
 
 pub(crate) static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
-/// Uelz's hosted checkout (`https://app.uelzpay.com/checkout/<id>`, api-notes §2.0).
-const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com";
+/// Uelz's hosted checkout (`https://app.uelzpay.com/checkout/<id>`), as a `host:port` entry.
+const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com:443";
+
+/// Where this widget may send the customer to pay (`host:port` entries, see
+/// [`crate::redirect`]): provided to everything inside the widget, so that an offer kept from an
+/// earlier visit is checked like a fresh one.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PaymentHosts(pub Vec<String>);
 
 /// Settings every backend's checkout uses.
 #[derive(Clone, Debug)]
@@ -154,15 +160,17 @@ pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl
     provide_context(tr);
     match settings {
         Ok(Settings { backend: Backend::TeamUp(settings), return_url, timeout_ms, payment_hosts, .. }) => {
-            let mut allowed: Vec<String> = crate::redirect::host_of(&settings.api_base).into_iter().collect();
+            let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.api_base).into_iter().collect();
             allowed.extend(payment_hosts);
+            provide_context(PaymentHosts(allowed.clone()));
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
             view! { <Checkout settings common /> }.into_any()
         }
         Ok(Settings { backend: Backend::Uelz(settings), return_url, timeout_ms, payment_hosts, .. }) => {
-            let mut allowed: Vec<String> = crate::redirect::host_of(&settings.gateway_url).into_iter().collect();
+            let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.gateway_url).into_iter().collect();
             allowed.push(UELZ_CHECKOUT_HOST.to_string());
             allowed.extend(payment_hosts);
+            provide_context(PaymentHosts(allowed.clone()));
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
             view! { <uelz::UelzCheckout settings common /> }.into_any()
         }
@@ -198,15 +206,17 @@ fn ConfigError(errors: Vec<SettingError>, tr: Tr) -> impl IntoView {
 #[component]
 fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let Common { return_url, tr, timeout_ms, payment_hosts } = common;
-    let (session, sign_in) = signin::start(&settings, host_events().fresh_token_renewal());
-    let api = TeamUp::with_session(&settings, widget_transport(timeout_ms), session.clone());
+    let events = host_events();
+    let (session, sign_in) = signin::start(&settings, events.fresh_token_renewal());
+    let transport = widget_transport(timeout_ms).on_refused(refusals_reported(&events, tr));
+    let api = TeamUp::with_session(&settings, transport, session.clone());
     if sign_in.enabled {
         session.set_renewal(api.refresher());
         signin::keep_fresh(sign_in, session.clone());
     }
-    let events = host_events();
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
-    let offer_key = format!("membership-checkout:{}:offer", settings.provider_id);
+    let prefix = crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id);
+    let offer_key = format!("{prefix}:offer");
     let checkout = RwSignal::new(Checkout::<Selection>::default());
     {
         // Back from the payment page: the customer's memberships (and registration) say what happened.
@@ -469,6 +479,21 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     }
 }
 
+/// Every address the transport refused to send to (a link in an answer to another origin):
+/// the console hears which, and the host page gets an `error` event. (The section that needed it
+/// says so to the customer.)
+fn refusals_reported(events: &HostEvents, tr: Tr) -> crate::backend::http::OnRefused {
+    let events = events.clone();
+    std::rc::Rc::new(move |method, url: &str| {
+        console_error(&format!("membership-checkout: refused to request {url:?}: it is not on the API's origin, so nothing was sent there"));
+        let stage = match method {
+            crate::backend::http::Method::Get => "load",
+            crate::backend::http::Method::Post => "purchase",
+        };
+        events.error(stage, tr.t("error.link_refused"), None);
+    })
+}
+
 /// The catalogue couldn't be read: say why and offer to load it again. `title` is a catalogue key.
 #[component]
 pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()>) -> impl IntoView {
@@ -484,15 +509,20 @@ pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()
     }
 }
 
+const HIDDEN: &str = "true";
+
 /// Placeholders while the catalogue loads; `label` is a catalogue key said to screen readers.
 #[component]
 pub(crate) fn Loading(label: &'static str) -> impl IntoView {
     view! {
         <div class="mc-loading" role="status">
             <span class="mc-visually-hidden">{tr().t(label)}</span>
-            <div class="mc-skeleton" aria-hidden="true"></div>
-            <div class="mc-skeleton" aria-hidden="true"></div>
-            <div class="mc-skeleton" aria-hidden="true"></div>
+            // `aria-hidden=HIDDEN`, not the literal "true": an element whose every attribute is a
+            // literal is built by Leptos from an HTML string (`innerHTML` on a <template>), which
+            // a page enforcing Trusted Types refuses. See docs/security.md.
+            <div class="mc-skeleton" aria-hidden=HIDDEN></div>
+            <div class="mc-skeleton" aria-hidden=HIDDEN></div>
+            <div class="mc-skeleton" aria-hidden=HIDDEN></div>
         </div>
     }
 }
@@ -522,7 +552,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         Ok((pending, expires_at)) => {
             if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
                 console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
-                events.emit("error", json!({ "stage": "purchase", "message": refusal.0, "status": null }), false);
+                events.error("purchase", &refusal.0, None);
                 checkout.try_update(|c| c.refuse_offer());
                 return false;
             }
@@ -543,7 +573,7 @@ pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
         Err(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
             let message = tr.text(&error.user_message());
-            events.emit("error", json!({ "stage": "purchase", "message": message, "status": error.status() }), false);
+            events.error("purchase", &message, error.status());
             checkout.try_update(|c| c.fail(&error));
             false
         }
@@ -565,8 +595,10 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
     Effect::new(move |ready_sent: Option<bool>| {
         let sent = ready_sent.unwrap_or(false);
         match status.get() {
-            Some(Ok(())) if !sent => on_load.emit("ready", json!({ "backend": backend }), false),
-            Some(Err((message, status))) => on_load.emit("error", json!({ "stage": "load", "message": message, "status": status }), false),
+            Some(Ok(())) if !sent => {
+                on_load.emit("ready", json!({ "backend": backend }), false);
+            }
+            Some(Err((message, status))) => on_load.error("load", &message, status),
             _ => return sent,
         };
         sent || matches!(status.get_untracked(), Some(Ok(())))
@@ -590,17 +622,32 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
 /// A backend's question to its platform about a purchase the customer came back from.
 pub(crate) type Asked = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Confirmation, ApiError>>>>;
 
+/// The offer kept in this tab's storage, if its payment page passes the same check as a fresh
+/// offer's ([`crate::redirect::check_payment_url`] against this widget's hosts): storage is not
+/// more trustworthy than an answer. One that fails is dropped.
+fn kept_offer(offer_key: &str) -> Option<PendingOffer> {
+    let allowed = use_context::<PaymentHosts>().unwrap_or_default();
+    let pending: PendingOffer = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok())?;
+    match crate::redirect::check_payment_url(&pending.next_url, &allowed.0) {
+        Ok(()) => Some(pending),
+        Err(refusal) => {
+            console_error(&format!("membership-checkout: a kept offer was not resumed: {}", refusal.0));
+            session_remove(offer_key);
+            None
+        }
+    }
+}
+
 /// Back on the studio's page after the payment page (`return_to`, or Back): nothing in the
-/// address is read. With an offer kept in this tab, the checkout asks the platform (`ask`) on
-/// arrival, whenever a check falls due and when the customer presses "Check again"; the kept
-/// offer is dropped once the outcome is settled. The same for every backend.
+/// address is read. With an offer kept in this tab ([`kept_offer`]), the checkout asks the
+/// platform (`ask`) on arrival, whenever a check falls due and when the customer presses "Check
+/// again"; the kept offer is dropped once the outcome is settled. The same for every backend.
 pub(crate) fn confirm_on_return<S: Form + Send + Sync + 'static>(
     checkout: RwSignal<Checkout<S>>,
     offer_key: &str,
     ask: impl Fn(Receipt) -> Asked + 'static,
 ) {
-    let pending: Option<PendingOffer> = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok());
-    let Some(pending) = pending else { return };
+    let Some(pending) = kept_offer(offer_key) else { return };
     if !checkout.try_update(|c| c.returned_from_payment(pending, now_ms())).unwrap_or(false) {
         return;
     }

@@ -303,7 +303,7 @@ fn Plans(shared: Shared) -> impl IntoView {
                 .collect_view()
                 .into_any(),
             Some((for_id, Err(error))) if for_id == membership.id => view! {
-                <div class="mc-notice mc-notice--error" role="alert">
+                <div class="mc-notice mc-notice--error" role="alert" data-testid="plans-load-error">
                     <p>{tr.t("load_error.payment_plans")}" "{tr.text(&error.user_message())}</p>
                     <button type="button" class="mc-button mc-button--secondary" on:click=move |_| shared.plans_request.refetch()>{tr.t("try_again")}</button>
                 </div>

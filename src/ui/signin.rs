@@ -32,6 +32,10 @@ pub(crate) struct SignIn {
     /// Back from signing in with a complete choice: continue to payment by itself.
     pub continue_after: StoredValue<bool>,
     keys: StoredValue<(String, String)>,
+    /// The authorization server's `iss` (RFC 9207) when it names itself: the API's origin.
+    issuer: StoredValue<String>,
+    /// A refused sign-in is also an `error` event (`stage: "sign-in"`) for the host page.
+    events: StoredValue<super::events::HostEvents>,
     tr: crate::i18n::Tr,
 }
 
@@ -42,8 +46,9 @@ pub(crate) fn start(
     settings: &TeamUpSettings,
     host_renewal: Option<crate::backend::session::Renewal>,
 ) -> (Session, SignIn) {
-    let provider = settings.provider_id;
-    let keys = (format!("membership-checkout:{provider}:sign-in"), format!("membership-checkout:{provider}:tokens"));
+    // Bound to the API, the client and the provider: another widget's sign-in is not this one's.
+    let prefix = auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id);
+    let keys = (format!("{prefix}:sign-in"), format!("{prefix}:tokens"));
     let enabled = settings.token.is_none() && settings.client_id.is_some();
     let session = match &settings.token {
         Some(token) => {
@@ -62,6 +67,9 @@ pub(crate) fn start(
         enabled,
         continue_after: StoredValue::new(false),
         keys: StoredValue::new(keys.clone()),
+        // TeamUp itself (never the pass-through): it serves the sign-in page.
+        issuer: StoredValue::new(crate::url::origin(&settings.api_base).unwrap_or_default()),
+        events: StoredValue::new(super::events::host_events()),
         tr: super::tr(),
     };
     if enabled {
@@ -88,16 +96,24 @@ impl SignIn {
         }
         let (request_key, _) = self.keys.get_value();
         let pending = session_get(&request_key).and_then(|r| serde_json::from_str::<SignInRequest>(&r).ok());
-        let answer = auth::read_return(&page_query(), pending, now_ms());
-        if answer == Return::Nothing {
-            return;
-        }
-        // One use only, and the code must not linger in the address bar or the history.
-        session_remove(&request_key);
-        replace_url(&auth::strip_return_params(&page_url()));
+        let answer = auth::read_return(&page_query(), pending, now_ms(), &self.issuer.get_value());
         match answer {
-            Return::Nothing => {}
-            Return::Refused(message) => self.notice.set(Some(self.tr.text(&message))),
+            Return::Nothing => return,
+            // Someone else's (another widget's, the page's, or forged): left where it is.
+            Return::NotOurs(message) => {
+                console_error("membership-checkout: a sign-in answer with another state was left alone");
+                self.notice.set(Some(self.tr.text(&message)));
+                return;
+            }
+            Return::Refused(_) | Return::Code { .. } => {
+                // One use only, and the code must not linger in the address bar or the history.
+                session_remove(&request_key);
+                replace_url(&auth::strip_return_params(&page_url()));
+            }
+        }
+        match answer {
+            Return::Nothing | Return::NotOurs(_) => {}
+            Return::Refused(message) => self.refused(self.tr.text(&message)),
             Return::Code { code, request } => {
                 if let Some(selection) = request.selection.clone() {
                     restore(selection);
@@ -116,13 +132,21 @@ impl SignIn {
                             console_error(&format!("membership-checkout: signing in failed: {error}"));
                             this.continue_after.try_set_value(false);
                             let tr = this.tr;
-                            this.notice.try_set(Some(tr.f("signin.failed", &[("reason", &tr.text(&error.user_message()))])));
+                            this.refused(tr.f("signin.failed", &[("reason", &tr.text(&error.user_message()))]));
                             this.status.try_set(Status::Anonymous);
                         }
                     }
                 });
             }
         }
+    }
+
+    /// Says why a sign-in didn't work, to the customer and to the host page.
+    fn refused(&self, message: String) {
+        if let Some(events) = self.events.try_get_value() {
+            events.error("sign-in", &message, None);
+        }
+        self.notice.try_set(Some(message));
     }
 
     /// Off to TeamUp's sign-in page, remembering `selection` for the way back.
@@ -195,12 +219,21 @@ pub(crate) fn keep_fresh(sign_in: SignIn, session: Session) {
                 handle.clear();
             }
         });
-        schedule((*session).clone(), current);
+        schedule((*session).clone(), current, 0);
     });
 }
 
-fn schedule(session: Session, current: StoredValue<Option<TimeoutHandle>>) {
-    let Some(wait_ms) = session.renew_in_ms(now_ms()) else { return };
+/// Arms the next renewal: when the tokens are due, or after a backoff when the last `failures`
+/// attempts failed for a passing reason (the customer stays signed in meanwhile). A wait longer
+/// than a timer holds is cut to what it holds; the timer then finds nothing due and waits again.
+fn schedule(session: Session, current: StoredValue<Option<TimeoutHandle>>, failures: u32) {
+    let wait_ms = match failures {
+        0 => match session.renew_in_ms(now_ms()) {
+            Some(ms) => ms,
+            None => return,
+        },
+        n => auth::retry_after_ms(n, js_sys::Math::random()),
+    };
     let session_then = send_wrapper::SendWrapper::new(session);
     let fire = move || {
         let session = session_then.take();
@@ -209,13 +242,19 @@ fn schedule(session: Session, current: StoredValue<Option<TimeoutHandle>>) {
             if current.try_get_value().is_none() {
                 return;
             }
-            if session.needs_renewal(now_ms()) && !session.renew().await {
-                return;
+            if !session.needs_renewal(now_ms()) {
+                return schedule(session, current, 0);
             }
-            schedule(session, current);
+            if session.renew().await {
+                schedule(session, current, 0);
+            } else if session.is_signed_in() && current.try_get_value().is_some() {
+                // Not renewed, still signed in: it failed for now; try again in a while.
+                schedule(session, current, failures.saturating_add(1));
+            }
         });
     };
-    if let Ok(handle) = set_timeout_with_handle(fire, std::time::Duration::from_millis(wait_ms as u64)) {
+    let wait = std::time::Duration::from_millis(u64::from(crate::backend::http::timer_ms(wait_ms)));
+    if let Ok(handle) = set_timeout_with_handle(fire, wait) {
         current.try_set_value(Some(handle));
     }
 }

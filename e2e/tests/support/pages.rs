@@ -515,3 +515,23 @@ impl PaymentPage {
         .await
     }
 }
+
+/// On TeamUp's (the sandbox's) sign-in page.
+pub async fn wait_sign_in_page(c: &Client) -> Result<()> {
+    wait_for("TeamUp's sign-in page", || async {
+        Ok(c.current_url().await?.path().ends_with("/auth/oauth/authorize").then_some(()))
+    })
+    .await
+}
+
+/// Signs in on the sandbox's sign-in page as the customer with this email.
+pub async fn sign_in_as(c: &Client, email: &str) -> Result<()> {
+    wait_sign_in_page(c).await?;
+    let css = format!("button[data-testid=\"oauth-sign-in\"][data-user=\"{email}\"]");
+    let button = wait_for(&format!("the sign-in button for {email}"), || async {
+        Ok(c.find_all(Locator::Css(&css)).await?.into_iter().next())
+    })
+    .await?;
+    button.click().await?;
+    Ok(())
+}

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use checkout_e2e::{build_site, dist_dir, host_page, HostElement};
-use checkout_sandbox::{spawn, Config, Running};
+use checkout_sandbox::{spawn, Config, Hostile, Running, Trick};
 use serde_json::Value;
 
 pub struct Studio {
     running: Running,
     gateway: Option<checkout_gateway::Running>,
     site: tempfile::TempDir,
+    hostile: Option<Hostile>,
 }
 
 /// The sandbox's demo Uelz credentials (contract §3): what a studio keeps in its gateway's environment.
@@ -37,12 +38,25 @@ impl Studio {
         all.extend(pages.iter().cloned());
         build_site(&dist_dir(), site.path(), &all).map_err(|e| anyhow!("{e}"))?;
         config.widget_dir = Some(site.path().to_path_buf());
+        let hostile = config.hostile.clone();
         let running = spawn(config).await.context("starting the sandbox")?;
         Ok(Studio {
             running,
             gateway: None,
             site,
+            hostile,
         })
+    }
+
+    /// The demo studio in hostile mode (sandbox/README.md "Hostile mode") with `tricks` armed:
+    /// its answers rewritten, and a foreign server on another port recording what reaches it.
+    pub async fn hostile(config: Config, tricks: &[Trick], pages: &[(&str, HostElement)]) -> Result<Self> {
+        Self::start_with(config.with_hostile(Hostile::new(tricks)), pages).await
+    }
+
+    /// Hostile mode's handle (arm other tricks, read the foreign server's requests).
+    pub fn hostile_mode(&self) -> Result<&Hostile> {
+        self.hostile.as_ref().ok_or_else(|| anyhow!("this studio is not in hostile mode"))
     }
 
     /// Demo data plus the gateway in front of the sandbox's Uelz (and, as its TeamUp pass-through,
@@ -63,8 +77,15 @@ impl Studio {
         let mut all = vec![("uelz.html", HostElement::uelz(&api))];
         all.extend(pages(&api));
         let index = std::fs::read_to_string(studio.site.path().join("index.html"))?;
+        // The hosted checkout is the sandbox, on another port than the gateway: the widget sends
+        // customers only to a host *and port* it is told of.
+        let checkout_host = origin.trim_start_matches("http://").to_string();
         for (name, host) in &all {
-            let html = host_page(&index, host).map_err(|e| anyhow!("{e}"))?;
+            let host = match host.get("data-payment-hosts") {
+                None if host.get("data-backend") == Some(Some("uelz")) => host.clone().with("data-payment-hosts", &checkout_host),
+                _ => host.clone(),
+            };
+            let html = host_page(&index, &host).map_err(|e| anyhow!("{e}"))?;
             std::fs::write(studio.site.path().join(name), html)?;
         }
         studio.gateway = Some(gateway);

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use super::{pkce, redirect, Code, Scope, AUTHORIZE_PATH};
@@ -179,7 +179,16 @@ fn check(params: &Params, sb: &Sandbox, data: &StudioData) -> Result<Authz, Refu
     })
 }
 
-fn refuse(refusal: Refusal) -> Response {
+/// The authorization server's issuer identifier, sent back as `iss` with every answer that
+/// returns to the client (RFC 9207), so a client can tell which server a code comes from.
+/// ASSUMPTION: TeamUp documents no issuer; the sandbox uses its origin (scheme, host and port as
+/// the request reached it, like its other absolute links), which is what the widget expects: the
+/// origin of its `api-base`.
+fn issuer(sb: &Sandbox, headers: &HeaderMap, uri: &Uri) -> String {
+    crate::urls::base_url(headers, uri, sb)
+}
+
+fn refuse(refusal: Refusal, issuer: &str) -> Response {
     match refusal {
         Refusal::Page { error, message } => error_page(error, &message),
         Refusal::Back {
@@ -195,6 +204,7 @@ fn refuse(refusal: Refusal) -> Response {
             if let Some(s) = &state {
                 add.push(("state", s));
             }
+            add.push(("iss", issuer));
             see_other(&set_query(
                 &redirect_uri,
                 &["code", "state", "error_uri", "iss"],
@@ -321,7 +331,8 @@ fn sign_in_page(
     html(status, &format!("Sign in — {}", esc(&studio.name)), &body)
 }
 
-pub(super) async fn show(State(sb): State<Sandbox>, uri: Uri) -> Response {
+pub(super) async fn show(State(sb): State<Sandbox>, uri: Uri, headers: HeaderMap) -> Response {
+    let iss = issuer(&sb, &headers, &uri);
     let params = Params(
         uri.query()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
@@ -330,26 +341,30 @@ pub(super) async fn show(State(sb): State<Sandbox>, uri: Uri) -> Response {
     let state = sb.lock();
     match check(&params, &sb, &state.data) {
         Ok(a) => sign_in_page(&a, &state.data, StatusCode::OK, None),
-        Err(r) => refuse(r),
+        Err(r) => refuse(r, &iss),
     }
 }
 
-pub(super) async fn decide(State(sb): State<Sandbox>, body: Bytes) -> Response {
+pub(super) async fn decide(State(sb): State<Sandbox>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let iss = issuer(&sb, &headers, &uri);
     let params = Params(form_urlencoded::parse(&body).into_owned().collect());
     let mut state = sb.lock();
     let a = match check(&params, &sb, &state.data) {
         Ok(a) => a,
-        Err(r) => return refuse(r),
+        Err(r) => return refuse(r, &iss),
     };
     let action = params.get("action").ok().flatten();
     let user = params.get("user").ok().flatten();
     if action.as_deref() == Some("deny") {
-        return refuse(Refusal::Back {
-            redirect_uri: a.redirect_uri,
-            state: Some(a.state),
-            error: "access_denied",
-            description: "The user cancelled the sign-in.".into(),
-        });
+        return refuse(
+            Refusal::Back {
+                redirect_uri: a.redirect_uri,
+                state: Some(a.state),
+                error: "access_denied",
+                description: "The user cancelled the sign-in.".into(),
+            },
+            &iss,
+        );
     }
     let studio_id = studio(&a, &state.data).map(|p| p.id);
     let chosen = user.and_then(|u| u.parse::<usize>().ok()).filter(|id| {
@@ -383,6 +398,6 @@ pub(super) async fn decide(State(sb): State<Sandbox>, body: Bytes) -> Response {
     see_other(&set_query(
         &a.redirect_uri,
         &["error", "error_description", "error_uri", "iss"],
-        &[("code", &code), ("state", &a.state)],
+        &[("code", &code), ("state", &a.state), ("iss", &iss)],
     ))
 }
