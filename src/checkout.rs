@@ -509,61 +509,114 @@ impl<S: Form> Checkout<S> {
         }
     }
 
+    // The lifecycle after "continue" concerns only the phase: its transitions live on [`Phase`],
+    // compiled once for every backend's form; these hand them on.
+
     pub fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
-        if self.phase != Phase::Submitting {
+        self.phase.succeed(offer, now_ms)
+    }
+
+    /// Recomputes from the clock (never decrements), lapsing the offer at zero. Returns the
+    /// time left while an offer is open.
+    pub fn tick(&mut self, now_ms: f64) -> Option<f64> {
+        self.phase.tick(now_ms)
+    }
+
+    /// The host page cancelled the redirect to handle it itself: no "taking you there" any more.
+    pub fn redirect_taken_over(&mut self) {
+        self.phase.redirect_held(false)
+    }
+
+    /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
+    pub fn redirect_refused(&mut self) {
+        self.phase.redirect_held(true)
+    }
+
+    /// Back from the payment page without an outcome: an open offer can be resumed.
+    pub fn resume(&mut self, offer: PendingOffer, now_ms: f64) {
+        self.phase.resume(offer, now_ms)
+    }
+
+    /// Back on the studio's page after being sent to the payment page (paid, cancelled, or just
+    /// Back): nothing is known until the platform says. Returns whether to ask it now.
+    pub fn returned_from_payment(&mut self, offer: PendingOffer, now_ms: f64) -> bool {
+        self.phase.returned_from_payment(offer, now_ms)
+    }
+
+    /// Asks again now (the customer pressed "Check again", or a check fell due): `true` when the
+    /// caller must send the check. Never two at once; after checking stopped, a new round starts.
+    pub fn check_again(&mut self, now_ms: f64) -> bool {
+        self.phase.check_again(now_ms)
+    }
+
+    /// A check falls due: only the one the last answer scheduled (a timer overtaken by "Check
+    /// again" does nothing). `true` when the caller must send it.
+    pub fn check_due(&mut self, now_ms: f64) -> bool {
+        self.phase.check_due(now_ms)
+    }
+
+    /// What the platform said (or why it couldn't be asked). Active or failed ends the wait; a
+    /// purchase not found once its offer has lapsed can't be paid any more; otherwise checking
+    /// goes on for [`CONFIRM_FOR_MS`]. Returns the wait before the next check, if one is due.
+    pub fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
+        self.phase.outcome_confirmed(answer, now_ms)
+    }
+
+    /// A fresh attempt keeps what the customer chose.
+    pub fn start_again(&mut self) {
+        if !matches!(self.phase, Phase::Submitting) {
+            self.phase = Phase::Browsing;
+            self.problems = Problems::default();
+        }
+    }
+}
+
+/// The transitions after "continue" ([`Checkout`]'s methods of the same names hand them on).
+impl Phase {
+    fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
+        if *self != Phase::Submitting {
             return;
         }
-        self.phase = if offer.remaining_ms(now_ms) > 0.0 {
+        *self = if offer.remaining_ms(now_ms) > 0.0 {
             Phase::Redirecting(offer)
         } else {
             Phase::Lapsed { membership_name: Some(offer.membership_name) }
         };
     }
 
-    /// Recomputes from the clock (never decrements), lapsing the offer at zero. Returns the
-    /// time left while an offer is open.
-    pub fn tick(&mut self, now_ms: f64) -> Option<f64> {
-        let Phase::Redirecting(offer) = &self.phase else { return None };
+    fn tick(&mut self, now_ms: f64) -> Option<f64> {
+        let Phase::Redirecting(offer) = &*self else { return None };
         let left = offer.remaining_ms(now_ms);
         if left <= 0.0 {
-            self.phase = Phase::Lapsed { membership_name: Some(offer.membership_name.clone()) };
+            *self = Phase::Lapsed { membership_name: Some(offer.membership_name.clone()) };
             return None;
         }
         Some(left)
     }
 
-    /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
-    /// The host page cancelled the redirect to handle it itself: no "taking you there" any more.
-    pub fn redirect_taken_over(&mut self) {
-        if let Phase::Redirecting(offer) = &mut self.phase {
+    /// The redirect is not happening by itself: the countdown stays, with an ordinary link, or
+    /// one that opens a new tab.
+    fn redirect_held(&mut self, new_tab: bool) {
+        if let Phase::Redirecting(offer) = self {
             offer.auto_redirect = false;
+            offer.new_tab |= new_tab;
         }
     }
 
-    pub fn redirect_refused(&mut self) {
-        if let Phase::Redirecting(offer) = &mut self.phase {
-            offer.auto_redirect = false;
-            offer.new_tab = true;
-        }
-    }
-
-    /// Back from the payment page without an outcome: an open offer can be resumed.
-    pub fn resume(&mut self, mut offer: PendingOffer, now_ms: f64) {
+    fn resume(&mut self, mut offer: PendingOffer, now_ms: f64) {
         offer.auto_redirect = false;
-        self.phase = Phase::Submitting;
+        *self = Phase::Submitting;
         self.succeed(offer, now_ms);
     }
 
-    /// Back on the studio's page after being sent to the payment page (paid, cancelled, or just
-    /// Back): nothing is known until the platform says. Returns whether to ask it now.
-    pub fn returned_from_payment(&mut self, mut offer: PendingOffer, now_ms: f64) -> bool {
+    fn returned_from_payment(&mut self, mut offer: PendingOffer, now_ms: f64) -> bool {
         if matches!(offer.receipt, Receipt::None) {
             // Nothing to ask about: an open offer can still be paid.
             self.resume(offer, now_ms);
             return false;
         }
         offer.auto_redirect = false;
-        self.phase = Phase::Confirming(Confirming {
+        *self = Phase::Confirming(Confirming {
             offer,
             said: None,
             unreachable: false,
@@ -575,10 +628,8 @@ impl<S: Form> Checkout<S> {
         true
     }
 
-    /// Asks again now (the customer pressed "Check again", or a check fell due): `true` when the
-    /// caller must send the check. Never two at once; after checking stopped, a new round starts.
-    pub fn check_again(&mut self, now_ms: f64) -> bool {
-        let Phase::Confirming(c) = &mut self.phase else { return false };
+    fn check_again(&mut self, now_ms: f64) -> bool {
+        let Phase::Confirming(c) = self else { return false };
         if c.asking {
             return false;
         }
@@ -590,18 +641,13 @@ impl<S: Form> Checkout<S> {
         true
     }
 
-    /// A check falls due: only the one the last answer scheduled (a timer overtaken by "Check
-    /// again" does nothing). `true` when the caller must send it.
-    pub fn check_due(&mut self, now_ms: f64) -> bool {
-        let due = matches!(&self.phase, Phase::Confirming(c) if c.next_at_ms.is_some_and(|at| at <= now_ms + 50.0));
+    fn check_due(&mut self, now_ms: f64) -> bool {
+        let due = matches!(self, Phase::Confirming(c) if c.next_at_ms.is_some_and(|at| at <= now_ms + 50.0));
         due && self.check_again(now_ms)
     }
 
-    /// What the platform said (or why it couldn't be asked). Active or failed ends the wait; a
-    /// purchase not found once its offer has lapsed can't be paid any more; otherwise checking
-    /// goes on for [`CONFIRM_FOR_MS`]. Returns the wait before the next check, if one is due.
-    pub fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
-        let Phase::Confirming(c) = &mut self.phase else { return None };
+    fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
+        let Phase::Confirming(c) = self else { return None };
         if !c.asking {
             return None;
         }
@@ -611,15 +657,15 @@ impl<S: Form> Checkout<S> {
         match answer {
             Ok(Confirmation::Active) => {
                 let booked = c.offer.receipt.booking_key();
-                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Paid, membership_name: name, booked });
+                *self = Phase::Outcome(Outcome { kind: OutcomeKind::Paid, membership_name: name, booked });
                 return None;
             }
             Ok(Confirmation::Failed) => {
-                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Failed, membership_name: name, booked: None });
+                *self = Phase::Outcome(Outcome { kind: OutcomeKind::Failed, membership_name: name, booked: None });
                 return None;
             }
             Ok(Confirmation::NotFound) if c.offer.remaining_ms(now_ms) <= 0.0 => {
-                self.phase = Phase::Lapsed { membership_name: name };
+                *self = Phase::Lapsed { membership_name: name };
                 return None;
             }
             Ok(said) => {
@@ -635,14 +681,6 @@ impl<S: Form> Checkout<S> {
         } else {
             c.next_at_ms = None;
             None
-        }
-    }
-
-    /// A fresh attempt keeps what the customer chose.
-    pub fn start_again(&mut self) {
-        if !matches!(self.phase, Phase::Submitting) {
-            self.phase = Phase::Browsing;
-            self.problems = Problems::default();
         }
     }
 }
