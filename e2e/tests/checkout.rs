@@ -21,7 +21,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use support::browser::{run, set_time_zone, wait_for};
-use support::pages::{run_async_js, testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
+use support::pages::{fetched_urls, run_async_js, testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
 use support::studio::Studio;
 
 /// Demo catalogue (contract / sandbox demo data).
@@ -472,12 +472,6 @@ async fn a_forged_outcome_paid_shows_no_success() {
     .await;
 }
 
-/// Every resource this page has fetched so far (Resource Timing: the URLs only).
-async fn fetched(c: &Client) -> Result<Vec<String>> {
-    let urls = run_async_js(c, "return performance.getEntriesByType('resource').map(e => e.name);", vec![]).await?;
-    Ok(serde_json::from_value(urls)?)
-}
-
 /// A studio whose site may not call TeamUp directly (CORS) sends the widget through the gateway's
 /// same-site pass-through (`api-proxy`): a whole purchase (membership, plan, class, payment, and
 /// the return confirmed) with every API request on the gateway's origin and none at the sandbox's
@@ -516,7 +510,7 @@ async fn a_whole_purchase_through_the_same_site_pass_through() {
         c.execute("document.addEventListener('membership-checkout:redirect', e => e.preventDefault());", vec![]).await?;
         widget.press_continue().await?;
         widget.wait_state("redirecting").await?;
-        let before = fetched(&c).await?;
+        let before = fetched_urls(&c).await?;
         all_through(
             &before,
             &["auth/profiles", "providers/100?expand=address", "memberships?", "membership_payment_plans?", "events?", "slots?", "customer_memberships?", &format!("memberships/{UNLIMITED_MONTHLY}/initiate_purchase")],
@@ -527,7 +521,7 @@ async fn a_whole_purchase_through_the_same_site_pass_through() {
         let text = CheckoutPage::on(&c).wait_outcome("paid").await?;
         ensure!(text.contains("Unlimited Monthly") && text.contains("class"), "confirmed through the pass-through: {text:?}");
         ensure_on_studio_page(&c, &studio).await?;
-        all_through(&fetched(&c).await?, &["customer_memberships?", "attendances?"])?;
+        all_through(&fetched_urls(&c).await?, &["customer_memberships?", "attendances?"])?;
 
         let purchase = studio.only_purchase()?;
         ensure_field(&purchase, "status", json!("paid"))?;

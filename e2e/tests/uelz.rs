@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use checkout_e2e::HostElement;
 use support::browser::{run, wait_for};
-use support::pages::{run_async_js, CheckoutPage, PaymentPage};
+use support::pages::{fetched_urls, run_async_js, CheckoutPage, PaymentPage};
 use support::studio::{Studio, UELZ_API_KEY, UELZ_IDENTITY_SECRET, UELZ_ORGANIZATION_ID};
 
 /// Demo Uelz data (contract §3).
@@ -117,7 +117,7 @@ async fn uelz_purchase_with_a_coupon_pays_and_returns() {
         ensure!(c.current_url().await?.as_str() == studio.url("/uelz.html"), "Uelz's checkout appends nothing");
         let external_id = text(&only_purchase(&studio)?, "external_id");
         let status_url = format!("{}/purchases/{external_id}", studio.gateway_api()?);
-        let asked = gateway_requests(&c).await?;
+        let asked = fetched_urls(&c).await?;
         ensure!(asked.contains(&status_url), "the widget asked the gateway about its attempt: {asked:?}");
 
         let purchase = only_purchase(&studio)?;
@@ -151,12 +151,6 @@ async fn uelz_purchase_with_a_coupon_pays_and_returns() {
         Ok(())
     })
     .await;
-}
-
-/// Every request this page made to the gateway, by Resource Timing (the URLs only).
-async fn gateway_requests(c: &Client) -> Result<Vec<String>> {
-    let urls = run_async_js(c, "return performance.getEntriesByType('resource').map(e => e.name).filter(u => u.includes('/v1/'));", vec![]).await?;
-    Ok(serde_json::from_value(urls)?)
 }
 
 /// Cancelled on Uelz's checkout: back on the studio's page the widget shows what the gateway says
