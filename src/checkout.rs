@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::error::ApiError;
 use crate::i18n::{Text, Tr};
 use crate::backend::teamup::PurchaseRequest;
+use crate::model::uelz::{PurchaseOutcome, PurchaseStatus};
 use crate::model::Offer;
 
 /// An event or an appointment slot, never both (api-notes §3.6).
@@ -124,9 +125,8 @@ pub enum Receipt {
         /// starting earlier is not this purchase.
         since: String,
     },
-    /// Uelz through the gateway: `GET <gateway>/purchases/<external_id>` answers
-    /// `{external_id, purchase_id, status, outcome: "active"|"pending"|"failed"}`, or 404 while
-    /// the purchase is not known yet ([`uelz_confirmation`]).
+    /// Uelz through the gateway: the attempt's `external_id` (its idempotency key), asked as
+    /// `GET <gateway>/purchases/<external_id>` ([`uelz_confirmation`]).
     Uelz { external_id: String },
 }
 
@@ -209,15 +209,21 @@ pub enum Confirmation {
     NotFound,
 }
 
-/// The gateway's Uelz purchase status: its `outcome`, or 404 (not known yet).
-pub fn uelz_confirmation(answer: Result<&str, &ApiError>) -> Result<Confirmation, ApiError> {
-    match answer {
-        Ok("active") => Ok(Confirmation::Active),
-        Ok("pending") => Ok(Confirmation::Pending),
-        Ok("failed") => Ok(Confirmation::Failed),
-        Ok(other) => Err(ApiError::Malformed(format!("unknown purchase outcome {other:?}"))),
-        Err(error) if error.status() == Some(404) => Ok(Confirmation::NotFound),
-        Err(error) => Err(error.clone()),
+/// What the gateway says of the Uelz purchase made with `external_id` (`GET <gateway>/purchases/
+/// <external_id>`, read by [`crate::backend::uelz::Gateway::purchase_status`]): its `outcome`, or
+/// not found yet while Uelz has no purchase for the attempt (`None`: the gateway's 404
+/// `purchase_not_found`). An answer about another attempt confirms nothing about this one.
+pub fn uelz_confirmation(external_id: &str, found: Option<PurchaseStatus>) -> Result<Confirmation, ApiError> {
+    match found {
+        None => Ok(Confirmation::NotFound),
+        Some(status) if status.external_id != external_id => {
+            Err(ApiError::Malformed(format!("the gateway answered about another attempt ({:?})", status.external_id)))
+        }
+        Some(status) => Ok(match status.outcome {
+            PurchaseOutcome::Active => Confirmation::Active,
+            PurchaseOutcome::Pending => Confirmation::Pending,
+            PurchaseOutcome::Failed => Confirmation::Failed,
+        }),
     }
 }
 
@@ -303,20 +309,18 @@ impl PendingOffer {
     }
 }
 
+/// What the platform confirmed about a purchase the customer came back from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutcomeKind {
-    /// Bought: the platform confirmed it (for Uelz, until its status is asked through the
-    /// gateway, the hosted checkout's word).
+    /// Bought: the platform says so.
     Paid,
-    Cancelled,
-    /// The platform says the payment failed.
+    /// The platform says the payment failed (or was cancelled).
     Failed,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub kind: OutcomeKind,
-    pub purchase: Option<String>,
     pub membership_name: Option<String>,
     /// A class or an appointment confirmed with the membership (a catalogue key).
     pub booked: Option<&'static str>,
@@ -505,67 +509,114 @@ impl<S: Form> Checkout<S> {
         }
     }
 
+    // The lifecycle after "continue" concerns only the phase: its transitions live on [`Phase`],
+    // compiled once for every backend's form; these hand them on.
+
     pub fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
-        if self.phase != Phase::Submitting {
+        self.phase.succeed(offer, now_ms)
+    }
+
+    /// Recomputes from the clock (never decrements), lapsing the offer at zero. Returns the
+    /// time left while an offer is open.
+    pub fn tick(&mut self, now_ms: f64) -> Option<f64> {
+        self.phase.tick(now_ms)
+    }
+
+    /// The host page cancelled the redirect to handle it itself: no "taking you there" any more.
+    pub fn redirect_taken_over(&mut self) {
+        self.phase.redirect_held(false)
+    }
+
+    /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
+    pub fn redirect_refused(&mut self) {
+        self.phase.redirect_held(true)
+    }
+
+    /// Back from the payment page without an outcome: an open offer can be resumed.
+    pub fn resume(&mut self, offer: PendingOffer, now_ms: f64) {
+        self.phase.resume(offer, now_ms)
+    }
+
+    /// Back on the studio's page after being sent to the payment page (paid, cancelled, or just
+    /// Back): nothing is known until the platform says. Returns whether to ask it now.
+    pub fn returned_from_payment(&mut self, offer: PendingOffer, now_ms: f64) -> bool {
+        self.phase.returned_from_payment(offer, now_ms)
+    }
+
+    /// Asks again now (the customer pressed "Check again", or a check fell due): `true` when the
+    /// caller must send the check. Never two at once; after checking stopped, a new round starts.
+    pub fn check_again(&mut self, now_ms: f64) -> bool {
+        self.phase.check_again(now_ms)
+    }
+
+    /// A check falls due: only the one the last answer scheduled (a timer overtaken by "Check
+    /// again" does nothing). `true` when the caller must send it.
+    pub fn check_due(&mut self, now_ms: f64) -> bool {
+        self.phase.check_due(now_ms)
+    }
+
+    /// What the platform said (or why it couldn't be asked). Active or failed ends the wait; a
+    /// purchase not found once its offer has lapsed can't be paid any more; otherwise checking
+    /// goes on for [`CONFIRM_FOR_MS`]. Returns the wait before the next check, if one is due.
+    pub fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
+        self.phase.outcome_confirmed(answer, now_ms)
+    }
+
+    /// A fresh attempt keeps what the customer chose.
+    pub fn start_again(&mut self) {
+        if !matches!(self.phase, Phase::Submitting) {
+            self.phase = Phase::Browsing;
+            self.problems = Problems::default();
+        }
+    }
+}
+
+/// The transitions after "continue" ([`Checkout`]'s methods of the same names hand them on).
+impl Phase {
+    fn succeed(&mut self, offer: PendingOffer, now_ms: f64) {
+        if *self != Phase::Submitting {
             return;
         }
-        self.phase = if offer.remaining_ms(now_ms) > 0.0 {
+        *self = if offer.remaining_ms(now_ms) > 0.0 {
             Phase::Redirecting(offer)
         } else {
             Phase::Lapsed { membership_name: Some(offer.membership_name) }
         };
     }
 
-    /// Recomputes from the clock (never decrements), lapsing the offer at zero. Returns the
-    /// time left while an offer is open.
-    pub fn tick(&mut self, now_ms: f64) -> Option<f64> {
-        let Phase::Redirecting(offer) = &self.phase else { return None };
+    fn tick(&mut self, now_ms: f64) -> Option<f64> {
+        let Phase::Redirecting(offer) = &*self else { return None };
         let left = offer.remaining_ms(now_ms);
         if left <= 0.0 {
-            self.phase = Phase::Lapsed { membership_name: Some(offer.membership_name.clone()) };
+            *self = Phase::Lapsed { membership_name: Some(offer.membership_name.clone()) };
             return None;
         }
         Some(left)
     }
 
-    /// The browser wouldn't send the top page to the payment page: offer it in a new tab.
-    /// The host page cancelled the redirect to handle it itself: no "taking you there" any more.
-    pub fn redirect_taken_over(&mut self) {
-        if let Phase::Redirecting(offer) = &mut self.phase {
+    /// The redirect is not happening by itself: the countdown stays, with an ordinary link, or
+    /// one that opens a new tab.
+    fn redirect_held(&mut self, new_tab: bool) {
+        if let Phase::Redirecting(offer) = self {
             offer.auto_redirect = false;
+            offer.new_tab |= new_tab;
         }
     }
 
-    pub fn redirect_refused(&mut self) {
-        if let Phase::Redirecting(offer) = &mut self.phase {
-            offer.auto_redirect = false;
-            offer.new_tab = true;
-        }
-    }
-
-    /// Back from the payment page without an outcome: an open offer can be resumed.
-    pub fn resume(&mut self, mut offer: PendingOffer, now_ms: f64) {
+    fn resume(&mut self, mut offer: PendingOffer, now_ms: f64) {
         offer.auto_redirect = false;
-        self.phase = Phase::Submitting;
+        *self = Phase::Submitting;
         self.succeed(offer, now_ms);
     }
 
-    /// An outcome the hosted checkout put in the address, taken as said. Only the Uelz checkout
-    /// is still read this way, until its status is asked through the gateway (see [`Receipt`]).
-    pub fn returned(&mut self, outcome: Outcome) {
-        self.phase = Phase::Outcome(outcome);
-    }
-
-    /// Back on the studio's page after being sent to the payment page (paid, cancelled, or just
-    /// Back): nothing is known until the platform says. Returns whether to ask it now.
-    pub fn returned_from_payment(&mut self, mut offer: PendingOffer, now_ms: f64) -> bool {
+    fn returned_from_payment(&mut self, mut offer: PendingOffer, now_ms: f64) -> bool {
         if matches!(offer.receipt, Receipt::None) {
             // Nothing to ask about: an open offer can still be paid.
             self.resume(offer, now_ms);
             return false;
         }
         offer.auto_redirect = false;
-        self.phase = Phase::Confirming(Confirming {
+        *self = Phase::Confirming(Confirming {
             offer,
             said: None,
             unreachable: false,
@@ -577,10 +628,8 @@ impl<S: Form> Checkout<S> {
         true
     }
 
-    /// Asks again now (the customer pressed "Check again", or a check fell due): `true` when the
-    /// caller must send the check. Never two at once; after checking stopped, a new round starts.
-    pub fn check_again(&mut self, now_ms: f64) -> bool {
-        let Phase::Confirming(c) = &mut self.phase else { return false };
+    fn check_again(&mut self, now_ms: f64) -> bool {
+        let Phase::Confirming(c) = self else { return false };
         if c.asking {
             return false;
         }
@@ -592,18 +641,13 @@ impl<S: Form> Checkout<S> {
         true
     }
 
-    /// A check falls due: only the one the last answer scheduled (a timer overtaken by "Check
-    /// again" does nothing). `true` when the caller must send it.
-    pub fn check_due(&mut self, now_ms: f64) -> bool {
-        let due = matches!(&self.phase, Phase::Confirming(c) if c.next_at_ms.is_some_and(|at| at <= now_ms + 50.0));
+    fn check_due(&mut self, now_ms: f64) -> bool {
+        let due = matches!(self, Phase::Confirming(c) if c.next_at_ms.is_some_and(|at| at <= now_ms + 50.0));
         due && self.check_again(now_ms)
     }
 
-    /// What the platform said (or why it couldn't be asked). Active or failed ends the wait; a
-    /// purchase not found once its offer has lapsed can't be paid any more; otherwise checking
-    /// goes on for [`CONFIRM_FOR_MS`]. Returns the wait before the next check, if one is due.
-    pub fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
-        let Phase::Confirming(c) = &mut self.phase else { return None };
+    fn outcome_confirmed(&mut self, answer: Result<Confirmation, ApiError>, now_ms: f64) -> Option<f64> {
+        let Phase::Confirming(c) = self else { return None };
         if !c.asking {
             return None;
         }
@@ -613,15 +657,15 @@ impl<S: Form> Checkout<S> {
         match answer {
             Ok(Confirmation::Active) => {
                 let booked = c.offer.receipt.booking_key();
-                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Paid, purchase: None, membership_name: name, booked });
+                *self = Phase::Outcome(Outcome { kind: OutcomeKind::Paid, membership_name: name, booked });
                 return None;
             }
             Ok(Confirmation::Failed) => {
-                self.phase = Phase::Outcome(Outcome { kind: OutcomeKind::Failed, purchase: None, membership_name: name, booked: None });
+                *self = Phase::Outcome(Outcome { kind: OutcomeKind::Failed, membership_name: name, booked: None });
                 return None;
             }
             Ok(Confirmation::NotFound) if c.offer.remaining_ms(now_ms) <= 0.0 => {
-                self.phase = Phase::Lapsed { membership_name: name };
+                *self = Phase::Lapsed { membership_name: name };
                 return None;
             }
             Ok(said) => {
@@ -637,14 +681,6 @@ impl<S: Form> Checkout<S> {
         } else {
             c.next_at_ms = None;
             None
-        }
-    }
-
-    /// A fresh attempt keeps what the customer chose.
-    pub fn start_again(&mut self) {
-        if !matches!(self.phase, Phase::Submitting) {
-            self.phase = Phase::Browsing;
-            self.problems = Problems::default();
         }
     }
 }
@@ -677,40 +713,6 @@ impl Receipt {
             _ => None,
         }
     }
-}
-
-/// Query parameters the Uelz sandbox's hosted checkout appends to `return_to`; only the Uelz
-/// widget still reads them (TeamUp's are never read: see [`Receipt`]).
-pub const OUTCOME_PARAM: &str = "outcome";
-pub const PURCHASE_PARAM: &str = "purchase";
-
-/// Reads `?outcome=paid|cancelled&purchase=…` from the page's query string.
-pub fn parse_outcome(query: &str) -> Option<Outcome> {
-    let mut kind = None;
-    let mut purchase = None;
-    for pair in query.trim_start_matches('?').split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            OUTCOME_PARAM => {
-                kind = match value {
-                    "paid" | "success" | "succeeded" => Some(OutcomeKind::Paid),
-                    "cancelled" | "canceled" => Some(OutcomeKind::Cancelled),
-                    _ => None,
-                }
-            }
-            PURCHASE_PARAM if !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {
-                purchase = Some(value.to_string())
-            }
-            _ => {}
-        }
-    }
-    kind.map(|kind| Outcome { kind, purchase, membership_name: None, booked: None })
-}
-
-/// The page URL without our outcome parameters: the default `return_to`, and what the address
-/// bar is tidied to after the outcome was read.
-pub fn strip_outcome_params(url: &str) -> String {
-    strip_params(url, &[OUTCOME_PARAM, PURCHASE_PARAM])
 }
 
 /// `url` without the query parameters named in `names` (others and the fragment kept as they are).
@@ -947,7 +949,7 @@ mod tests {
         Receipt::TeamUp { customer: 4242, membership: 103, booking, known: Some(vec![]), since: "2029-12-31".into() }
     }
 
-    fn confirming(c: &Checkout) -> &Confirming {
+    fn confirming<S>(c: &Checkout<S>) -> &Confirming {
         match &c.phase {
             Phase::Confirming(x) => x,
             other => panic!("not confirming: {}", other.name()),
@@ -963,7 +965,7 @@ mod tests {
         c.outcome_confirmed(Ok(Confirmation::Active), now + 300.0);
         assert_eq!(
             c.phase,
-            Phase::Outcome(Outcome { kind: OutcomeKind::Paid, purchase: None, membership_name: Some("Unlimited Monthly".into()), booked: Some("outcome.booked_class") })
+            Phase::Outcome(Outcome { kind: OutcomeKind::Paid, membership_name: Some("Unlimited Monthly".into()), booked: Some("outcome.booked_class") })
         );
         assert!(!c.check_again(now), "nothing left to check");
         assert_eq!(c.outcome_confirmed(Ok(Confirmation::NotFound), now), None, "a late answer changes nothing");
@@ -1044,39 +1046,42 @@ mod tests {
     }
 
     /// The machine is the same for every backend: the Uelz form plugs in through the gateway's
-    /// `GET <gateway>/purchases/<external_id>` (its `outcome`, or 404).
+    /// `GET <gateway>/purchases/<external_id>` (its `outcome`, or 404 `purchase_not_found`).
     #[test]
     fn the_same_machine_confirms_a_uelz_purchase_by_its_external_id() {
-        assert_eq!(uelz_confirmation(Ok("active")), Ok(Confirmation::Active));
-        assert_eq!(uelz_confirmation(Ok("pending")), Ok(Confirmation::Pending));
-        assert_eq!(uelz_confirmation(Ok("failed")), Ok(Confirmation::Failed));
-        assert!(uelz_confirmation(Ok("paid")).is_err(), "not one of the gateway's outcomes");
-        let missing = ApiError::from_response(404, r#"{"code":"not_found","message":"No such purchase.","type":"invalid_request_error","field_errors":{}}"#);
-        assert_eq!(uelz_confirmation(Err(&missing)), Ok(Confirmation::NotFound));
-        assert_eq!(uelz_confirmation(Err(&ApiError::Timeout)), Err(ApiError::Timeout));
+        const ID: &str = "6f1c2d3e-0000-4000-8000-000000000001";
+        // The gateway's answers as the widget reads them (backend::uelz::not_found_yet for a 404).
+        let said = |body: &str| uelz_confirmation(ID, Some(serde_json::from_str::<PurchaseStatus>(body).unwrap()));
+        let status = |outcome: &str| format!(r#"{{"external_id":"{ID}","purchase_id":"clpu1","status":"x","outcome":"{outcome}"}}"#);
+        let missing = r#"{"code":"purchase_not_found","message":"There is no purchase for this checkout (yet).","type":"invalid_request_error","field_errors":{}}"#;
+        let not_found = crate::backend::uelz::not_found_yet::<PurchaseStatus>(Err(ApiError::from_response(404, missing))).unwrap();
+        assert_eq!(uelz_confirmation(ID, not_found), Ok(Confirmation::NotFound));
+        assert_eq!(said(&status("active")), Ok(Confirmation::Active));
+        assert_eq!(said(&status("pending")), Ok(Confirmation::Pending));
+        assert_eq!(said(&status("failed")), Ok(Confirmation::Failed));
+        assert_eq!(said(&status("paid")), Ok(Confirmation::Pending), "an outcome this version doesn't know claims nothing");
+        let other = r#"{"external_id":"another-attempt-0001","purchase_id":"clpu2","status":"active","outcome":"active"}"#;
+        assert!(matches!(said(other), Err(ApiError::Malformed(_))), "another attempt's purchase confirms nothing");
 
         let mut c = Checkout::<uelz::UelzSelection>::default();
         let now = ms("2030-01-01T00:00:00Z");
-        let receipt = Receipt::Uelz { external_id: "6f1c2d3e-0000-4000-8000-000000000001".into() };
+        let receipt = Receipt::Uelz { external_id: ID.into() };
         let pending = PendingOffer::new(&offer("2030-01-01T00:30:00Z"), None, now, "Monthly unlimited".into()).unwrap().with_receipt(receipt);
         assert!(c.returned_from_payment(pending, now));
-        assert_eq!(c.outcome_confirmed(uelz_confirmation(Err(&missing)), now), Some(2_000.0));
+        assert_eq!(c.outcome_confirmed(uelz_confirmation(ID, None), now), Some(2_000.0));
+        assert_eq!(confirming(&c).name(), "not-found");
         assert!(c.check_due(now + 2_000.0));
-        c.outcome_confirmed(uelz_confirmation(Ok("active")), now + 2_100.0);
+        assert_eq!(c.outcome_confirmed(said(&status("pending")), now + 2_100.0), Some(3_000.0));
+        assert_eq!(confirming(&c).name(), "pending", "made, not paid yet");
+        assert!(c.check_due(now + 5_100.0));
+        c.outcome_confirmed(said(&status("active")), now + 5_200.0);
         assert!(matches!(&c.phase, Phase::Outcome(o) if o.kind == OutcomeKind::Paid && o.booked.is_none()));
-    }
-
-    #[test]
-    fn outcome_params() {
-        let o = parse_outcome("?x=1&outcome=paid&purchase=pur_12").unwrap();
-        assert_eq!((o.kind, o.purchase.as_deref()), (OutcomeKind::Paid, Some("pur_12")));
-        assert_eq!(parse_outcome("outcome=cancelled").unwrap().kind, OutcomeKind::Cancelled);
-        assert_eq!(parse_outcome("outcome=<script>").map(|o| o.kind), None);
-        assert_eq!(parse_outcome("outcome=paid&purchase=<b>").unwrap().purchase, None);
-        assert_eq!(parse_outcome(""), None);
-        assert_eq!(strip_outcome_params("https://s.example/j?a=1&outcome=paid&purchase=9&b=2#top"), "https://s.example/j?a=1&b=2#top");
-        assert_eq!(strip_outcome_params("https://s.example/j?outcome=paid"), "https://s.example/j");
-        assert_eq!(strip_outcome_params("https://s.example/j"), "https://s.example/j");
+        // Cancelled on Uelz's checkout: the gateway says failed, and so does the widget.
+        let mut c = Checkout::<uelz::UelzSelection>::default();
+        let pending = PendingOffer::new(&offer("2030-01-01T00:30:00Z"), None, now, "Monthly unlimited".into()).unwrap();
+        assert!(c.returned_from_payment(pending.with_receipt(Receipt::Uelz { external_id: ID.into() }), now));
+        c.outcome_confirmed(said(&status("failed")), now + 100.0);
+        assert!(matches!(&c.phase, Phase::Outcome(o) if o.kind == OutcomeKind::Failed));
     }
 
     #[test]

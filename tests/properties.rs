@@ -13,7 +13,8 @@ use membership_checkout::backend::error::ApiError;
 use membership_checkout::i18n::{Lang, Tr};
 use membership_checkout::backend::teamup::{encode, validate_offer};
 use membership_checkout::checkout::uelz::{is_iso_date, is_plausible_email, uuid_v4, Attempt};
-use membership_checkout::checkout::{parse_outcome, strip_outcome_params, OutcomeKind, PendingOffer};
+use membership_checkout::auth::{strip_return_params, RETURN_PARAMS};
+use membership_checkout::checkout::PendingOffer;
 use membership_checkout::model::uelz::{CouponQuote, Period, PlansReply, Price, UelzPlan};
 use membership_checkout::model::{
     customer_id_for, format_countdown, format_rfc3339_ms, parse_rfc3339_ms, Attendance, CustomerMembership, Event, JoiningFeeField,
@@ -46,7 +47,7 @@ const SPECIAL: &[&str] = &[
     "18446744073709551615", "18446744073709551616", "99999999999999999999999999999999", "١٢٣", "１２３", "null", "true",
     "[]", "{}", "%", "%zz", "%00", "%2F", "?", "#", "&", "=", "@", "/", "//", "\\", "https://", "http://a",
     "https://a.example/", "javascript:alert(1)", "<script>alert(1)</script>", "é", "😀", "\u{10ffff}", "Z", "T",
-    "2024-07-29T15:51:28.071Z", "2024-02-30", "a@b.c", "outcome=paid", "purchase=pur_1",
+    "2024-07-29T15:51:28.071Z", "2024-02-30", "a@b.c", "outcome=paid", "code=abc&state=xyz",
 ];
 
 fn special() -> impl Strategy<Value = String> {
@@ -1162,7 +1163,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outcome parameters
+// Sign-in return parameters (what the authorization server adds to the page's address)
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Clone, Debug)]
@@ -1189,7 +1190,7 @@ impl ReturnUrl {
 
 fn param_key() -> BoxedStrategy<String> {
     prop_oneof![
-        3 => prop::sample::select(&["outcome", "purchase", "a", "b", "x", "Outcome", "outcomes", "purchase_id", "outc%6Fme", "", " outcome"][..]).prop_map(str::to_owned),
+        3 => prop::sample::select(&["code", "state", "iss", "error", "error_description", "a", "outcome", "Code", "codes", "state_", "c%6Fde", "", " state"][..]).prop_map(str::to_owned),
         1 => "[a-z_%+ ]{0,6}",
     ]
     .boxed()
@@ -1197,7 +1198,7 @@ fn param_key() -> BoxedStrategy<String> {
 
 fn param_value() -> BoxedStrategy<String> {
     prop_oneof![
-        3 => prop::sample::select(&["paid", "success", "succeeded", "cancelled", "canceled", "<script>", "pur_12", "", "a=b", "x?y", "%20"][..]).prop_map(str::to_owned),
+        3 => prop::sample::select(&["abc", "xyz", "access_denied", "<script>", "https%3A%2F%2Fgoteamup.com", "", "a=b", "x?y", "%20"][..]).prop_map(str::to_owned),
         1 => "[A-Za-z0-9_-]{0,70}",
         1 => text().prop_map(|t| t.replace(['&', '#'], "")),
     ]
@@ -1213,7 +1214,7 @@ fn return_url() -> BoxedStrategy<ReturnUrl> {
         Some(v) => format!("{k}={v}"),
         None => k,
     });
-    let fragment = prop::option::of(prop_oneof![Just("outcome=paid&a=1".to_string()), "[a-z?&=#/]{0,10}".boxed(), text()]);
+    let fragment = prop::option::of(prop_oneof![Just("code=abc&a=1".to_string()), "[a-z?&=#/]{0,10}".boxed(), text()]);
     (base, prop::collection::vec(pair, 0..7), fragment).prop_map(|(base, pairs, fragment)| ReturnUrl { base, pairs, fragment }).boxed()
 }
 
@@ -1222,7 +1223,7 @@ fn key_of(pair: &str) -> &str {
 }
 
 fn is_ours(pair: &str) -> bool {
-    matches!(key_of(pair), "outcome" | "purchase")
+    RETURN_PARAMS.contains(&key_of(pair))
 }
 
 /// The query part of a URL, as `location.search` would hold it (without `?`).
@@ -1235,54 +1236,24 @@ proptest! {
     #![proptest_config(config(MANY))]
 
     #[test]
-    fn strip_outcome_params_on_any_text(url in text()) {
-        let stripped = strip_outcome_params(&url);
-        prop_assert_eq!(strip_outcome_params(&stripped), stripped.clone(), "idempotent");
+    fn strip_return_params_on_any_text(url in text()) {
+        let stripped = strip_return_params(&url);
+        prop_assert_eq!(strip_return_params(&stripped), stripped.clone(), "idempotent");
         prop_assert!(!query_of(&stripped).split('&').any(is_ours), "{:?}", stripped);
-        prop_assert_eq!(parse_outcome(query_of(&stripped)), None);
-        let _ = parse_outcome(&url);
     }
 
     #[test]
-    fn strip_outcome_params_keeps_everything_else_in_order(u in return_url()) {
+    fn strip_return_params_keeps_everything_else_in_order(u in return_url()) {
         let url = u.render();
-        let stripped = strip_outcome_params(&url);
+        let stripped = strip_return_params(&url);
         let expected = ReturnUrl {
             base: u.base.clone(),
             pairs: u.pairs.iter().filter(|p| !p.is_empty() && !is_ours(p)).cloned().collect(),
             fragment: u.fragment.clone(),
         };
         prop_assert_eq!(&stripped, &expected.render());
-        prop_assert_eq!(strip_outcome_params(&stripped), stripped.clone(), "idempotent");
+        prop_assert_eq!(strip_return_params(&stripped), stripped.clone(), "idempotent");
         prop_assert!(!query_of(&stripped).split('&').any(is_ours));
-        prop_assert_eq!(parse_outcome(query_of(&stripped)), None);
-    }
-
-    #[test]
-    fn parse_outcome_reads_only_valid_values(u in return_url()) {
-        let query = u.pairs.join("&");
-        for q in [query.clone(), format!("?{query}")] {
-            let outcome = parse_outcome(&q);
-            let values = |key: &str| -> Vec<&str> {
-                u.pairs.iter().filter(|p| key_of(p) == key).map(|p| p.split_once('=').map_or("", |(_, v)| v)).collect()
-            };
-            match outcome {
-                None => prop_assert!(values("outcome").last().is_none_or(|v| !matches!(*v, "paid" | "success" | "succeeded" | "cancelled" | "canceled"))),
-                Some(o) => {
-                    let last = *values("outcome").last().unwrap();
-                    let kind = match last {
-                        "paid" | "success" | "succeeded" => OutcomeKind::Paid,
-                        _ => OutcomeKind::Cancelled,
-                    };
-                    prop_assert_eq!(o.kind, kind);
-                    if let Some(p) = &o.purchase {
-                        prop_assert!(values("purchase").contains(&p.as_str()));
-                        prop_assert!(!p.is_empty() && p.len() <= 64);
-                        prop_assert!(p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{:?}", p);
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -1412,3 +1412,49 @@ async fn removing_the_widget_aborts_its_plan_prefetches() {
     assert_eq!(js("window.__plansAborted").as_f64(), Some(2.0), "unused prefetches are aborted with the widget");
     el.remove();
 }
+
+/// The Uelz widget back from Uelz's checkout believes no `?outcome=paid`: it asks the gateway
+/// about the attempt it kept (`GET <gateway>/purchases/<external_id>`), says "not found yet" while
+/// the gateway has none, and confirms the purchase once the gateway says it is active.
+#[wasm_bindgen_test]
+async fn a_uelz_return_is_confirmed_by_the_gateway_by_its_external_id() {
+    storage().clear().unwrap();
+    const GATEWAY: &str = "http://127.0.0.1:9/v1";
+    const ID: &str = "0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f";
+    let key = format!("membership-checkout:uelz:{GATEWAY}:offer");
+    storage().set_item(&key, &pending_with(10.0, Receipt::Uelz { external_id: ID.into() })).unwrap();
+    js("window.__asked = []; window.__known = false;");
+    let _fetch = FakeFetch::install(
+        r#"async (url) => {
+            window.__asked.push(url);
+            const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+            const m = url.match(/\/purchases\/([^/?]+)$/);
+            if (m && !window.__known) return json(404, { code: 'purchase_not_found', message: 'There is no purchase for this checkout (yet).', type: 'invalid_request_error', field_errors: {} });
+            if (m) return json(200, { external_id: decodeURIComponent(m[1]), purchase_id: 'clpu1', status: 'active', outcome: 'active' });
+            return json(200, { plans: [] });
+        }"#,
+    );
+    let window = web_sys::window().unwrap();
+    let original = window.location().href().unwrap();
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("?outcome=paid&purchase=clpu1")).unwrap();
+
+    let el = host(&[("data-backend", "uelz"), ("data-gateway-url", GATEWAY)]);
+    let _widget = membership_checkout::mount(el.clone());
+    let said = wait_for(&el, "[data-testid=confirming][data-confirmation=not-found]").await;
+    assert_eq!(state(&el), "confirming");
+    assert!(said.text_content().unwrap().contains("Unlimited Monthly"), "{}", said.inner_html());
+    assert!(inside(&el).query_selector("[data-testid=outcome]").unwrap().is_none(), "?outcome=paid shows nothing");
+    wait_for(&el, "[data-testid=payment-link]").await;
+    let asked = js("window.__asked.join(' ')").as_string().unwrap();
+    assert!(asked.contains(&format!("{GATEWAY}/purchases/{ID}")), "the gateway is asked by the attempt's key: {asked}");
+
+    // Paid meanwhile: the next scheduled check (2 s) finds it.
+    js("window.__known = true;");
+    let outcome = wait_for(&el, "[data-testid=outcome][data-outcome=paid]").await;
+    assert!(outcome.text_content().unwrap().contains("Unlimited Monthly"), "{}", outcome.inner_html());
+    sleep(50).await;
+    assert_eq!(storage().get_item(&key).unwrap(), None, "the kept offer is done with");
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&original)).unwrap();
+    el.remove();
+    storage().clear().unwrap();
+}

@@ -21,7 +21,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use support::browser::{run, set_time_zone, wait_for};
-use support::pages::{testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
+use support::pages::{fetched_urls, run_async_js, testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
 use support::studio::Studio;
 
 /// Demo catalogue (contract / sandbox demo data).
@@ -389,6 +389,18 @@ async fn a_studio_in_new_york_seen_from_berlin_shows_the_studios_class_times() {
         first.starts_at = first.starts_at.to_offset(time::UtcOffset::UTC).replace_time(time::Time::from_hms(3, 30, 0)?);
         first.ends_at = first.starts_at + time::Duration::minutes(45);
         let starts_at = (first.starts_at.unix_timestamp_nanos() / 1_000_000) as f64;
+        // The demo's 42 classes start tomorrow, so the widget's two weeks from now leave out the
+        // last day's until that time of day: six more within the first week keep the day choice
+        // (from 40 classes) whatever the hour the test runs at.
+        let template = config.data.events.iter().find(|e| e.id == 5003).context("event 5003")?.clone();
+        for day in 1..=6u64 {
+            let mut extra = template.clone();
+            extra.id = 9500 + day;
+            extra.starts_at = template.starts_at + time::Duration::days(day as i64) + time::Duration::hours(2);
+            extra.ends_at = extra.starts_at + (template.ends_at - template.starts_at);
+            extra.attending_count = 0;
+            config.data.events.push(extra);
+        }
         let studio = Studio::start_with(config, &[("en-gb.html", HostElement::demo().with("data-locale", "en-GB"))]).await?;
 
         set_time_zone(&c, "Europe/Berlin").await?;
@@ -412,7 +424,7 @@ async fn a_studio_in_new_york_seen_from_berlin_shows_the_studios_class_times() {
         let [ny_clock, berlin_clock, ny_day, berlin_day] = [0, 1, 2, 3].map(|i| local[i].as_str().unwrap_or_default().to_string());
         ensure!(ny_day != berlin_day, "the class falls on different days: {ny_day} / {berlin_day}");
 
-        // 42 classes: the customer picks a day first, named and grouped in the studio's zone.
+        // 40 classes or more: the customer picks a day first, named and grouped in the studio's zone.
         let days = widget.wait_options("day-select").await?;
         let (first_day, first_label, _) = days.first().context("no days")?.clone();
         ensure!(first_label == ny_day, "the first day is New York's ({ny_day}), not Berlin's ({berlin_day}): {days:?}");
@@ -455,6 +467,74 @@ async fn a_forged_outcome_paid_shows_no_success() {
         );
         ensure_field(&studio.only_purchase()?, "status", json!("pending"))?;
         ensure!(studio.data()?.customer_memberships.is_empty(), "nothing was bought");
+        Ok(())
+    })
+    .await;
+}
+
+/// A studio whose site may not call TeamUp directly (CORS) sends the widget through the gateway's
+/// same-site pass-through (`api-proxy`): a whole purchase (membership, plan, class, payment, and
+/// the return confirmed) with every API request on the gateway's origin and none at the sandbox's
+/// API itself, the links in TeamUp's answers coming back through the gateway. A path outside the
+/// pass-through's list is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist/: run by scripts/test.sh"]
+async fn a_whole_purchase_through_the_same_site_pass_through() {
+    run("a_whole_purchase_through_the_same_site_pass_through", |c| async move {
+        let studio = Studio::with_gateway(|api| vec![("proxied.html", HostElement::demo().with("data-api-proxy", &format!("{api}/teamup")))]).await?;
+        let pass_through = format!("{}/teamup/", studio.gateway_api()?);
+        let direct = format!("{}/api/", studio.origin());
+        // Every request of one page load went to the pass-through, none to the API itself.
+        let all_through = |urls: &[String], needed: &[&str]| -> Result<()> {
+            let api: Vec<&String> = urls.iter().filter(|u| u.contains("/api/") || u.contains("/teamup/")).collect();
+            ensure!(api.iter().all(|u| u.starts_with(&pass_through)), "a request bypassed the pass-through: {api:?}");
+            ensure!(!urls.iter().any(|u| u.starts_with(&direct)), "the sandbox's API was called directly: {urls:?}");
+            for path in needed {
+                ensure!(api.iter().any(|u| u.starts_with(&format!("{pass_through}{path}"))), "{path} was asked through the pass-through: {api:?}");
+            }
+            Ok(())
+        };
+
+        // A class the membership may book, found by the harness on the plain page (its lookup is
+        // a request of the page's own, which must not count against the proxied one).
+        let plain = CheckoutPage::open(&c, &studio.url("/")).await?;
+        plain.choose_membership(UNLIMITED_MONTHLY).await?;
+        let event = plain.choose_event_for(UNLIMITED_MONTHLY).await?;
+
+        let widget = CheckoutPage::open(&c, &studio.url("/proxied.html")).await?;
+        widget.choose_membership(UNLIMITED_MONTHLY).await?;
+        widget.choose_plan(UNLIMITED_MONTHLY_PLAN).await?;
+        widget.wait_options("event-select").await?;
+        widget.select("event-select", &event.to_string()).await?;
+        // Keep the page on the countdown, so the purchase request shows in this page's timings too.
+        c.execute("document.addEventListener('membership-checkout:redirect', e => e.preventDefault());", vec![]).await?;
+        widget.press_continue().await?;
+        widget.wait_state("redirecting").await?;
+        let before = fetched_urls(&c).await?;
+        all_through(
+            &before,
+            &["auth/profiles", "providers/100?expand=address", "memberships?", "membership_payment_plans?", "events?", "slots?", "customer_memberships?", &format!("memberships/{UNLIMITED_MONTHLY}/initiate_purchase")],
+        )?;
+
+        widget.click("payment-link").await?;
+        PaymentPage::wait(&c).await?.pay().await?;
+        let text = CheckoutPage::on(&c).wait_outcome("paid").await?;
+        ensure!(text.contains("Unlimited Monthly") && text.contains("class"), "confirmed through the pass-through: {text:?}");
+        ensure_on_studio_page(&c, &studio).await?;
+        all_through(&fetched_urls(&c).await?, &["customer_memberships?", "attendances?"])?;
+
+        let purchase = studio.only_purchase()?;
+        ensure_field(&purchase, "status", json!("paid"))?;
+        ensure_field(&purchase, "membership", json!(UNLIMITED_MONTHLY))?;
+        ensure_field(&purchase, "payment_plan", json!(UNLIMITED_MONTHLY_PLAN))?;
+        ensure_field(&purchase, "event", json!(event))?;
+        ensure_field(&purchase, "customer", json!(DEMO_CUSTOMER))?;
+
+        // The pass-through is not an open proxy: from this very page, a TeamUp path the widget
+        // doesn't use is refused by the gateway and reaches nothing.
+        let script = "const [base] = args; const r = await fetch(base + 'customers', { headers: { 'TeamUp-Provider-ID': '100' } }); return [r.status, await r.json()];";
+        let refused = run_async_js(&c, script, vec![json!(pass_through)]).await?;
+        ensure!(refused[0] == json!(404) && refused[1]["code"] == json!("not_found"), "{refused}");
         Ok(())
     })
     .await;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use checkout_e2e::HostElement;
 use support::browser::{run, wait_for};
-use support::pages::{run_async_js, CheckoutPage, PaymentPage};
+use support::pages::{fetched_urls, run_async_js, CheckoutPage, PaymentPage};
 use support::studio::{Studio, UELZ_API_KEY, UELZ_IDENTITY_SECRET, UELZ_ORGANIZATION_ID};
 
 /// Demo Uelz data (contract §3).
@@ -110,9 +110,15 @@ async fn uelz_purchase_with_a_coupon_pays_and_returns() {
             "the payment page is for the purchase just made"
         );
         pay.pay().await?;
+        // Back on the studio's page with nothing in the address: what the widget shows is what the
+        // gateway says of the attempt it kept.
         let outcome = CheckoutPage::on(&c).wait_outcome("paid").await?;
         ensure!(outcome.contains("Monthly unlimited"), "outcome names the plan: {outcome:?}");
-        ensure!(!c.current_url().await?.as_str().contains("outcome="), "outcome parameters are tidied away");
+        ensure!(c.current_url().await?.as_str() == studio.url("/uelz.html"), "Uelz's checkout appends nothing");
+        let external_id = text(&only_purchase(&studio)?, "external_id");
+        let status_url = format!("{}/purchases/{external_id}", studio.gateway_api()?);
+        let asked = fetched_urls(&c).await?;
+        ensure!(asked.contains(&status_url), "the widget asked the gateway about its attempt: {asked:?}");
 
         let purchase = only_purchase(&studio)?;
         ensure!(text(&purchase, "plan") == MONTHLY, "plan: {purchase}");
@@ -142,6 +148,71 @@ async fn uelz_purchase_with_a_coupon_pays_and_returns() {
         );
         let answer = run_async_js(&c, script, vec![json!(studio.gateway_api()?), json!("no-such-attempt-0001")]).await?;
         ensure!(answer[0] == json!(404) && answer[1]["code"] == json!("purchase_not_found"), "{answer}");
+        Ok(())
+    })
+    .await;
+}
+
+/// Cancelled on Uelz's checkout: back on the studio's page the widget shows what the gateway says
+/// (Uelz `canceled`: the payment didn't go through), never "paid".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn a_cancelled_uelz_checkout_shows_what_the_gateway_says() {
+    run("a_cancelled_uelz_checkout_shows_what_the_gateway_says", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let page = CheckoutPage::open(&c, &studio.url("/uelz.html")).await?;
+        page.choose_uelz_plan(MONTHLY).await?;
+        fill_details(&page, "Jo Newcomer", "jo.newcomer@example.com").await?;
+        page.press_continue().await?;
+        PaymentPage::wait_uelz(&c).await?.cancel().await?;
+
+        let widget = CheckoutPage::on(&c);
+        let said = widget.wait_outcome("failed").await?;
+        ensure!(said.contains("Monthly unlimited") && said.contains("wasn't bought"), "{said:?}");
+        ensure!(c.current_url().await?.as_str() == studio.url("/uelz.html"), "nothing appended");
+        ensure!(widget.find_all("[data-outcome=\"paid\"]").await?.is_empty(), "never paid");
+        ensure!(text(&only_purchase(&studio)?, "status") == "canceled", "Uelz says canceled");
+        // Choosing again starts afresh.
+        widget.click("start-again").await?;
+        widget.wait_state("browsing").await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// `?outcome=paid` added by hand shows nothing false: with no purchase the plans show; with a
+/// purchase made and not paid, the widget asks the gateway, which says it isn't complete, and
+/// offers the checkout again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and a release build: run by scripts/test.sh"]
+async fn a_forged_outcome_paid_shows_no_uelz_success() {
+    run("a_forged_outcome_paid_shows_no_uelz_success", |c| async move {
+        let studio = Studio::with_gateway(|_| vec![]).await?;
+        let forged = studio.url("/uelz.html?outcome=paid&purchase=clpu0000000000000000000001");
+        let widget = CheckoutPage::open(&c, &forged).await?;
+        widget.wait_state("browsing").await?;
+        widget.visible("plans").await?;
+        ensure!(widget.find_all("[data-testid=\"outcome\"], [data-testid=\"confirming\"]").await?.is_empty(), "nothing to confirm");
+
+        // A purchase made, not paid, and the address forged on the way back.
+        widget.choose_uelz_plan(CLASS_CARD).await?;
+        fill_details(&widget, "Jo Newcomer", "jo.newcomer@example.com").await?;
+        widget.press_continue().await?;
+        PaymentPage::wait_uelz(&c).await?;
+        c.goto(&forged).await?;
+        let widget = CheckoutPage::on(&c);
+        let said = widget.wait_confirmation("pending").await?;
+        ensure!(said.contains("10-class card") && !said.to_lowercase().contains("thank"), "no success is claimed: {said:?}");
+        widget.visible("payment-link").await?;
+        widget.click("check-again").await?;
+        widget.wait_confirmation("pending").await?;
+        ensure!(widget.find_all("[data-testid=\"outcome\"]").await?.is_empty(), "?outcome=paid must never show an outcome");
+        ensure!(text(&only_purchase(&studio)?, "status") == "incomplete", "nothing was paid");
+        // The offer is still open: back to Uelz's checkout, paid there, and then confirmed.
+        widget.click("payment-link").await?;
+        PaymentPage::wait_uelz(&c).await?.pay().await?;
+        CheckoutPage::on(&c).wait_outcome("paid").await?;
+        ensure!(text(&only_purchase(&studio)?, "status") == "succeeded", "paid once");
         Ok(())
     })
     .await;

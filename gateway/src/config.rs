@@ -209,6 +209,9 @@ pub struct Config {
     /// Secrets: the studio server signs customer identities with the first; the others (a
     /// previous one during a rotation) are still accepted. Empty: every buyer is a new customer.
     pub identity_secrets: Vec<String>,
+    /// Whether the Uelz routes (plans, coupons, purchases) are on. Off only for a gateway that is
+    /// a TeamUp pass-through alone (no `UELZ_` setting, `GATEWAY_TEAMUP_BASE` set): they answer 404.
+    pub uelz_enabled: bool,
     /// TeamUp API base for the same-site pass-through (`…/api/v2`); `None` turns it off.
     pub teamup_base: Option<String>,
     pub teamup_rate_limit: RateLimit,
@@ -242,6 +245,7 @@ impl fmt::Debug for Config {
                 "identity_secrets",
                 &self.identity_secrets.iter().map(|s| Redacted(s)).collect::<Vec<_>>(),
             )
+            .field("uelz_enabled", &self.uelz_enabled)
             .field("teamup_base", &self.teamup_base)
             .field("teamup_rate_limit", &self.teamup_rate_limit)
             .field("public_url", &self.public_url)
@@ -303,6 +307,7 @@ impl Config {
             purchase_deadline: DEFAULT_PURCHASE_DEADLINE,
             timezone: StudioZone::utc(),
             identity_secrets: Vec::new(),
+            uelz_enabled: true,
             teamup_base: None,
             teamup_rate_limit: DEFAULT_TEAMUP_RATE_LIMIT,
             public_url: None,
@@ -325,15 +330,23 @@ impl Config {
         };
         let err = |var: &'static str, problem: String| ConfigError { var, problem };
 
-        let base = required("UELZ_BASE_URL", "the Uelz API base, e.g. https://papi.app.uelzpay.com")?;
-        check_http_url(&base).map_err(|p| err("UELZ_BASE_URL", p))?;
-        // Secrets: never echoed back in an error message.
-        let api_key = required("UELZ_API_KEY", "from the Uelz dashboard's configuration/api section")?;
-        let org = required(
-            "UELZ_ORGANIZATION_ID",
-            "from the Uelz dashboard's configuration/api section",
-        )?;
-        let mut config = Config::new(base, api_key, org);
+        // No UELZ_ setting at all beside GATEWAY_TEAMUP_BASE: a studio selling through TeamUp
+        // runs the gateway for its TeamUp pass-through alone, and the Uelz routes are off.
+        let sells_uelz = ENV_VARS.iter().filter(|v| v.starts_with("UELZ_")).any(|v| opt(v).is_some())
+            || opt("GATEWAY_TEAMUP_BASE").is_none();
+        let mut config = if sells_uelz {
+            let base = required("UELZ_BASE_URL", "the Uelz API base, e.g. https://papi.app.uelzpay.com")?;
+            check_http_url(&base).map_err(|p| err("UELZ_BASE_URL", p))?;
+            // Secrets: never echoed back in an error message.
+            let api_key = required("UELZ_API_KEY", "from the Uelz dashboard's configuration/api section")?;
+            let org = required(
+                "UELZ_ORGANIZATION_ID",
+                "from the Uelz dashboard's configuration/api section",
+            )?;
+            Config::new(base, api_key, org)
+        } else {
+            Config { uelz_enabled: false, ..Config::new("", "", "") }
+        };
 
         if let Some(v) = opt("UELZ_CHECKOUT_URL") {
             check_http_url(&v).map_err(|p| err("UELZ_CHECKOUT_URL", p))?;
@@ -385,8 +398,15 @@ impl Config {
                 parse_duration(&v).map_err(|p| err("GATEWAY_PURCHASE_DEADLINE", p))?;
         }
         check_purchase_deadline(config.purchase_deadline).map_err(|p| err("GATEWAY_PURCHASE_DEADLINE", p))?;
-        let zone = required("GATEWAY_TIMEZONE", "the studio's time zone, e.g. Europe/Berlin")?;
-        config.timezone = StudioZone::named(&zone).map_err(|p| err("GATEWAY_TIMEZONE", p))?;
+        // "Today" for Uelz start and end dates; a pass-through alone needs none (UTC).
+        let zone = if sells_uelz {
+            Some(required("GATEWAY_TIMEZONE", "the studio's time zone, e.g. Europe/Berlin")?)
+        } else {
+            opt("GATEWAY_TIMEZONE")
+        };
+        if let Some(zone) = zone {
+            config.timezone = StudioZone::named(&zone).map_err(|p| err("GATEWAY_TIMEZONE", p))?;
+        }
         for var in ["GATEWAY_IDENTITY_SECRET", "GATEWAY_IDENTITY_SECRET_PREVIOUS"] {
             if let Some(secret) = opt(var) {
                 // Never echoed back: it is a secret.
@@ -599,6 +619,23 @@ mod tests {
         assert_eq!(c.public_url, None);
         assert!(!c.trust_forwarded);
         assert!(matches!(c.log, LogTarget::Stderr));
+    }
+
+    /// A studio selling through TeamUp runs the gateway for the pass-through alone: no Uelz
+    /// setting and no time zone needed. Any UELZ_ setting means Uelz, with all it requires.
+    #[test]
+    fn a_teamup_pass_through_alone_needs_no_uelz_settings() {
+        let alone = [("GATEWAY_TEAMUP_BASE", "https://goteamup.com/api/v2"), ("GATEWAY_ALLOWED_ORIGINS", "https://studio.example")];
+        let c = Config::from_lookup(env(&alone)).unwrap();
+        assert!(!c.uelz_enabled);
+        assert_eq!(c.teamup_base.as_deref(), Some("https://goteamup.com/api/v2"));
+        assert_eq!((c.uelz_api_key.as_str(), c.uelz_organization_id.as_str()), ("", ""));
+        assert_eq!(c.timezone.name(), "UTC");
+        let mut half = alone.to_vec();
+        half.push(("UELZ_MERCHANT_ID", "mer_1"));
+        assert_eq!(Config::from_lookup(env(&half)).unwrap_err().var, "UELZ_BASE_URL", "a Uelz setting asks for the rest");
+        assert_eq!(Config::from_lookup(env(&alone[1..])).unwrap_err().var, "UELZ_BASE_URL", "without the pass-through, Uelz is the point");
+        assert!(Config::from_lookup(env(&minimal())).unwrap().uelz_enabled);
     }
 
     /// `ENV_VARS` (what README and deploy/ are checked against) is exactly what the gateway reads.

@@ -13,7 +13,11 @@ async fn main() {
         }
     };
     let addr = config.addr;
-    let upstream = config.uelz_base_url.clone();
+    let upstream = if config.uelz_enabled {
+        format!("Uelz at {}", config.uelz_base_url)
+    } else {
+        "Uelz off (a TeamUp pass-through alone)".to_string()
+    };
     let origins = config.allowed_origins.join(", ");
     let zone = config.timezone.name().to_string();
     let identity = if config.identity_secrets.is_empty() {
@@ -22,6 +26,7 @@ async fn main() {
         "on (customer tokens signed by the studio's server)"
     };
     let teamup = config.teamup_base.clone().unwrap_or_else(|| "off".into());
+    let uelz_enabled = config.uelz_enabled;
     let running = match spawn_on(config, addr).await {
         Ok(r) => r,
         Err(e) => {
@@ -30,8 +35,12 @@ async fn main() {
         }
     };
     println!("checkout-gateway listening on http://{addr}");
-    eprintln!("checkout-gateway: Uelz at {upstream}; browser origins allowed: {origins}");
-    eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
+    eprintln!("checkout-gateway: {upstream}; browser origins allowed: {origins}");
+    if uelz_enabled {
+        eprintln!("checkout-gateway: studio time zone {zone}; customer identity {identity}; TeamUp pass-through {teamup}");
+    } else {
+        eprintln!("checkout-gateway: TeamUp pass-through {teamup}");
+    }
     shutdown_signal().await;
     eprintln!("checkout-gateway: shutting down");
     running.shutdown().await;

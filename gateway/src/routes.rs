@@ -31,7 +31,7 @@ pub async fn health() -> Json<Value> {
 }
 
 pub async fn plans(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let plans = st.uelz.plans().await.map_err(|e| st.upstream(e, false, false))?;
+    let plans = st.uelz()?.plans().await.map_err(|e| st.upstream(e, false, false))?;
     let list: Vec<_> = plans.iter().filter(|p| p.is_active()).filter_map(widget_plan).collect();
     Ok(Json(json!({ "plans": list })))
 }
@@ -41,7 +41,7 @@ async fn active_plan(st: &AppState, id: &str, purchase: bool) -> Result<Plan, Ap
     if !plausible_id(id) {
         return Err(ApiError::invalid_field("plan", "Unknown plan."));
     }
-    match st.uelz.plan(id).await {
+    match st.uelz()?.plan(id).await {
         Ok(Some(p)) if p.is_active() => Ok(p),
         Ok(_) => Err(ApiError::invalid_field("plan", "Unknown plan.")),
         Err(e) => Err(st.upstream(e, purchase, false)),
@@ -69,7 +69,7 @@ pub async fn coupon(
     if code.is_empty() || code.chars().count() > 64 || code.chars().any(char::is_control) {
         return Err(CouponRefusal::NotFound.lookup_error());
     }
-    let coupon = st.uelz.coupon_by_code(&code).await.map_err(|e| st.upstream(e, false, false))?;
+    let coupon = st.uelz()?.coupon_by_code(&code).await.map_err(|e| st.upstream(e, false, false))?;
     let today = st.config.timezone.date_at(st.config.clock.now());
     let priced = apply_coupon(coupon.as_ref(), &plan, today).map_err(CouponRefusal::lookup_error)?;
     let coupon = coupon.expect("priced coupons exist");
@@ -168,7 +168,7 @@ async fn make_purchase(st: AppState, req: PurchaseRequest, today: time::Date) ->
 
     let coupon_id = match &req.coupon_code {
         Some(code) => {
-            let coupon = st.uelz.coupon_by_code(code).await.map_err(|e| st.upstream(e, true, had_date))?;
+            let coupon = st.uelz()?.coupon_by_code(code).await.map_err(|e| st.upstream(e, true, had_date))?;
             let priced = apply_coupon(coupon.as_ref(), &plan, today)
                 .map_err(|r| ApiError::invalid_field("coupon_code", r.message()))?;
             Some(priced.coupon_id)
@@ -186,7 +186,7 @@ async fn make_purchase(st: AppState, req: PurchaseRequest, today: time::Date) ->
     // perhaps before the studio's midnight), its end date is that day's: send the same again.
     let end = if end_date_depends_on_today(&plan, &req) {
         let earlier = st
-            .uelz
+            .uelz()?
             .purchase_by_external_id(&req.external_id)
             .await
             .map_err(|e| st.upstream(e, true, had_date))?
@@ -206,7 +206,7 @@ async fn make_purchase(st: AppState, req: PurchaseRequest, today: time::Date) ->
         end,
     );
     let (status, purchase) =
-        st.uelz.create_purchase(&uelz_body).await.map_err(|e| st.upstream(e, true, had_date))?;
+        st.uelz()?.create_purchase(&uelz_body).await.map_err(|e| st.upstream(e, true, had_date))?;
     let next = next_url(&st.config.checkout_url, &purchase.id, &req.return_to).ok_or_else(|| {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "gateway_misconfigured", "The checkout isn't set up correctly.")
     })?;
@@ -224,7 +224,7 @@ async fn guest_customer(
     had_date: bool,
 ) -> Result<String, ApiError> {
     let key = guest_customer_key(external_id);
-    let found = st.uelz.customer_by_external_id(&key).await.map_err(|e| st.upstream(e, true, had_date))?;
+    let found = st.uelz()?.customer_by_external_id(&key).await.map_err(|e| st.upstream(e, true, had_date))?;
     match found {
         Some(c) if c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)) => Ok(c.id),
         // This attempt's customer was made with other details: not the same request.
@@ -234,7 +234,7 @@ async fn guest_customer(
             "This checkout was already started with different details. Start again.",
         )
         .with_note("guest customer with another email")),
-        None => Ok(st.uelz.create_customer(email, name, &key).await.map_err(|e| st.upstream(e, true, had_date))?.id),
+        None => Ok(st.uelz()?.create_customer(email, name, &key).await.map_err(|e| st.upstream(e, true, had_date))?.id),
     }
 }
 
@@ -247,7 +247,7 @@ pub async fn purchase_status(
         Ok(Path(id)) if plausible_external_id(&id) => id,
         _ => return Err(ApiError::purchase_not_found()),
     };
-    let found = st.uelz.purchase_by_external_id(&external_id).await.map_err(|e| st.upstream(e, false, false))?;
+    let found = st.uelz()?.purchase_by_external_id(&external_id).await.map_err(|e| st.upstream(e, false, false))?;
     let Some(purchase) = found else { return Err(ApiError::purchase_not_found()) };
     let status = purchase.status.unwrap_or_default();
     let mut resp = Json(json!({

@@ -31,7 +31,9 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub config: Config,
-    pub uelz: Uelz,
+    /// The Uelz client; `None` for a gateway that is a TeamUp pass-through alone
+    /// ([`Config::uelz_enabled`]), whose Uelz routes are not mounted.
+    uelz: Option<Uelz>,
     /// The TeamUp pass-through, when `GATEWAY_TEAMUP_BASE` is set.
     pub teamup: Option<PassThrough>,
     /// Purchase attempts in flight, by `external_id`.
@@ -48,6 +50,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl Inner {
+    /// The Uelz client, or the 404 of a gateway without Uelz.
+    pub fn uelz(&self) -> Result<&Uelz, ApiError> {
+        self.uelz.as_ref().ok_or_else(ApiError::not_found)
+    }
+
     /// Everything kept out of answers and the log: the Uelz credentials and the identity secrets.
     pub fn secrets(&self) -> Vec<&str> {
         let mut all = vec![self.config.uelz_api_key.as_str(), self.config.uelz_organization_id.as_str()];
@@ -63,7 +70,7 @@ pub fn router(config: Config) -> Router {
 }
 
 pub fn try_router(mut config: Config) -> Result<Router, String> {
-    let uelz = Uelz::new(&config)?;
+    let uelz = if config.uelz_enabled { Some(Uelz::new(&config)?) } else { None };
     config.allowed_origins = config
         .allowed_origins
         .iter()
@@ -89,12 +96,15 @@ pub fn try_router(mut config: Config) -> Result<Router, String> {
         limiter,
         teamup_limiter,
     }));
-    Ok(Router::new()
-        .route("/v1/health", get(routes::health))
-        .route("/v1/plans", get(routes::plans))
-        .route("/v1/coupons/{code}", get(routes::coupon))
-        .route("/v1/purchases", post(routes::purchase))
-        .route("/v1/purchases/{external_id}", get(routes::purchase_status))
+    let mut app = Router::new().route("/v1/health", get(routes::health));
+    if state.config.uelz_enabled {
+        app = app
+            .route("/v1/plans", get(routes::plans))
+            .route("/v1/coupons/{code}", get(routes::coupon))
+            .route("/v1/purchases", post(routes::purchase))
+            .route("/v1/purchases/{external_id}", get(routes::purchase_status));
+    }
+    Ok(app
         .route("/v1/teamup", any(teamup::pass))
         .route("/v1/teamup/", any(teamup::pass))
         .route("/v1/teamup/{*path}", any(teamup::pass))

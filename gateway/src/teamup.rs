@@ -41,6 +41,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "slots"),
     // customer_memberships/endpoints_customer_memberships-list.md
     ("GET", "customer_memberships"),
+    // attendance/endpoints_attendances-list.md: back from the payment page, the class or
+    // appointment booked with the purchase
+    ("GET", "attendances"),
     // memberships/endpoints_memberships-initiate-purchase-create.md
     ("POST", "memberships/{id}/initiate_purchase"),
     // OAuth: the code exchange and the token refresh of the widget's sign-in
@@ -269,6 +272,7 @@ mod tests {
             "events",
             "slots",
             "customer_memberships",
+            "attendances",
         ] {
             assert_eq!(check(&get, ok), Ok(()), "{ok}");
         }

@@ -43,6 +43,33 @@ async fn off_unless_configured() {
     envelope(r, 404, "not_found").await;
 }
 
+/// A studio selling through TeamUp runs the gateway for the pass-through alone, from the
+/// environment with no Uelz setting: TeamUp passes, the Uelz routes are not there.
+#[tokio::test]
+async fn a_pass_through_alone_needs_no_uelz() {
+    let sandbox = sandbox().await;
+    let teamup = format!("{}/api/v2", sandbox.url());
+    let config = checkout_gateway::Config::from_lookup(|var| match var {
+        "GATEWAY_TEAMUP_BASE" => Some(teamup.clone()),
+        "GATEWAY_ALLOWED_ORIGINS" => Some(ORIGIN.to_string()),
+        _ => None,
+    })
+    .unwrap();
+    let gateway = checkout_gateway::spawn(config).await.unwrap();
+    let env = Env { sandbox, gateway, client: client(), log: Default::default() };
+    let r = teamup_get(&env, "memberships?page_size=100").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert!(!page["results"].as_array().unwrap().is_empty());
+    for path in ["/v1/plans", "/v1/coupons/WELCOME10", "/v1/purchases/attempt-0000001"] {
+        let r = env.client.get(env.url(path)).header("Origin", ORIGIN).send().await.unwrap();
+        envelope(r, 404, "not_found").await;
+    }
+    let r = env.client.post(env.url("/v1/purchases")).header("Origin", ORIGIN).json(&json!({})).send().await.unwrap();
+    envelope(r, 404, "not_found").await;
+    assert!(env.uelz_purchases().await.is_empty(), "nothing reached Uelz");
+}
+
 #[tokio::test]
 async fn a_whole_purchase_through_the_pass_through() {
     let env = through_sandbox().await;
@@ -91,7 +118,14 @@ async fn a_whole_purchase_through_the_pass_through() {
 
     // The other reads the widget makes: the same status and body as asked directly (a route
     // the sandbox doesn't serve yet answers its 404 through the gateway too).
-    for path in ["providers/100", "events?page_size=5", "slots?page_size=5", "customer_memberships", &format!("memberships/{}", pack["id"])] {
+    for path in [
+        "providers/100",
+        "events?page_size=5",
+        "slots?page_size=5",
+        "customer_memberships",
+        &format!("attendances?customer={customer}&event=5001&page_size=100"),
+        &format!("memberships/{}", pack["id"]),
+    ] {
         let r = teamup_get(&env, path).send().await.unwrap();
         let d = direct(path).header("Teamup-Request-Mode", "customer").send().await.unwrap();
         assert_eq!(r.status(), d.status(), "{path}");

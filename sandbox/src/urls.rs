@@ -71,7 +71,7 @@ pub fn page_link(
 
 /// Adds `params` to a URL's query, keeping its other parameters byte-for-byte and its
 /// fragment after the query. Parameters of the same names already present are replaced, so a
-/// page that was itself reached through a return_to link does not pile up `outcome=` values.
+/// URL that already carries one of them (a stale `code=` on an OAuth return) does not pile them up.
 pub fn append_query(url: &str, params: &[(&str, &str)]) -> String {
     set_query(url, &[], params)
 }

@@ -636,6 +636,9 @@ mod tests {
         assert_eq!(c.purchase_url(103), format!("{proxy}/memberships/103/initiate_purchase"));
         assert_eq!(c.token_url(), format!("{proxy}/auth/oauth/token"));
         assert_eq!(c.refresh_url(), format!("{proxy}/auth/refresh_access_token"));
+        // Back from the payment page too (the pass-through allows both).
+        assert_eq!(c.customer_memberships_url(4242, 103), format!("{proxy}/customer_memberships?customer=4242&membership=103&page_size=100"));
+        assert!(c.attendances_url(4242, &BookingCheck::Class(5001)).starts_with(&format!("{proxy}/attendances?")));
         // The proxy's answers link to the proxy (it rewrites TeamUp's links); a link to TeamUp
         // itself would carry the customer's token past the proxy, so it is refused like any other.
         let origin = c.transport.origin().expect("bound to the proxy's origin");

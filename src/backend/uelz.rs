@@ -7,6 +7,7 @@ use super::http::{Method, Transport};
 use super::retry::Repeat;
 use super::teamup::{encode, parse_json, read_offer};
 use crate::checkout::uelz::UelzPurchaseRequest;
+use crate::checkout::{uelz_confirmation, Confirmation};
 use crate::model::uelz::{CouponQuote, PlansReply, PurchaseStatus, UelzPlan};
 use crate::model::Offer;
 use crate::settings::UelzSettings;
@@ -69,6 +70,12 @@ impl Gateway {
             t.send(Method::Get, &self.purchase_status_url(external_id), &Self::headers(false), None, t.timeout_ms, Repeat::Safe, parse_json)
                 .await;
         not_found_yet(answer)
+    }
+
+    /// What to tell the customer back from the payment page about the attempt `external_id`:
+    /// the gateway's word ([`uelz_confirmation`]), never the address's.
+    pub async fn confirmation(&self, external_id: &str) -> Result<Confirmation, ApiError> {
+        self.purchase_status(external_id).await.and_then(|found| uelz_confirmation(external_id, found))
     }
 
     /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz

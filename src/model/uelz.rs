@@ -75,13 +75,11 @@ pub struct CouponQuote {
 
 /// What the gateway says of a checkout attempt's purchase (`GET /purchases/<external_id>`):
 /// asked when the customer comes back from the payment page, instead of believing the URL.
+/// Only what the widget uses is read (the answer also carries Uelz's `purchase_id` and its own
+/// `status`, e.g. `incomplete`; docs/contract.md §4).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct PurchaseStatus {
     pub external_id: String,
-    pub purchase_id: String,
-    /// Uelz's own word for it (`incomplete`, `active`, `pending`, `canceled`…), for the log.
-    #[serde(default)]
-    pub status: String,
     #[serde(default)]
     pub outcome: PurchaseOutcome,
 }
@@ -183,7 +181,7 @@ mod tests {
             r#"{"external_id":"0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f","purchase_id":"clpu1","status":"pending","outcome":"active","x":1}"#,
         )
         .unwrap();
-        assert_eq!((s.outcome, s.status.as_str(), s.purchase_id.as_str()), (PurchaseOutcome::Active, "pending", "clpu1"));
+        assert_eq!((s.outcome, s.external_id.as_str()), (PurchaseOutcome::Active, "0c2f8a5e-7c1d-4f3a-9b2e-1a2b3c4d5e6f"));
         let read = |outcome: &str| {
             serde_json::from_str::<PurchaseStatus>(&format!(r#"{{"external_id":"e","purchase_id":"p","status":"x","outcome":"{outcome}"}}"#))
                 .unwrap()
@@ -195,7 +193,7 @@ mod tests {
         assert_eq!(read("ACTIVE"), PurchaseOutcome::Pending, "exact words only");
         let bare: PurchaseStatus = serde_json::from_str(r#"{"external_id":"e","purchase_id":"p"}"#).unwrap();
         assert_eq!(bare.outcome, PurchaseOutcome::Pending);
-        assert!(serde_json::from_str::<PurchaseStatus>(r#"{"external_id":"e","outcome":"active"}"#).is_err(), "no purchase id");
+        assert!(serde_json::from_str::<PurchaseStatus>(r#"{"purchase_id":"p","outcome":"active"}"#).is_err(), "no external_id: whose is it?");
     }
 
     #[test]

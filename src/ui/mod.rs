@@ -16,13 +16,13 @@ use leptos::prelude::*;
 use crate::backend::error::ApiError;
 use crate::backend::http::Transport;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
-use crate::checkout::{parse_outcome, strip_outcome_params, Booking, BookingCheck, Checkout, Form, PendingOffer, Phase, Receipt, Selection};
+use crate::checkout::{Booking, BookingCheck, Checkout, Confirmation, Form, PendingOffer, Phase, Receipt, Selection};
 use crate::model::{Membership, PaymentPlan};
 use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
 use events::{host_events, HostEvents};
 use serde_json::json;
-use browser::{console_error, focus_control_later, navigate_top, now_ms, page_query, page_url, replace_url, session_get, session_remove, session_set};
+use browser::{console_error, focus_control_later, navigate_top, now_ms, page_url, session_get, session_remove, session_set};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -218,7 +218,14 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     let prefix = crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id);
     let offer_key = format!("{prefix}:offer");
     let checkout = RwSignal::new(Checkout::<Selection>::default());
-    confirm_after_payment_page(checkout, &offer_key);
+    {
+        // Back from the payment page: the customer's memberships (and registration) say what happened.
+        let api = api.clone();
+        confirm_on_return(checkout, &offer_key, move |receipt| {
+            let api = api.clone();
+            Box::pin(async move { api.confirmation(&receipt).await })
+        });
+    }
 
     sign_in.finish(&api, settings.client_id.as_deref().unwrap_or_default(), |saved| {
         if let Ok(selection) = serde_json::from_value::<Selection>(saved) {
@@ -327,40 +334,10 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
                 let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
                 let since = crate::model::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
                 let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
-                purchase_answered_with(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
+                purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
             }
         })
     };
-    // Back from the payment page: ask TeamUp whenever the checkout wants to know (on arrival,
-    // when a check falls due, when the customer presses "Check again").
-    let asking = Memo::new(move |_| {
-        checkout.with(|c| match &c.phase {
-            Phase::Confirming(x) if x.asking => Some(x.offer.receipt.clone()),
-            _ => None,
-        })
-    });
-    {
-        let (api, offer_key) = (send_wrapper::SendWrapper::new(api.clone()), offer_key.clone());
-        Effect::new(move |_| {
-            if let Some(receipt) = asking.get() {
-                let api = (*api).clone();
-                leptos::task::spawn_local(async move {
-                    let answer = api.confirmation(&receipt).await;
-                    if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
-                        // A widget removed meanwhile has no checkout left to update: nothing happens.
-                        set_timeout(move || {
-                            checkout.try_update(|c| c.check_due(now_ms()));
-                        }, std::time::Duration::from_millis(wait as u64));
-                    }
-                });
-            }
-            // Settled: the offer is done with.
-            if checkout.with(|c| matches!(c.phase, Phase::Outcome(_))) {
-                session_remove(&offer_key);
-            }
-        });
-    }
-
     let go_sign_in = {
         let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
         Action::new_local(move |selection: &serde_json::Value| {
@@ -550,24 +527,11 @@ pub(crate) fn Loading(label: &'static str) -> impl IntoView {
     }
 }
 
-/// The purchase call returned: on to the payment page (the offer kept for Back), or the failure
-/// shown with the choices intact. Returns whether the offer is open.
-pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
-    checkout: RwSignal<Checkout<S>>,
-    answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
-    name: String,
-    offer_key: &str,
-    payment_hosts: &[String],
-    events: &HostEvents,
-    tr: Tr,
-) -> bool {
-    purchase_answered_with(checkout, answer, name, Receipt::None, offer_key, payment_hosts, events, tr)
-}
-
-/// [`purchase_answered`], keeping with the offer what to ask the platform when the customer is
-/// back (`receipt`).
+/// The purchase call returned: on to the payment page (the offer kept for Back, with what to ask
+/// the platform when the customer is back: `receipt`), or the failure shown with the choices
+/// intact. Returns whether the offer is open.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn purchase_answered_with<S: Form + Send + Sync + 'static>(
+pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
     checkout: RwSignal<Checkout<S>>,
     answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
     name: String,
@@ -655,6 +619,9 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
     });
 }
 
+/// A backend's question to its platform about a purchase the customer came back from.
+pub(crate) type Asked = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Confirmation, ApiError>>>>;
+
 /// The offer kept in this tab's storage, if its payment page passes the same check as a fresh
 /// offer's ([`crate::redirect::check_payment_url`] against this widget's hosts): storage is not
 /// more trustworthy than an answer. One that fails is dropped.
@@ -671,26 +638,44 @@ fn kept_offer(offer_key: &str) -> Option<PendingOffer> {
     }
 }
 
-/// Back on the studio's page after the payment page (`return_to`, or Back): the checkout asks
-/// the platform what became of the offer. Nothing in the address is read.
-pub(crate) fn confirm_after_payment_page<S: Form + Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, offer_key: &str) {
-    if let Some(pending) = kept_offer(offer_key) {
-        checkout.update(|c| {
-            c.returned_from_payment(pending, now_ms());
-        });
+/// Back on the studio's page after the payment page (`return_to`, or Back): nothing in the
+/// address is read. With an offer kept in this tab ([`kept_offer`]), the checkout asks the
+/// platform (`ask`) on arrival, whenever a check falls due and when the customer presses "Check
+/// again"; the kept offer is dropped once the outcome is settled. The same for every backend.
+pub(crate) fn confirm_on_return<S: Form + Send + Sync + 'static>(
+    checkout: RwSignal<Checkout<S>>,
+    offer_key: &str,
+    ask: impl Fn(Receipt) -> Asked + 'static,
+) {
+    let Some(pending) = kept_offer(offer_key) else { return };
+    if !checkout.try_update(|c| c.returned_from_payment(pending, now_ms())).unwrap_or(false) {
+        return;
     }
-}
-
-/// Back on `return_to` with an outcome in the address, or back from the payment page with Back:
-/// the Uelz widget's way until it asks the gateway (see [`crate::checkout::Receipt`]).
-pub(crate) fn restore_after_payment_page<S: Form + Send + Sync + 'static>(checkout: RwSignal<Checkout<S>>, offer_key: &str) {
-    let pending = kept_offer(offer_key);
-    if let Some(mut outcome) = parse_outcome(&page_query()) {
-        outcome.membership_name = pending.map(|p| p.membership_name);
-        session_remove(offer_key);
-        replace_url(&strip_outcome_params(&page_url()));
-        checkout.update(|c| c.returned(outcome));
-    } else if let Some(pending) = pending {
-        checkout.update(|c| c.resume(pending, now_ms()));
-    }
+    let asking = Memo::new(move |_| {
+        checkout.with(|c| match &c.phase {
+            Phase::Confirming(x) if x.asking => Some(x.offer.receipt.clone()),
+            _ => None,
+        })
+    });
+    // Effects want Send; the backend's client never leaves this (only) browser thread.
+    let ask = send_wrapper::SendWrapper::new(ask);
+    let offer_key = offer_key.to_string();
+    Effect::new(move |_| {
+        if let Some(receipt) = asking.get() {
+            let answer = (*ask)(receipt);
+            leptos::task::spawn_local(async move {
+                let answer = answer.await;
+                if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
+                    // A widget removed meanwhile has no checkout left to update: nothing happens.
+                    set_timeout(move || {
+                        checkout.try_update(|c| c.check_due(now_ms()));
+                    }, std::time::Duration::from_millis(wait as u64));
+                }
+            });
+        }
+        // Settled: the offer is done with.
+        if checkout.with(|c| matches!(c.phase, Phase::Outcome(_))) {
+            session_remove(&offer_key);
+        }
+    });
 }

@@ -79,7 +79,6 @@ where
             let what = outcome.membership_name.clone().unwrap_or_else(|| tr.t("outcome.your_membership").to_string());
             let (name, title, body) = match outcome.kind {
                 OutcomeKind::Paid => ("paid", "outcome.paid_title", "outcome.paid"),
-                OutcomeKind::Cancelled => ("cancelled", "outcome.cancelled_title", "outcome.cancelled"),
                 OutcomeKind::Failed => ("failed", "outcome.failed_title", "outcome.failed"),
             };
             let node = focus_when_shown();
@@ -88,7 +87,6 @@ where
                     data-testid="outcome" data-outcome=name role="status" tabindex="-1" node_ref=node>
                     <h3 class="mc-notice__title">{tr.t(title)}</h3>
                     <p>{tr.f(body, &[("membership", &what)])}{outcome.booked.map(|key| view! { " "{tr.t(key)} })}</p>
-                    {outcome.purchase.map(|id| view! { <p class="mc-hint">{tr.t("outcome.reference")}" "<code>{id}</code></p> })}
                     <button type="button" class="mc-button mc-button--secondary" data-testid="start-again" on:click=move |_| start_again.run(())>
                         {tr.t(if paid { "outcome.buy_more" } else { "outcome.choose_again" })}
                     </button>
@@ -135,9 +133,10 @@ fn Confirming(
     };
     let asking = move || state.get().is_some_and(|s| s.1);
     let polling = move || state.get().is_some_and(|s| s.2);
-    // Not found while the offer is still open: it may simply not be paid yet.
+    // Not found, or recorded and not complete (a Uelz purchase is made before its checkout page),
+    // while the offer is still open: it may simply not be paid yet.
     let (next_url, expires) = (offer.next_url.clone(), offer.expires_local_ms);
-    let open = move || name() == "not-found" && expires > clock_now();
+    let open = move || matches!(name(), "not-found" | "pending") && expires > clock_now();
     let node = focus_when_shown();
     view! {
         <section class="mc-notice" data-testid="confirming" data-confirmation=name aria-busy=move || asking().to_string()

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::sections::{continue_button, error_summary, field_error};
 use super::events::host_events;
-use super::{announce, offer, purchase_answered, restore_after_payment_page, widget_transport, Common, LoadError, Loading, INSTANCES};
+use super::{announce, confirm_on_return, offer, purchase_answered, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
 use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
-use crate::checkout::{strip_outcome_params, Checkout, Phase};
+use crate::checkout::{Checkout, Phase, Receipt};
 use crate::i18n::{intl, Tr};
 use crate::model::uelz::UelzPlan;
 use crate::settings::UelzSettings;
@@ -56,7 +56,19 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     let key_base = format!("membership-checkout:uelz:{}", settings.gateway_url);
     let (offer_key, attempt_key) = (format!("{key_base}:offer"), format!("{key_base}:attempt"));
     let checkout = RwSignal::new(UelzCheckoutState::default());
-    restore_after_payment_page(checkout, &offer_key);
+    {
+        // Back from Uelz's checkout: the gateway says what became of the attempt (its external_id).
+        let gateway = gateway.clone();
+        confirm_on_return(checkout, &offer_key, move |receipt| {
+            let gateway = gateway.clone();
+            Box::pin(async move {
+                match receipt {
+                    Receipt::Uelz { external_id } => gateway.confirmation(&external_id).await,
+                    _ => Ok(crate::checkout::Confirmation::NotFound),
+                }
+            })
+        });
+    }
 
     let plan_list = {
         let gateway = gateway.clone();
@@ -91,7 +103,9 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             let (offer_key, attempt_key, payment_hosts) = (offer_key.clone(), attempt_key.clone(), payment_hosts.clone());
             async move {
                 let answer = gateway.purchase(&request).await;
-                if purchase_answered(checkout, answer, name, &offer_key, &payment_hosts, &events, tr) {
+                // Back from the payment page, the gateway is asked about this attempt by its key.
+                let receipt = Receipt::Uelz { external_id: request.external_id.clone() };
+                if purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr) {
                     // Done with this key: a later purchase, even an identical one, is a new one.
                     session_remove(&attempt_key);
                 }
@@ -104,7 +118,8 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         let attempt_key = attempt_key.clone();
         Callback::new(move |_: ()| {
             let previous: Option<Attempt> = session_get(&attempt_key).and_then(|s| serde_json::from_str(&s).ok());
-            let return_to = return_url.clone().unwrap_or_else(|| strip_outcome_params(&page_url()));
+            // The page as it is: nothing in its address is read back (the gateway is asked).
+            let return_to = return_url.clone().unwrap_or_else(page_url);
             let today = today_local();
             let mut no_random = false;
             let fresh = || {
@@ -166,7 +181,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         <div class="mc" data-testid="checkout" data-backend="uelz" data-state=state aria-busy=move || (state() == "loading").to_string()
             lang=tr.locale dir=tr.dir() node_ref=root>
             {move || match screen.get() {
-                "redirecting" | "lapsed" | "outcome" => {
+                "redirecting" | "lapsed" | "outcome" | "confirming" => {
                     view! { <offer::AfterSubmit checkout start_again /> }.into_any()
                 }
                 _ => match plan_list.get() {

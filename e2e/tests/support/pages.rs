@@ -74,6 +74,13 @@ pub async fn run_async_js(c: &Client, body: &str, args: Vec<Value>) -> Result<Va
     }
 }
 
+/// Every resource this page has fetched so far, by Resource Timing (the URLs only; a new page
+/// starts a new list).
+pub async fn fetched_urls(c: &Client) -> Result<Vec<String>> {
+    let urls = run_async_js(c, "return performance.getEntriesByType('resource').map(e => e.name);", vec![]).await?;
+    Ok(serde_json::from_value(urls)?)
+}
+
 /// JS: `api(path, init)` fetches the same-origin sandbox API as the demo customer and returns
 /// `{status, body}`.
 const API_JS: &str = r#"
@@ -293,7 +300,7 @@ impl CheckoutPage {
         .await
     }
 
-    async fn select(&self, select: &str, value: &str) -> Result<()> {
+    pub async fn select(&self, select: &str, value: &str) -> Result<()> {
         let el = self.wait_visible(&format!("select{}", testid(select))).await?;
         el.select_by_value(value)
             .await

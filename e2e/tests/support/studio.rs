@@ -59,7 +59,8 @@ impl Studio {
         self.hostile.as_ref().ok_or_else(|| anyhow!("this studio is not in hostile mode"))
     }
 
-    /// Demo data plus the gateway in front of the sandbox's Uelz, allowed for this site's origin, and
+    /// Demo data plus the gateway in front of the sandbox's Uelz (and, as its TeamUp pass-through,
+    /// the sandbox's TeamUp), allowed for this site's origin, and
     /// `uelz.html` with a Uelz-mode host element; `pages` get the gateway's `/v1` URL to build more.
     pub async fn with_gateway(pages: impl FnOnce(&str) -> Vec<(&'static str, HostElement)>) -> Result<Self> {
         let mut studio = Self::start().await?;
@@ -69,6 +70,8 @@ impl Studio {
         config.checkout_url = format!("{origin}/checkout");
         config.merchant_id = Some("mer_riverside_01".into());
         config.identity_secrets = vec![UELZ_IDENTITY_SECRET.into()];
+        // The same-site TeamUp pass-through (`<gateway>/v1/teamup`), in front of the sandbox's TeamUp.
+        config.teamup_base = Some(format!("{origin}/api/v2"));
         let gateway = checkout_gateway::spawn(config).await.context("starting the gateway")?;
         let api = format!("{}/v1", gateway.url().trim_end_matches('/'));
         let mut all = vec![("uelz.html", HostElement::uelz(&api))];

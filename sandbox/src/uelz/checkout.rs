@@ -1,8 +1,10 @@
 //! Uelz's hosted checkout (pay links, `https://app.uelzpay.com/checkout/<purchase id>` in
 //! production): `GET /checkout/<id>?return_url=…` shows the purchase with the same pay/cancel
 //! buttons as the TeamUp page; `POST` pays or cancels and sends the person back (303) to
-//! `return_url` with `outcome` and `purchase` added. ASSUMPTION: the parameter name
-//! `return_url` and the whole page; Uelz documents neither.
+//! `return_url` exactly as given. ASSUMPTION: the parameter name `return_url` and the whole page;
+//! Uelz documents neither, nor anything it would add to `return_url`, so nothing is added: the
+//! widget learns what happened from the purchase's status (through the gateway, by its
+//! `external_id`), like a studio's server would.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -45,13 +47,6 @@ impl View {
             UelzStatus::Canceled => Some("cancelled"),
             _ => Some("paid"),
         }
-    }
-
-    fn outcome_url(&self, outcome: &str) -> String {
-        append_query(
-            &self.return_url,
-            &[("outcome", outcome), ("purchase", &self.purchase.id)],
-        )
     }
 
     fn title(&self) -> String {
@@ -232,7 +227,7 @@ fn done_page(v: &View, outcome: &str) -> Response {
         org = esc(&v.organization),
         status = v.purchase.status.as_str(),
         text = esc(&text),
-        back = esc(&v.outcome_url(outcome)),
+        back = esc(&v.return_url),
     );
     html(StatusCode::OK, &v.title(), &body)
 }
@@ -269,14 +264,14 @@ async fn act(State(sb): State<Sandbox>, Path(id): Path<String>, q: Query, body: 
         Ok(v) => v,
         Err(why) => return why.page(),
     };
-    if let Some(outcome) = v.outcome() {
-        // A repeated submit (double click, back button) lands where the first one did.
-        return see_other(&v.outcome_url(outcome));
+    if v.outcome().is_some() {
+        // A repeated submit (double click, back button) goes back like the first one did.
+        return see_other(&v.return_url);
     }
     if now >= v.expires_at {
         return lapsed_page(&v);
     }
-    let (outcome, status) = match action.as_deref() {
+    let status = match action.as_deref() {
         Some("pay") => {
             let state = sb.lock();
             let trial = state
@@ -284,27 +279,22 @@ async fn act(State(sb): State<Sandbox>, Path(id): Path<String>, q: Query, body: 
                 .data
                 .plan(&v.purchase.plan)
                 .map_or(0, |p| p.trial_days);
-            ("paid", paid_status(&v.purchase, trial, now.date()))
+            paid_status(&v.purchase, trial, now.date())
         }
-        Some("cancel") => ("cancelled", UelzStatus::Canceled),
+        Some("cancel") => UelzStatus::Canceled,
         _ => return offer_page(&v, StatusCode::BAD_REQUEST),
     };
-    let outcome = {
+    {
         let mut state = sb.lock();
-        match state
+        // Another tab may have finished it in between: that result stands.
+        if let Some(p) = state
             .uelz
             .purchases
             .iter_mut()
-            .find(|p| p.id == v.purchase.id)
+            .find(|p| p.id == v.purchase.id && p.status == UelzStatus::Incomplete)
         {
-            Some(p) if p.status == UelzStatus::Incomplete => {
-                p.status = status;
-                outcome
-            }
-            // Another tab finished it in between: that result stands.
-            Some(p) if p.status == UelzStatus::Canceled => "cancelled",
-            _ => "paid",
+            p.status = status;
         }
-    };
-    see_other(&v.outcome_url(outcome))
+    }
+    see_other(&v.return_url)
 }
