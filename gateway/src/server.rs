@@ -225,7 +225,7 @@ async fn log_request(State(st): State<AppState>, req: Request, next: Next) -> Re
     let resp = next.run(req).await;
     let enabled = match &st.config.log {
         LogTarget::Off => false,
-        LogTarget::Stderr => std::env::var_os("CHECKOUT_GATEWAY_QUIET").is_none_or(|v| v.is_empty() || v == "0"),
+        LogTarget::Stderr => checkout_common::log_enabled("CHECKOUT_GATEWAY_QUIET"),
         LogTarget::Writer(_) => true,
     };
     if enabled {

@@ -86,7 +86,7 @@ async fn log_request(req: Request, next: Next) -> Response {
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let resp = next.run(req).await;
-    if std::env::var_os("CHECKOUT_SANDBOX_QUIET").is_none_or(|v| v.is_empty() || v == "0") {
+    if checkout_common::log_enabled("CHECKOUT_SANDBOX_QUIET") {
         let dropped = resp.extensions().get::<Dropped>().is_some();
         let status = match resp.extensions().get::<Faulted>() {
             Some(Faulted { route, fault }) if dropped => format!("dropped ({route} {fault})"),
