@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 mod faults;
 pub mod hostile;
+mod hosted_page;
 mod html;
 mod limits;
 mod money;
