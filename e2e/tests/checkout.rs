@@ -22,12 +22,7 @@ use serde_json::{json, Value};
 
 use support::browser::{run, set_time_zone, wait_for};
 use support::pages::{fetched_urls, run_async_js, testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
-use support::studio::Studio;
-
-/// Demo catalogue (contract / sandbox demo data).
-const PACK: u64 = 101;
-const UNLIMITED_MONTHLY: u64 = 103;
-const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
+use support::studio::{Studio, PACK, UNLIMITED_MONTHLY, UNLIMITED_MONTHLY_PLAN};
 
 fn field<'a>(purchase: &'a Value, name: &str) -> &'a Value {
     purchase.get(name).unwrap_or(&Value::Null)
