@@ -1,4 +1,4 @@
-//! "Sign in with TeamUp" (issue 7): a customer without a token signs in from the widget (OAuth 2.0
+//! "Sign in with TeamUp": a customer without a token signs in from the widget (OAuth 2.0
 //! authorization code + PKCE against the sandbox) and buys; a tampered `state` and a reused code
 //! are refused; an access token that lapses mid-checkout is refreshed without losing the choices.
 //!

@@ -85,7 +85,7 @@ fn start_chromedriver() -> Result<String> {
     let mut cmd = Command::new(&bin);
     cmd.arg(format!("--port={port}"))
         // The customer is in New York, the demo studio in London: class times must name the
-        // studio's zone (issue 6), whatever zone the machine running the tests is in.
+        // studio's zone, whatever zone the machine running the tests is in.
         .env("TZ", "America/New_York")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
