@@ -59,6 +59,21 @@ pub const NOBODY: As = As {
 };
 
 impl As {
+    /// The same caller with another bearer token (`None`: no `Authorization` header).
+    pub const fn token(self, token: Option<&'static str>) -> As {
+        As { token, ..self }
+    }
+
+    /// The same caller with another `TeamUp-Provider-ID` (`None`: header not sent).
+    pub const fn provider(self, provider: Option<&'static str>) -> As {
+        As { provider, ..self }
+    }
+
+    /// The same caller with another `TeamUp-Request-Mode` (`None`: header not sent).
+    pub const fn mode(self, mode: Option<&'static str>) -> As {
+        As { mode, ..self }
+    }
+
     pub fn headers(&self) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(t) = self.token {
