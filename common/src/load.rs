@@ -14,6 +14,8 @@ pub struct Outcome<T> {
     pub answers: Vec<(usize, T)>,
     pub elapsed: Duration,
     pub concurrency: usize,
+    /// How many requests were asked for.
+    pub requests: usize,
 }
 
 /// Sends requests `0..requests` with `concurrency` workers; `send(i)` makes request `i` and says
@@ -55,6 +57,7 @@ where
         answers: Vec::with_capacity(requests),
         elapsed: Duration::ZERO,
         concurrency,
+        requests,
     };
     for worker in workers {
         let (latencies, errors, answers) = worker.await.expect("a load worker panicked");
@@ -93,6 +96,14 @@ impl<T> Outcome<T> {
     pub fn assert_no_errors(&self) {
         assert!(self.errors.is_empty(), "{} errors, first: {:?}", self.errors.len(), self.errors.first());
     }
+
+    /// Prints the figures line, then checks that every request was sent and none failed.
+    #[track_caller]
+    pub fn report(&self, name: &str, created: &str) {
+        println!("{}", self.figures(name, created));
+        assert_eq!(self.latencies.len(), self.requests, "every request was sent");
+        self.assert_no_errors();
+    }
 }
 
 #[cfg(test)]
@@ -120,5 +131,8 @@ mod tests {
         assert!(line.starts_with("load test: 1000 requests, concurrency 8, "), "{line}");
         assert!(line.ends_with(", errors 10, made 990"), "{line}");
         assert!(outcome.percentile_ms(50) <= outcome.percentile_ms(99));
+        assert_eq!(outcome.requests, 1000);
+        let failed = std::panic::catch_unwind(|| outcome.report("test", "made 990"));
+        assert!(failed.is_err(), "report refuses a run with errors");
     }
 }

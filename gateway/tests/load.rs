@@ -95,16 +95,10 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
     };
 
     let records = sandbox.sandbox().unwrap().uelz_purchases();
-    println!(
-        "{}",
-        outcome.figures(
-            "gateway purchases",
-            &format!("purchases created {} (expected {DISTINCT})", records.len())
-        )
+    outcome.report(
+        "gateway purchases",
+        &format!("purchases created {} (expected {DISTINCT})", records.len()),
     );
-
-    assert_eq!(outcome.latencies.len(), REQUESTS);
-    outcome.assert_no_errors();
     // Request i made attempt order[i].
     let answers: Vec<(usize, &Value)> = outcome.answers.iter().map(|(i, v)| (order[*i], v)).collect();
     assert_eq!(answers.len(), REQUESTS, "every answer is 201");

@@ -46,16 +46,10 @@ async fn ten_thousand_initiate_purchases_at_concurrency_64() {
     .await;
 
     let purchases = api.sandbox().purchases();
-    println!(
-        "{}",
-        outcome.figures(
-            "sandbox initiate_purchase",
-            &format!("purchases created {} (expected {REQUESTS})", purchases.len())
-        )
+    outcome.report(
+        "sandbox initiate_purchase",
+        &format!("purchases created {} (expected {REQUESTS})", purchases.len()),
     );
-
-    assert_eq!(outcome.latencies.len(), REQUESTS);
-    outcome.assert_no_errors();
     let next_urls: HashSet<&str> = outcome.answers.iter().map(|(_, u)| u.as_str()).collect();
     assert_eq!(
         next_urls.len(),

@@ -139,6 +139,17 @@ impl Api {
         }
     }
 
+    /// A hosted page (payment page, checkout, sign-in): its status and HTML.
+    pub async fn page(&self, url: &str) -> (u16, String) {
+        let resp = self.client.get(url).send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Presses a hosted page's button: `action=pay` or `action=cancel`, as its form posts it.
+    pub async fn submit(&self, url: &str, action: &str) -> reqwest::Response {
+        self.client.post(url).form(&[("action", action)]).send().await.unwrap()
+    }
+
     pub async fn purchase_json(
         &self,
         who: As,
