@@ -6,6 +6,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The HTTP client of a load test: one pooled connection per worker kept open, no Nagle delay,
+/// 30 s for any one request.
+pub fn client(concurrency: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("the load test's HTTP client")
+}
+
 /// What a run gave: every request's latency (sorted), the failures, the successful answers.
 pub struct Outcome<T> {
     pub latencies: Vec<Duration>,

@@ -58,12 +58,7 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
         .await
         .expect("gateway starts");
     let url = format!("{}/v1/purchases", gateway.url());
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let client = checkout_common::load::client(CONCURRENCY);
 
     // Retries come after their first try in the queue (attempt_of(i) < i for every retry), but
     // with 64 in flight some still overlap it.

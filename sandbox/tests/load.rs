@@ -21,12 +21,7 @@ async fn ten_thousand_initiate_purchases_at_concurrency_64() {
     std::env::set_var("CHECKOUT_SANDBOX_QUIET", "1");
     let api = start().await;
     let url = api.url("/api/v2/memberships/101/initiate_purchase");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let client = checkout_common::load::client(CONCURRENCY);
     let body = json!({"customer": 4242, "return_to": RETURN_TO});
 
     let outcome = checkout_common::load::run(REQUESTS, CONCURRENCY, move |_| {
