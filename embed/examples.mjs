@@ -1,6 +1,8 @@
 // Renders the example host pages (examples/) for a given CDN address: {{CDN}} (where dist-embed/
 // is served, ending in /), {{CDN_ORIGIN}}, {{LOADER}} and {{INTEGRITY}}, {{WASM}} and {{WASM_INTEGRITY}}
-// (from manifest.json).
+// (from manifest.json); {{LOADER_SCRIPT}}, the module script tag that loads the widget from the
+// CDN, pinned by its SRI hash (as in snippet.html); and {{SITE_HEADER}}, the studio site's header,
+// the same on each of its pages.
 // Other files are copied as they are.
 //
 // Usage: node embed/examples.mjs --cdn http://127.0.0.1:8790/ --out DIR [--embed dist-embed]
@@ -27,6 +29,12 @@ const values = {
   CDN: base, CDN_ORIGIN: new URL(base).origin, LOADER: loader.name, INTEGRITY: loader.integrity,
   WASM: wasm.name, WASM_INTEGRITY: wasm.integrity,
 };
+values.LOADER_SCRIPT =
+  `<script type="module" src="${values.CDN}${values.LOADER}" integrity="${values.INTEGRITY}" crossorigin="anonymous"></script>`;
+values.SITE_HEADER = `<header class="site-header">
+    <a class="brand" href="index.html">Riverside Fitness Studio</a>
+    <nav><a href="index.html">Examples</a><a href="plain.html">Join</a><a href="dark.html">Night classes</a></nav>
+  </header>`;
 
 mkdirSync(out, { recursive: true });
 const source = join(root, 'examples');

@@ -1,4 +1,4 @@
-//! Accessibility, end to end (issue 6, WCAG 2.2 AA): the release build in headless Chromium.
+//! Accessibility, end to end (WCAG 2.2 AA): the release build in headless Chromium.
 //!
 //! - axe-core (support/axe.rs) on every state of the TeamUp and Uelz widgets, in the light and the
 //!   dark theme and in every locale the widget speaks;
@@ -11,7 +11,7 @@
 //! - no motion when the visitor asks for reduced motion (and motion otherwise).
 //!
 //! Viewport and media emulation go through chromedriver's Chrome DevTools passthrough
-//! (`POST /session/{id}/goog/cdp/execute`, see [`cdp`]). Key presses are WebDriver actions.
+//! (support/browser.rs `cdp`). Key presses are WebDriver actions (support/keyboard.rs).
 //! Every axe check names the state it checked; a test reports every violation of all its states
 //! at once (support/axe.rs `Audit`).
 //!
@@ -20,36 +20,25 @@
 //! ```sh
 //! . scripts/env.sh && E2E_DIST=dist cargo test -p checkout-e2e --test a11y -- --ignored --test-threads=1
 //! ```
-//!
-//! Tests that check what the widget's markup must do for the locales and for focus
-//! (`every_locale_sets_language_and_direction`, `keyboard_focus_moves`) are written to that contract
-//! and fail until the widget implements it.
 
 mod support;
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use checkout_e2e::HostElement;
 use checkout_sandbox::Config;
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::Client;
 use serde_json::{json, Value};
 
 use support::axe::Audit;
-use support::browser::{run, wait_for};
-use support::pages::{run_async_js, wait_visible, CheckoutPage, PaymentPage, HOSTS};
-use support::studio::Studio;
-
-/// Demo catalogue (contract / sandbox demo data).
-const PACK: u64 = 101;
-const UNLIMITED_MONTHLY: u64 = 103;
-const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
-/// Demo Uelz plans (contract §3).
-const UELZ_MONTHLY: &str = "clpl0month1yun11m1ted00002";
-const UELZ_REFORMER: &str = "clpl0reformerstart0000006";
+use support::browser::{cdp, emulate_media, emulate_viewport, run, wait_for};
+use support::keyboard::{focused, press, press_shift_tab, tab_until};
+use support::pages::{wait_visible, CheckoutPage, PaymentPage, HOSTS};
+use support::studio::{
+    arm_fault, clear_faults, Studio, PACK, UELZ_MONTHLY, UELZ_REFORMER, UNLIMITED_MONTHLY, UNLIMITED_MONTHLY_PLAN,
+};
 
 /// The locales the widget speaks, with the text direction each must get.
 const LOCALES: [(&str, &str); 5] = [("en", "ltr"), ("de", "ltr"), ("es", "ltr"), ("fr", "ltr"), ("ar", "rtl")];
@@ -73,31 +62,6 @@ async fn hold_offers_on_the_page(c: &Client) -> Result<()> {
         vec![json!(HOSTS)],
     )
     .await?;
-    Ok(())
-}
-
-/// Arms a sandbox fault through its test hook (`POST /__sandbox/faults`), with options such as
-/// `{"ms": 4000}`, from a page of the studio's origin.
-async fn arm_fault(c: &Client, route: &str, fault: &str, times: u32, options: Value) -> Result<()> {
-    let mut body = options;
-    body["route"] = json!(route);
-    body["fault"] = json!(fault);
-    body["times"] = json!(times);
-    let out = run_async_js(
-        c,
-        "const res = await fetch('/__sandbox/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args[0]) });\n\
-         return { status: res.status, text: await res.text() };",
-        vec![body],
-    )
-    .await?;
-    ensure!(out["status"].as_u64().is_some_and(|s| (200..300).contains(&s)), "arming {fault} on {route}: {out}");
-    Ok(())
-}
-
-/// Disarms every sandbox fault (`DELETE /__sandbox/faults`).
-async fn clear_faults(c: &Client) -> Result<()> {
-    let out = run_async_js(c, "const res = await fetch('/__sandbox/faults', { method: 'DELETE' }); return res.status;", vec![]).await?;
-    ensure!(out.as_u64().is_some_and(|s| (200..300).contains(&s)), "clearing the faults: {out}");
     Ok(())
 }
 
@@ -130,186 +94,7 @@ async fn uelz_validation_error(widget: &CheckoutPage) -> Result<()> {
     Ok(())
 }
 
-// ---- Chrome DevTools through chromedriver ----------------------------------------------------------
-
-/// chromedriver's URL: `E2E_WEBDRIVER_URL`, or the chromedriver this test binary started
-/// (support/browser.rs starts it as our child with `--port=N`; its URL is not exported, so it is
-/// read off the child's command line).
-fn chromedriver_url() -> Result<String> {
-    if let Ok(url) = std::env::var("E2E_WEBDRIVER_URL") {
-        if !url.is_empty() {
-            return Ok(url.trim_end_matches('/').to_string());
-        }
-    }
-    let me = std::process::id();
-    for entry in std::fs::read_dir("/proc")? {
-        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
-        if ppid != Some(me) {
-            continue;
-        }
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
-        let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        if !args.first().is_some_and(|a| a.contains("chromedriver")) {
-            continue;
-        }
-        if let Some(port) = args.iter().find_map(|a| a.strip_prefix("--port=")) {
-            return Ok(format!("http://127.0.0.1:{port}"));
-        }
-    }
-    bail!("no chromedriver child process with --port= found (set E2E_WEBDRIVER_URL)")
-}
-
-/// One HTTP/1.1 POST with a JSON body to a plain-HTTP loopback URL; returns status and JSON body.
-fn post_json(url: &str, body: &str) -> Result<(u16, Value)> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| anyhow!("not an http:// URL: {url}"))?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = std::net::TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json; charset=utf-8\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    // chromedriver may keep the connection open: read the head, then Content-Length bytes (or
-    // chunks up to the last one), not to the end of the stream.
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 16384];
-    let header_end = loop {
-        let n = stream.read(&mut buf)?;
-        ensure!(n > 0, "{url} closed the connection before answering");
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let chunked = head.contains("transfer-encoding: chunked");
-    let complete = |body: &[u8]| match length {
-        Some(n) => body.len() >= n,
-        None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
-        None => false,
-    };
-    while !complete(&raw[header_end..]) {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let body = String::from_utf8_lossy(&raw[header_end..]).into_owned();
-    let payload = if chunked {
-        let mut out = String::new();
-        let mut rest = body.as_str();
-        while let Some((size, after)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 || after.len() < n {
-                break;
-            }
-            out.push_str(&after[..n]);
-            rest = after[n..].trim_start_matches("\r\n");
-        }
-        out
-    } else {
-        body
-    };
-    let json = serde_json::from_str(&payload).unwrap_or(Value::String(payload));
-    Ok((status, json))
-}
-
-/// Runs a Chrome DevTools command in the session's page (chromedriver's `goog/cdp/execute`).
-async fn cdp(c: &Client, cmd: &str, params: Value) -> Result<Value> {
-    let session = c.session_id().await?.ok_or_else(|| anyhow!("no WebDriver session"))?;
-    let url = format!("{}/session/{session}/goog/cdp/execute", chromedriver_url()?);
-    let body = json!({ "cmd": cmd, "params": params }).to_string();
-    let (status, answer) = tokio::task::spawn_blocking(move || post_json(&url, &body)).await??;
-    ensure!(status == 200, "CDP {cmd}: HTTP {status}: {answer}");
-    Ok(answer.get("value").cloned().unwrap_or(Value::Null))
-}
-
-/// Emulates a viewport of `width`×`height` CSS px at `scale` device pixels per CSS px.
-async fn emulate_viewport(c: &Client, width: u32, height: u32, scale: f64) -> Result<()> {
-    cdp(
-        c,
-        "Emulation.setDeviceMetricsOverride",
-        json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": false }),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Emulates CSS media features, e.g. `[("prefers-reduced-motion", "reduce")]`; empty clears them.
-async fn emulate_media(c: &Client, features: &[(&str, &str)]) -> Result<()> {
-    let features: Vec<Value> = features.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
-    cdp(c, "Emulation.setEmulatedMedia", json!({ "media": "", "features": features })).await?;
-    Ok(())
-}
-
 // ---- keyboard --------------------------------------------------------------------------------------
-
-/// Presses (down and up) one key through WebDriver actions.
-async fn press(c: &Client, key: Key) -> Result<()> {
-    let key: char = key.into();
-    let actions = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    c.perform_actions(actions).await.context("pressing a key")?;
-    Ok(())
-}
-
-/// Shift+Tab.
-async fn press_shift_tab(c: &Client) -> Result<()> {
-    let (shift, tab): (char, char) = (Key::Shift.into(), Key::Tab.into());
-    let actions = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: shift })
-        .then(KeyAction::Down { value: tab })
-        .then(KeyAction::Up { value: tab })
-        .then(KeyAction::Up { value: shift });
-    c.perform_actions(actions).await.context("pressing Shift+Tab")?;
-    Ok(())
-}
-
-/// What has focus, looking through shadow roots: `{tag, type, name, value, testid, checked,
-/// inWidget}` (`null` when only the body has it).
-async fn focused(c: &Client) -> Result<Value> {
-    Ok(c
-        .execute(
-            "let a = document.activeElement, inWidget = false;\n\
-             while (a && a.shadowRoot && a.shadowRoot.activeElement) { a = a.shadowRoot.activeElement; inWidget = true; }\n\
-             if (!a || a === document.body) return null;\n\
-             return { tag: a.tagName.toLowerCase(), type: a.getAttribute('type'), name: a.getAttribute('name'),\n\
-                      value: a.value === undefined ? null : String(a.value), testid: a.getAttribute('data-testid'),\n\
-                      checked: !!a.checked, inWidget, text: (a.innerText || '').trim().slice(0, 60) };",
-            vec![],
-        )
-        .await?)
-}
-
-/// Presses Tab (or Shift+Tab) until `want` says the focused element is the one, at most `max` times.
-async fn tab_until(c: &Client, what: &str, max: usize, backwards: bool, want: impl Fn(&Value) -> bool) -> Result<Value> {
-    let mut seen = Vec::new();
-    for _ in 0..max {
-        if backwards {
-            press_shift_tab(c).await?;
-        } else {
-            press(c, Key::Tab).await?;
-        }
-        let now = focused(c).await?;
-        if want(&now) {
-            return Ok(now);
-        }
-        seen.push(now.to_string());
-    }
-    bail!("{what} not reached with {max} presses of {}; focus went: {}", if backwards { "Shift+Tab" } else { "Tab" }, seen.join(" → "))
-}
 
 fn is_radio(v: &Value, name_prefix: &str) -> bool {
     v["tag"] == "input" && v["type"] == "radio" && v["name"].as_str().is_some_and(|n| n.starts_with(name_prefix))

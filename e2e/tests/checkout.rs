@@ -22,12 +22,7 @@ use serde_json::{json, Value};
 
 use support::browser::{run, set_time_zone, wait_for};
 use support::pages::{fetched_urls, run_async_js, testid, wait_visible, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
-use support::studio::Studio;
-
-/// Demo catalogue (contract / sandbox demo data).
-const PACK: u64 = 101;
-const UNLIMITED_MONTHLY: u64 = 103;
-const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
+use support::studio::{Studio, PACK, UNLIMITED_MONTHLY, UNLIMITED_MONTHLY_PLAN};
 
 fn field<'a>(purchase: &'a Value, name: &str) -> &'a Value {
     purchase.get(name).unwrap_or(&Value::Null)
@@ -105,7 +100,14 @@ async fn recurring_membership_with_plan_and_event_is_paid() {
 
         // Back on the studio's page with nothing in the address: what the widget shows is what the
         // API says (the customer's memberships and the class registration).
-        ensure!(c.current_url().await?.as_str() == studio.url("/"), "the payment page appends nothing");
+        // (The click only starts the form's submission: wait until the browser has left the page.)
+        let client = &c;
+        let back = wait_for("the browser to leave the payment page", || async {
+            let url = client.current_url().await?;
+            Ok((!url.path().starts_with("/pay/")).then_some(url))
+        })
+        .await?;
+        ensure!(back.as_str() == studio.url("/"), "the payment page appends nothing: {back}");
         let widget = CheckoutPage::on(&c);
         let text = widget.wait_outcome("paid").await?;
         ensure!(text.contains("Unlimited Monthly"), "the confirmed membership is named: {text:?}");

@@ -12,15 +12,11 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context, Result};
 use checkout_e2e::HostElement;
 use fantoccini::Client;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use support::browser::{run_with_timeout, wait_for};
 use support::pages::{run_async_js, CheckoutPage, PaymentPage};
-use support::studio::Studio;
-
-const PACK: u64 = 101;
-const UNLIMITED_MONTHLY: u64 = 103;
-const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
+use support::studio::{arm_fault, hook, Studio, PACK, UNLIMITED_MONTHLY, UNLIMITED_MONTHLY_PLAN};
 
 /// (fault, options) as `POST /__sandbox/faults` takes them (contract §3, test hooks).
 const FAULTS: [(&str, &str); 13] = [
@@ -64,22 +60,6 @@ impl Step {
     }
 }
 
-/// Same-origin calls to the sandbox's hooks, from the page.
-async fn hook(c: &Client, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-    let script = r#"
-const [method, path, body] = args;
-const init = { method };
-if (body !== null) { init.headers = { 'Content-Type': 'application/json' }; init.body = JSON.stringify(body); }
-const res = await fetch(path, init);
-const text = await res.text();
-return { status: res.status, text };
-"#;
-    let out = run_async_js(c, script, vec![json!(method), json!(path), body.unwrap_or(Value::Null)]).await?;
-    let status = out.get("status").and_then(Value::as_u64).unwrap_or(0);
-    ensure!((200..300).contains(&status), "{method} {path}: {out}");
-    Ok(out)
-}
-
 async fn purchase_count(c: &Client) -> Result<usize> {
     let out = hook(c, "GET", "/__sandbox/purchases", None).await?;
     let list: Vec<Value> = serde_json::from_str(out.get("text").and_then(Value::as_str).unwrap_or("[]"))?;
@@ -91,12 +71,7 @@ async fn prepare(c: &Client, studio: &Studio, step: Step, fault: &str, options: 
     c.goto(&studio.url("/__sandbox/purchases")).await?;
     run_async_js(c, "sessionStorage.clear(); return null;", vec![]).await?;
     hook(c, "POST", "/__sandbox/reset", None).await?;
-    let mut body: Value = serde_json::from_str(options)?;
-    body["route"] = json!(step.route());
-    body["fault"] = json!(fault);
-    body["times"] = json!(1);
-    hook(c, "POST", "/__sandbox/faults", Some(body)).await?;
-    Ok(())
+    arm_fault(c, step.route(), fault, 1, serde_json::from_str(options)?).await
 }
 
 /// One cell: returns what the customer saw, in a few words for the table.

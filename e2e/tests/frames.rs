@@ -11,9 +11,8 @@ use fantoccini::{Client, Locator};
 
 use support::browser::{run, wait_for};
 use support::pages::{testid, CheckoutPage, PaymentPage};
-use support::studio::Studio;
+use support::studio::{Studio, PACK};
 
-const PACK: u64 = 101;
 
 fn framing(attrs: &str) -> String {
     format!(

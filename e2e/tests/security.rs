@@ -20,10 +20,8 @@ use serde_json::{json, Value};
 
 use support::browser::{run, wait_for};
 use support::pages::{run_async_js, sign_in_as, testid, CheckoutPage, DEMO_CUSTOMER};
-use support::studio::Studio;
+use support::studio::{Studio, PACK, UNLIMITED_MONTHLY};
 
-const PACK: u64 = 101;
-const UNLIMITED_MONTHLY: u64 = 103;
 const WONT_FOLLOW: &str = "answered with a link we won't follow";
 const NOT_OPENED: &str = "isn't one this widget may send you to";
 const CLIENT: &str = "security-e2e";

@@ -1,4 +1,4 @@
-//! "Sign in with TeamUp" (issue 7): a customer without a token signs in from the widget (OAuth 2.0
+//! "Sign in with TeamUp": a customer without a token signs in from the widget (OAuth 2.0
 //! authorization code + PKCE against the sandbox) and buys; a tampered `state` and a reused code
 //! are refused; an access token that lapses mid-checkout is refreshed without losing the choices.
 //!
@@ -16,10 +16,8 @@ use serde_json::json;
 
 use support::browser::run;
 use support::pages::{run_async_js, sign_in_as, wait_sign_in_page, CheckoutPage, PaymentPage, DEMO_CUSTOMER};
-use support::studio::Studio;
+use support::studio::{Studio, DROP_IN, PACK};
 
-const PACK: u64 = 101;
-const DROP_IN: u64 = 102;
 const CLIENT: &str = "membership-checkout-e2e";
 const ALEX: &str = "alex.runner@example.com";
 /// JS: where the widget keeps this page's sign-in (`args[0]` = the client id): under the API's

@@ -12,12 +12,12 @@ use serde_json::{json, Value};
 use checkout_e2e::HostElement;
 use support::browser::{run, wait_for};
 use support::pages::{fetched_urls, run_async_js, CheckoutPage, PaymentPage};
-use support::studio::{Studio, UELZ_API_KEY, UELZ_IDENTITY_SECRET, UELZ_ORGANIZATION_ID};
+use support::studio::{
+    Studio, UELZ_API_KEY, UELZ_CLASS_CARD as CLASS_CARD, UELZ_IDENTITY_SECRET, UELZ_MONTHLY as MONTHLY,
+    UELZ_ORGANIZATION_ID, UELZ_REFORMER as REFORMER,
+};
 
 /// Demo Uelz data (contract §3).
-const MONTHLY: &str = "clpl0month1yun11m1ted00002";
-const CLASS_CARD: &str = "clpl0drop1n10card000000001";
-const REFORMER: &str = "clpl0reformerstart0000006";
 const ALEX: &str = "clcu0a1exrunner0000000001";
 
 /// What the studio's server puts on the page for a signed-in member: their Uelz customer id,

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use checkout_common::parse_duration;
 use time::OffsetDateTime;
 use url::Url;
 
@@ -439,9 +440,10 @@ impl Config {
         if let Some(v) = opt("GATEWAY_TRUST_FORWARDED") {
             config.trust_forwarded = parse_flag(&v).map_err(|p| err("GATEWAY_TRUST_FORWARDED", p))?;
         }
-        config.log = match opt("CHECKOUT_GATEWAY_QUIET") {
-            Some(v) if v != "0" => LogTarget::Off,
-            _ => LogTarget::Stderr,
+        config.log = if checkout_common::quiet(opt("CHECKOUT_GATEWAY_QUIET").as_deref()) {
+            LogTarget::Off
+        } else {
+            LogTarget::Stderr
         };
         Ok(config)
     }
@@ -492,29 +494,6 @@ pub fn parse_flag(s: &str) -> Result<bool, String> {
         "0" | "false" | "no" | "off" | "" => Ok(false),
         _ => Err(format!("{s:?} is not 1 or 0")),
     }
-}
-
-/// `10s`, `30m`, `1h`, `500ms` or plain seconds; more than zero.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let bad = || format!("{s:?} is not a duration like 10s, 30m, 1h, 500ms or plain seconds");
-    let (number, millis_per_unit): (&str, u64) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1000)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60_000)
-    } else if let Some(n) = s.strip_suffix('h') {
-        (n, 3_600_000)
-    } else {
-        (s, 1000)
-    };
-    let n: u64 = number.trim().parse().map_err(|_| bad())?;
-    let millis = n.checked_mul(millis_per_unit).ok_or_else(bad)?;
-    if millis == 0 {
-        return Err(format!("{s:?} must be more than zero"));
-    }
-    Ok(Duration::from_millis(millis))
 }
 
 /// `60/min`, `10/s`, `1000/h`, `5/30s` (count per unit or per duration).

@@ -12,8 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{normalize_origin, Config, LogTarget, BODY_LIMIT};
@@ -225,7 +223,7 @@ async fn log_request(State(st): State<AppState>, req: Request, next: Next) -> Re
     let resp = next.run(req).await;
     let enabled = match &st.config.log {
         LogTarget::Off => false,
-        LogTarget::Stderr => std::env::var_os("CHECKOUT_GATEWAY_QUIET").is_none_or(|v| v.is_empty() || v == "0"),
+        LogTarget::Stderr => checkout_common::log_enabled("CHECKOUT_GATEWAY_QUIET"),
         LogTarget::Writer(_) => true,
     };
     if enabled {
@@ -256,40 +254,7 @@ async fn log_request(State(st): State<AppState>, req: Request, next: Next) -> Re
 }
 
 /// A gateway running in the background on this tokio runtime. Dropping it shuts it down.
-pub struct Running {
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl Running {
-    /// "http://127.0.0.1:PORT"
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops accepting, lets requests in flight finish, and waits.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
+pub use checkout_common::Background as Running;
 
 /// Starts the gateway on 127.0.0.1 with a free port (`config.addr` is ignored).
 pub async fn spawn(config: Config) -> std::io::Result<Running> {
@@ -300,19 +265,12 @@ pub async fn spawn(config: Config) -> std::io::Result<Running> {
 pub async fn spawn_on(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
     let app = try_router(config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(addr).await?;
-    let mut addr = listener.local_addr()?;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(Ipv4Addr::LOCALHOST.into());
-    }
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
+    let addr = checkout_common::bound_addr(&listener)?;
+    Ok(Running::start(addr, |stop| async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
+            .with_graceful_shutdown(stop)
             .await
-    });
-    Ok(Running { addr, shutdown: Some(tx), task: Some(task) })
+    }))
 }
 
 #[cfg(test)]

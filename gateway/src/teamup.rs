@@ -107,13 +107,7 @@ impl PassThrough {
             .ok()
             .filter(|u| !u.cannot_be_a_base() && matches!(u.scheme(), "http" | "https"))
             .ok_or("GATEWAY_TEAMUP_BASE is not an absolute http(s) URL")?;
-        let http = reqwest::Client::builder()
-            .timeout(config.upstream_timeout)
-            .connect_timeout(config.upstream_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("checkout-gateway/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let http = crate::uelz::upstream_client(config, reqwest::header::HeaderMap::new())?;
         Ok(Some(PassThrough { http, base }))
     }
 

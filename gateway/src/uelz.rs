@@ -237,15 +237,7 @@ impl Uelz {
         secret("api-key", &config.uelz_api_key)?;
         secret("organization-id", &config.uelz_organization_id)?;
         headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(config.upstream_timeout)
-            .connect_timeout(config.upstream_timeout)
-            // Never carry the secret headers to wherever a redirect points.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("checkout-gateway/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let http = upstream_client(config, headers)?;
         let merchant = config
             .merchant_id
             .clone()
@@ -360,6 +352,21 @@ fn describe(what: &str, e: &reqwest::Error) -> String {
         "transport error"
     };
     format!("{what}: {kind}")
+}
+
+/// The HTTP client of the gateway's upstream calls (Uelz, the TeamUp pass-through): the
+/// configured timeout for connecting and for the whole call, `headers` on every request, and no
+/// redirects followed, so no header (a secret, a customer's token) is carried wherever a redirect
+/// points.
+pub(crate) fn upstream_client(config: &Config, headers: HeaderMap) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .timeout(config.upstream_timeout)
+        .connect_timeout(config.upstream_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("checkout-gateway/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
 }
 
 #[cfg(test)]

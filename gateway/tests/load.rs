@@ -8,9 +8,8 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use checkout_gateway::{LogTarget, RateLimit};
 use common::{envelope, gateway_config, sandbox, token_for, ALEX, CARD, ORIGIN, RETURN_TO};
@@ -44,11 +43,6 @@ fn attempt_of(i: usize) -> usize {
     }
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> f64 {
-    let i = (sorted.len() * p / 100).min(sorted.len() - 1);
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
     std::env::set_var("CHECKOUT_SANDBOX_QUIET", "1");
@@ -64,12 +58,7 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
         .await
         .expect("gateway starts");
     let url = format!("{}/v1/purchases", gateway.url());
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let client = checkout_common::load::client(CONCURRENCY);
 
     // Retries come after their first try in the queue (attempt_of(i) < i for every retry), but
     // with 64 in flight some still overlap it.
@@ -79,82 +68,34 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
         DISTINCT,
         "the plan"
     );
-    let next = Arc::new(AtomicUsize::new(0));
     // Alex's identity, signed by the studio's server (one page view's token, reused by every try).
     let alex = Arc::new(token_for(ALEX));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (client, url, order, next, alex) =
-                (client.clone(), url.clone(), order.clone(), next.clone(), alex.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut errors = Vec::new();
-                let mut answers: Vec<(usize, Value)> = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= REQUESTS {
-                        break;
+    let outcome = {
+        let (client, url, order, alex) = (client.clone(), url.clone(), order.clone(), alex.clone());
+        checkout_common::load::run(REQUESTS, CONCURRENCY, move |i| {
+            let attempt = order[i];
+            let request = client.post(&url).header("Origin", ORIGIN).json(&body(attempt, &alex));
+            async move {
+                let answer = async {
+                    let r = request.send().await.map_err(|e| e.to_string())?;
+                    if r.status() != 201 {
+                        return Err(format!("status {}: {}", r.status(), r.text().await.unwrap_or_default()));
                     }
-                    let attempt = order[i];
-                    let t = Instant::now();
-                    let result = client
-                        .post(&url)
-                        .header("Origin", ORIGIN)
-                        .json(&body(attempt, &alex))
-                        .send()
-                        .await;
-                    let outcome = match result {
-                        Ok(r) if r.status() == 201 => {
-                            r.json::<Value>().await.map_err(|e| e.to_string())
-                        }
-                        Ok(r) => Err(format!(
-                            "status {}: {}",
-                            r.status(),
-                            r.text().await.unwrap_or_default()
-                        )),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    latencies.push(t.elapsed());
-                    match outcome {
-                        Ok(v) => answers.push((attempt, v)),
-                        Err(e) => errors.push(format!("{}: {e}", external_id(attempt))),
-                    }
-                }
-                (latencies, errors, answers)
-            })
+                    r.json::<Value>().await.map_err(|e| e.to_string())
+                };
+                answer.await.map_err(|e| format!("{}: {e}", external_id(attempt)))
+            }
         })
-        .collect();
-    let mut latencies = Vec::with_capacity(REQUESTS);
-    let mut errors = Vec::new();
-    let mut answers = Vec::with_capacity(REQUESTS);
-    for w in workers {
-        let (l, e, a) = w.await.unwrap();
-        latencies.extend(l);
-        errors.extend(e);
-        answers.extend(a);
-    }
-    let elapsed = started.elapsed();
+        .await
+    };
 
     let records = sandbox.sandbox().unwrap().uelz_purchases();
-    latencies.sort();
-    println!(
-        "load gateway purchases: {} requests, concurrency {CONCURRENCY}, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, errors {}, purchases created {} (expected {DISTINCT})",
-        latencies.len(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        percentile(&latencies, 50),
-        percentile(&latencies, 99),
-        errors.len(),
-        records.len(),
+    outcome.report(
+        "gateway purchases",
+        &format!("purchases created {} (expected {DISTINCT})", records.len()),
     );
-
-    assert_eq!(latencies.len(), REQUESTS);
-    assert!(
-        errors.is_empty(),
-        "{} errors, first: {:?}",
-        errors.len(),
-        errors.first()
-    );
+    // Request i made attempt order[i].
+    let answers: Vec<(usize, &Value)> = outcome.answers.iter().map(|(i, v)| (order[*i], v)).collect();
     assert_eq!(answers.len(), REQUESTS, "every answer is 201");
 
     // The sandbox: exactly one purchase per attempt, for the right plan and customer.
@@ -201,5 +142,5 @@ async fn ten_thousand_purchases_with_retries_at_concurrency_64() {
     envelope(r, 413, "payload_too_large").await;
     assert_eq!(sandbox.sandbox().unwrap().uelz_purchases().len(), DISTINCT);
 
-    assert!(elapsed < BUDGET, "took {elapsed:?}");
+    assert!(outcome.elapsed < BUDGET, "took {:?}", outcome.elapsed);
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 mod faults;
 pub mod hostile;
+mod hosted_page;
 mod html;
 mod limits;
 mod money;
@@ -23,7 +24,7 @@ pub mod uelz;
 mod urls;
 
 pub use config::{
-    parse_lifetime, parse_oauth_client, Config, OAuthClient, UelzConfig,
+    parse_oauth_client, Config, OAuthClient, UelzConfig,
     DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_OAUTH_CODE_LIFETIME, DEFAULT_OFFER_LIFETIME,
     DEFAULT_UELZ_CHECKOUT_LIFETIME, DEFAULT_UELZ_MERCHANT_PARAM, DEMO_OAUTH_CLIENT_ID,
     DEMO_OAUTH_CLIENT_NAME, DEMO_OAUTH_REDIRECT_URIS, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT,

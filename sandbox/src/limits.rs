@@ -1,10 +1,11 @@
 //! Request bodies on the API routes are bounded: above `MAX_BODY_BYTES` the answer is 413 in the
 //! API's own error envelope (before credentials are checked, like a front proxy would), whether
 //! the size is announced by `Content-Length` or only discovered while reading a chunked body.
+//! Their `Content-Type` is read in one place too ([`content_type`], [`is_json`]).
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -62,4 +63,20 @@ async fn bounded(req: Request, next: Next, too_large: fn() -> Response) -> Respo
         // Over the limit (or the client stopped sending half-way, when nobody reads the answer).
         Err(_) => too_large(),
     }
+}
+
+/// A request's `Content-Type` as sent (empty without one), and its media type: lower case,
+/// without parameters (`application/json`).
+pub(crate) fn content_type(headers: &HeaderMap) -> (String, String) {
+    let sent = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string())
+        .unwrap_or_default();
+    let mime = sent.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    (sent, mime)
+}
+
+/// `application/json` or a JSON-based `application/*+json` type.
+pub(crate) fn is_json(mime: &str) -> bool {
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }

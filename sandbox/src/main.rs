@@ -1,211 +1,170 @@
 //! `checkout-sandbox`: run the TeamUp v2 stand-in (and optionally the built widget) locally.
-//! Flags are parsed by hand to keep the dependency list short.
+//! The command line is `clap`'s (derive): `--help` is made from the doc comments below.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use checkout_common::{parse_duration, DURATION_FORMS};
 use checkout_sandbox::{
-    parse_lifetime, parse_oauth_client, spawn_on, Config, FaultSpec, OAuthClient, StudioData,
-    UelzConfig, DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_OFFER_LIFETIME,
+    parse_oauth_client, spawn_on, Config, FaultSpec, OAuthClient, StudioData, Trick, UelzConfig,
+    DEFAULT_UELZ_MERCHANT_PARAM, UELZ_DEMO_API_KEY, UELZ_DEMO_MERCHANT, UELZ_DEMO_ORGANIZATION_ID,
 };
+use clap::Parser;
 
-const USAGE: &str = "\
-Usage: checkout-sandbox [OPTIONS]
-
-  --addr HOST:PORT         listen address (default 127.0.0.1:8787)
-  --offer-lifetime DUR     how long a purchase offer stays payable: 90s, 15m, 1h or seconds (default 15m)
-  --data demo|FILE.json    studio data: the built-in demo (default) or a file shaped like --dump-data
-  --widget-dir DIR         also serve this directory at / (index.html fallback), e.g. trunk's dist
-  --public-url URL         base for absolute links when a request has no Host header
-  --dump-data              print the studio data as JSON and exit
-
-Uelz billing API subset under /uelz (hosted checkout at /checkout/<purchase id>):
-  --uelz-api-key KEY       expected api-key header (default uelz_sk_sandbox_7Hq2xVw9LmT4)
-  --uelz-organization-id ID
-                           expected organization-id header (default org_sandbox_riverside_5Kd8)
-  --uelz-merchant-param NAME
-                           name of the merchant-on-behalf query parameter of POST /uelz/purchases
-                           (default merchant_id)
-  --uelz-merchant ID       a merchant id that parameter accepts; repeat for several
-                           (default mer_riverside_01)
-  --uelz-checkout-lifetime DUR
-                           unpaid purchases lapse this long after created_at: 90s, 30m, 1h or
-                           seconds (default 30m)
-
-OAuth sign-in (authorization code + PKCE S256) at /api/v2/auth/oauth/authorize:
-  --oauth-client ID=URI[,URI...]
-                           register a client and its redirect URIs (loopback hosts match any
-                           port); repeatable; the first use replaces the demo client
-                           membership-checkout-demo (http://127.0.0.1/, http://localhost/,
-                           .../index.html, http://127.0.0.1/spa.html, http://127.0.0.1/plain.html)
-  --access-token-lifetime DUR
-                           how long issued access tokens work: 90s, 15m, 1h or seconds
-                           (default 1h); refresh with POST /api/v2/auth/refresh_access_token
-
-Fault injection (routes and faults: sandbox/README.md, section Fault injection):
-  --fault ROUTE=FAULT[,times=N][,ms=N][,retry_after=N]
-                           arm a fault at start-up; repeatable. times defaults to 0 (every
-                           request until DELETE /__sandbox/faults), e.g. --fault '*=latency,ms=50'
-                           or --fault uelz.purchases.create=status_503,times=2,retry_after=5
-
-Hostile mode (sandbox/README.md, section Hostile mode):
-  --hostile[=TRICK,...]    answers carry links to a second local server (which records every
-                           request), unsafe next_url values, a skewed Date, markup in every
-                           string, endless /events pages... Without a value: foreign-plans,
-                           foreign-next:events, next-url:rotate, date-skew, markup. Change them
-                           while running with POST /__sandbox/hostile {\"tricks\": [...]}
-
-  -h, --help               show this help
-";
-
+/// Runs the TeamUp v2 stand-in locally: the API at /api/v2, the hosted payment page, test hooks
+/// at /__sandbox/, the Uelz billing API subset at /uelz and, with --widget-dir, the built widget.
+#[derive(Parser, Debug)]
+#[command(name = "checkout-sandbox", version, max_term_width = 100, after_help = after_help())]
 struct Cli {
+    /// Listen address
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8787")]
     addr: SocketAddr,
-    offer_lifetime: std::time::Duration,
+
+    /// How long a purchase offer (next_url) stays payable
+    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = parse_duration)]
+    offer_lifetime: Duration,
+
+    /// Studio data: the built-in demo, or a JSON file shaped like --dump-data's output
+    #[arg(long, value_name = "demo|FILE.json", default_value = "demo")]
     data: String,
+
+    /// Also serve this directory at / (index.html fallback), e.g. trunk's dist
+    #[arg(long, value_name = "DIR")]
     widget_dir: Option<PathBuf>,
+
+    /// Base for absolute links when a request has no Host header
+    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
     public_url: Option<String>,
+
+    /// Print the studio data as JSON and exit
+    #[arg(long)]
     dump_data: bool,
-    uelz: UelzConfig,
-    uelz_merchants_given: bool,
-    faults: Vec<FaultSpec>,
+
+    /// The api-key header every /uelz route expects
+    #[arg(long, value_name = "KEY", default_value = UELZ_DEMO_API_KEY, value_parser = non_empty,
+          help_heading = UELZ)]
+    uelz_api_key: String,
+
+    /// The organization-id header every /uelz route expects
+    #[arg(long, value_name = "ID", default_value = UELZ_DEMO_ORGANIZATION_ID, value_parser = non_empty,
+          help_heading = UELZ)]
+    uelz_organization_id: String,
+
+    /// Name of the merchant-on-behalf query parameter of POST /uelz/purchases
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_UELZ_MERCHANT_PARAM,
+          value_parser = parse_merchant_param, help_heading = UELZ)]
+    uelz_merchant_param: String,
+
+    /// A merchant id that parameter accepts; repeat for several (the first use replaces the default)
+    #[arg(long = "uelz-merchant", value_name = "ID", default_value = UELZ_DEMO_MERCHANT,
+          value_parser = non_empty, help_heading = UELZ)]
+    uelz_merchants: Vec<String>,
+
+    /// Unpaid purchases lapse this long after created_at at the hosted checkout
+    #[arg(long, value_name = "DUR", default_value = "30m", value_parser = parse_duration,
+          help_heading = UELZ)]
+    uelz_checkout_lifetime: Duration,
+
+    /// Register an OAuth client and its redirect URIs (loopback hosts match any port); repeatable;
+    /// the first use replaces the demo client membership-checkout-demo (http://127.0.0.1/,
+    /// http://localhost/, .../index.html, http://127.0.0.1/spa.html, http://127.0.0.1/plain.html)
+    #[arg(long = "oauth-client", value_name = "ID=URI[,URI...]", value_parser = parse_oauth_client,
+          help_heading = OAUTH)]
     oauth_clients: Vec<OAuthClient>,
-    oauth_clients_given: bool,
-    access_token_lifetime: std::time::Duration,
-    hostile: Option<Vec<checkout_sandbox::Trick>>,
+
+    /// How long issued access tokens work; refresh with POST /api/v2/auth/refresh_access_token
+    #[arg(long, value_name = "DUR", default_value = "1h", value_parser = parse_duration,
+          help_heading = OAUTH)]
+    access_token_lifetime: Duration,
+
+    /// Arm a fault at start-up; repeatable. times defaults to 0 (every request until
+    /// DELETE /__sandbox/faults), e.g. --fault '*=latency,ms=50' or
+    /// --fault uelz.purchases.create=status_503,times=2,retry_after=5
+    #[arg(long = "fault", value_name = "ROUTE=FAULT[,times=N][,ms=N][,retry_after=N]",
+          value_parser = parse_fault, help_heading = FAULTS)]
+    faults: Vec<FaultSpec>,
+
+    /// Answers carry links to a second local server (which records every request), unsafe
+    /// next_url values, a skewed Date, markup in every string, endless /events pages... Without
+    /// a value: foreign-plans, foreign-next:events, next-url:rotate, date-skew, markup. Change them
+    /// while running with POST /__sandbox/hostile {"tricks": [...]}
+    #[arg(long, value_name = "TRICK,...", num_args = 0..=1, require_equals = true,
+          default_missing_value = "", value_parser = checkout_sandbox::hostile::parse_tricks,
+          help_heading = HOSTILE)]
+    hostile: Option<::std::vec::Vec<Trick>>,
 }
 
-fn non_empty(flag: &str, v: String) -> Result<String, String> {
-    let v = v.trim().to_string();
-    if v.is_empty() {
-        Err(format!("{flag} needs a non-empty value"))
-    } else {
-        Ok(v)
-    }
+const UELZ: &str = "Uelz billing API subset under /uelz (hosted checkout at /checkout/<purchase id>)";
+const OAUTH: &str = "OAuth sign-in (authorization code + PKCE S256) at /api/v2/auth/oauth/authorize";
+const FAULTS: &str = "Fault injection (routes and faults: sandbox/README.md, section Fault injection)";
+const HOSTILE: &str = "Hostile mode (sandbox/README.md, section Hostile mode)";
+
+fn after_help() -> String {
+    format!("Durations (DUR): {DURATION_FORMS}.")
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Cli>, String> {
-    let mut cli = Cli {
-        addr: "127.0.0.1:8787".parse().expect("valid default address"),
-        offer_lifetime: DEFAULT_OFFER_LIFETIME,
-        data: "demo".into(),
-        widget_dir: None,
-        public_url: None,
-        dump_data: false,
-        uelz: UelzConfig::demo(),
-        uelz_merchants_given: false,
-        faults: Vec::new(),
-        oauth_clients: vec![OAuthClient::demo()],
-        oauth_clients_given: false,
-        access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
-        hostile: None,
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        // Both "--flag value" and "--flag=value".
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--addr" => {
-                let v = value("--addr")?;
-                cli.addr = v
-                    .parse()
-                    .map_err(|_| format!("--addr: {v:?} is not HOST:PORT (e.g. 127.0.0.1:8787)"))?;
-            }
-            "--offer-lifetime" => cli.offer_lifetime = parse_lifetime(&value("--offer-lifetime")?)?,
-            "--data" => cli.data = value("--data")?,
-            "--widget-dir" => cli.widget_dir = Some(PathBuf::from(value("--widget-dir")?)),
-            "--public-url" => {
-                let v = value("--public-url")?;
-                if !(v.starts_with("http://") || v.starts_with("https://")) {
-                    return Err(format!(
-                        "--public-url: {v:?} must start with http:// or https://"
-                    ));
-                }
-                cli.public_url = Some(v.trim_end_matches('/').to_string());
-            }
-            "--dump-data" => cli.dump_data = true,
-            "--uelz-api-key" => {
-                cli.uelz.api_key = non_empty("--uelz-api-key", value("--uelz-api-key")?)?
-            }
-            "--uelz-organization-id" => {
-                cli.uelz.organization_id =
-                    non_empty("--uelz-organization-id", value("--uelz-organization-id")?)?
-            }
-            "--uelz-merchant-param" => {
-                let v = non_empty("--uelz-merchant-param", value("--uelz-merchant-param")?)?;
-                if !v
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-                {
-                    return Err(format!(
-                        "--uelz-merchant-param: {v:?} must be a plain query parameter name"
-                    ));
-                }
-                cli.uelz.merchant_param = v;
-            }
-            "--uelz-merchant" => {
-                let v = non_empty("--uelz-merchant", value("--uelz-merchant")?)?;
-                if !cli.uelz_merchants_given {
-                    cli.uelz.merchants.clear();
-                    cli.uelz_merchants_given = true;
-                }
-                cli.uelz.merchants.push(v);
-            }
-            "--uelz-checkout-lifetime" => {
-                cli.uelz.checkout_lifetime = parse_lifetime(&value("--uelz-checkout-lifetime")?)?
-            }
-            "--fault" => {
-                let v = value("--fault")?;
-                cli.faults
-                    .push(v.parse().map_err(|e| format!("--fault {v:?}: {e}"))?);
-            }
-            "--oauth-client" => {
-                let v = value("--oauth-client")?;
-                let client = parse_oauth_client(&v).map_err(|e| format!("--oauth-client: {e}"))?;
-                if !cli.oauth_clients_given {
-                    cli.oauth_clients.clear();
-                    cli.oauth_clients_given = true;
-                }
-                cli.oauth_clients.retain(|c| c.id != client.id);
-                cli.oauth_clients.push(client);
-            }
-            "--hostile" => {
-                let tricks = checkout_sandbox::hostile::parse_tricks(inline.as_deref().unwrap_or(""))
-                    .map_err(|e| format!("--hostile: {e}"))?;
-                cli.hostile = Some(tricks);
-            }
-            "--access-token-lifetime" => {
-                cli.access_token_lifetime = parse_lifetime(&value("--access-token-lifetime")?)?
-            }
-            other => return Err(format!("unknown argument {other:?}")),
+impl Cli {
+    /// The Uelz stand-in's settings: the demo catalogue with the flags' credentials and merchants.
+    fn uelz(&self) -> UelzConfig {
+        UelzConfig {
+            api_key: self.uelz_api_key.clone(),
+            organization_id: self.uelz_organization_id.clone(),
+            merchant_param: self.uelz_merchant_param.clone(),
+            merchants: self.uelz_merchants.clone(),
+            checkout_lifetime: self.uelz_checkout_lifetime,
+            ..UelzConfig::demo()
         }
     }
-    Ok(Some(cli))
+
+    /// The registered OAuth clients: the demo one unless --oauth-client is given; a later
+    /// registration of the same id replaces an earlier one.
+    fn oauth_clients(&self) -> Vec<OAuthClient> {
+        if self.oauth_clients.is_empty() {
+            return vec![OAuthClient::demo()];
+        }
+        let mut clients: Vec<OAuthClient> = Vec::new();
+        for client in &self.oauth_clients {
+            clients.retain(|c| c.id != client.id);
+            clients.push(client.clone());
+        }
+        clients
+    }
+}
+
+fn non_empty(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        Err("needs a non-empty value".into())
+    } else {
+        Ok(v.to_string())
+    }
+}
+
+fn parse_public_url(v: &str) -> Result<String, String> {
+    if !(v.starts_with("http://") || v.starts_with("https://")) {
+        return Err(format!("{v:?} must start with http:// or https://"));
+    }
+    Ok(v.trim_end_matches('/').to_string())
+}
+
+fn parse_merchant_param(v: &str) -> Result<String, String> {
+    let v = non_empty(v)?;
+    if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+        return Err(format!("{v:?} must be a plain query parameter name"));
+    }
+    Ok(v)
+}
+
+fn parse_fault(v: &str) -> Result<FaultSpec, String> {
+    v.parse()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(cli)) => cli,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("checkout-sandbox: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // A bad flag: clap names it and exits with status 2.
+    let cli = Cli::parse();
 
     let data = if cli.data == "demo" {
         StudioData::demo()
@@ -244,8 +203,8 @@ async fn main() -> ExitCode {
     config.public_url = cli.public_url.clone();
     config.widget_dir = cli.widget_dir.clone();
     config.data = data;
-    config.uelz = cli.uelz.clone();
-    config.oauth_clients = cli.oauth_clients.clone();
+    config.uelz = cli.uelz();
+    config.oauth_clients = cli.oauth_clients();
     let hostile = cli.hostile.as_deref().map(checkout_sandbox::Hostile::new);
     config.hostile = hostile.clone();
     let summary = summary(&config);
@@ -348,54 +307,58 @@ fn summary(config: &Config) -> String {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
+    /// The command line `checkout-sandbox ARGS` as clap reads it.
+    fn parse_args(s: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("checkout-sandbox").chain(s.split_whitespace()))
+    }
+
+    /// What `--help` prints.
+    fn usage() -> String {
+        use clap::CommandFactory;
+        Cli::command().render_long_help().to_string()
     }
 
     #[test]
     fn parses_all_flags() {
-        let cli = parse_args(args(
+        let cli = parse_args(
             "--addr 0.0.0.0:9000 --offer-lifetime=90s --data demo --widget-dir dist --public-url http://x.test:1/ --dump-data",
-        ))
-        .unwrap()
+        )
         .unwrap();
         assert_eq!(cli.addr.port(), 9000);
         assert_eq!(cli.offer_lifetime.as_secs(), 90);
         assert_eq!(cli.widget_dir, Some(PathBuf::from("dist")));
         assert_eq!(cli.public_url.as_deref(), Some("http://x.test:1"));
         assert!(cli.dump_data);
-        assert_eq!(cli.uelz.api_key, "uelz_sk_sandbox_7Hq2xVw9LmT4");
-        assert_eq!(cli.uelz.merchant_param, "merchant_id");
-        assert_eq!(cli.uelz.merchants, ["mer_riverside_01"]);
-        assert_eq!(cli.uelz.checkout_lifetime.as_secs(), 1800);
+        assert_eq!(cli.uelz().api_key, "uelz_sk_sandbox_7Hq2xVw9LmT4");
+        assert_eq!(cli.uelz().merchant_param, "merchant_id");
+        assert_eq!(cli.uelz().merchants, ["mer_riverside_01"]);
+        assert_eq!(cli.uelz().checkout_lifetime.as_secs(), 1800);
     }
 
     #[test]
     fn parses_uelz_flags() {
-        let cli = parse_args(args(
+        let cli = parse_args(
             "--uelz-api-key k1 --uelz-organization-id=org2 --uelz-merchant-param on_behalf_of \
              --uelz-merchant m1 --uelz-merchant m2 --uelz-checkout-lifetime 90s",
-        ))
-        .unwrap()
+        )
         .unwrap();
-        assert_eq!(cli.uelz.api_key, "k1");
-        assert_eq!(cli.uelz.organization_id, "org2");
-        assert_eq!(cli.uelz.merchant_param, "on_behalf_of");
-        assert_eq!(cli.uelz.merchants, ["m1", "m2"]);
-        assert_eq!(cli.uelz.checkout_lifetime.as_secs(), 90);
-        assert!(parse_args(args("--uelz-checkout-lifetime never")).is_err());
-        assert!(parse_args(args("--uelz-merchant-param a&b")).is_err());
-        assert!(parse_args(args("--uelz-api-key")).is_err());
-        assert!(USAGE.contains("--uelz-organization-id"));
+        assert_eq!(cli.uelz().api_key, "k1");
+        assert_eq!(cli.uelz().organization_id, "org2");
+        assert_eq!(cli.uelz().merchant_param, "on_behalf_of");
+        assert_eq!(cli.uelz().merchants, ["m1", "m2"]);
+        assert_eq!(cli.uelz().checkout_lifetime.as_secs(), 90);
+        assert!(parse_args("--uelz-checkout-lifetime never").is_err());
+        assert!(parse_args("--uelz-merchant-param a&b").is_err());
+        assert!(parse_args("--uelz-api-key").is_err());
+        assert!(usage().contains("--uelz-organization-id"));
     }
 
     #[test]
     fn parses_fault_flags() {
         use checkout_sandbox::{Fault, FaultOptions, FaultRoute};
-        let cli = parse_args(args(
+        let cli = parse_args(
             "--fault *=latency,ms=50 --fault=uelz.purchases.create=status_503,times=2,retry_after=5",
-        ))
-        .unwrap()
+        )
         .unwrap();
         assert_eq!(cli.faults.len(), 2);
         assert_eq!(
@@ -416,57 +379,82 @@ mod tests {
             describe_fault(&cli.faults[1]),
             "uelz.purchases.create status_503 on the next 2 requests, Retry-After 5"
         );
-        assert!(parse_args(args("--fault")).is_err());
-        assert!(parse_args(args("--fault *=slowness")).is_err());
-        assert!(parse_args(args("--fault teamup.refunds=latency")).is_err());
-        assert!(parse_args(args("--fault *=status_500,ms=5")).is_err());
-        assert!(USAGE.contains("--fault ROUTE=FAULT"));
+        assert!(parse_args("--fault").is_err());
+        assert!(parse_args("--fault *=slowness").is_err());
+        assert!(parse_args("--fault teamup.refunds=latency").is_err());
+        assert!(parse_args("--fault *=status_500,ms=5").is_err());
+        assert!(usage().contains("--fault <ROUTE=FAULT[,times=N][,ms=N][,retry_after=N]>"));
     }
 
     #[test]
     fn parses_oauth_flags() {
-        let cli = parse_args(args("")).unwrap().unwrap();
-        assert_eq!(cli.oauth_clients, [OAuthClient::demo()]);
+        let cli = parse_args("").unwrap();
+        assert_eq!(cli.oauth_clients(), [OAuthClient::demo()]);
         assert_eq!(cli.access_token_lifetime.as_secs(), 3600);
-        let cli = parse_args(args(
+        let cli = parse_args(
             "--oauth-client app=http://127.0.0.1/cb,https://app.example/oauth \
              --oauth-client=other=http://localhost/ --access-token-lifetime 2s",
-        ))
-        .unwrap()
+        )
         .unwrap();
-        let ids: Vec<&str> = cli.oauth_clients.iter().map(|c| c.id.as_str()).collect();
+        let clients = cli.oauth_clients();
+        let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["app", "other"]);
         assert_eq!(
-            cli.oauth_clients[0].redirect_uris,
+            cli.oauth_clients()[0].redirect_uris,
             ["http://127.0.0.1/cb", "https://app.example/oauth"]
         );
         assert_eq!(cli.access_token_lifetime.as_secs(), 2);
-        assert!(parse_args(args("--oauth-client app")).is_err());
-        assert!(parse_args(args("--oauth-client app=ftp://x.example/")).is_err());
-        assert!(parse_args(args("--access-token-lifetime never")).is_err());
-        assert!(USAGE.contains("--oauth-client ID=URI"));
-        assert!(USAGE.contains("--access-token-lifetime DUR"));
+        assert!(parse_args("--oauth-client app").is_err());
+        assert!(parse_args("--oauth-client app=ftp://x.example/").is_err());
+        assert!(parse_args("--access-token-lifetime never").is_err());
+        assert!(usage().contains("--oauth-client <ID=URI[,URI...]>"));
+        assert!(usage().contains("--access-token-lifetime <DUR>"));
     }
 
     #[test]
     fn parses_the_hostile_flag() {
         use checkout_sandbox::hostile::{NextUrl, Trick};
-        assert_eq!(parse_args(args("")).unwrap().unwrap().hostile, None);
-        assert_eq!(parse_args(args("--hostile")).unwrap().unwrap().hostile, Some(Trick::DEFAULT.to_vec()));
+        assert_eq!(parse_args("").unwrap().hostile, None);
+        assert_eq!(parse_args("--hostile").unwrap().hostile, Some(Trick::DEFAULT.to_vec()));
         assert_eq!(
-            parse_args(args("--hostile=next-url:javascript,markup --addr 127.0.0.1:1")).unwrap().unwrap().hostile,
+            parse_args("--hostile=next-url:javascript,markup --addr 127.0.0.1:1").unwrap().hostile,
             Some(vec![Trick::NextUrl(NextUrl::Javascript), Trick::Markup])
         );
-        assert!(parse_args(args("--hostile=evil")).is_err());
-        assert!(USAGE.contains("--hostile[=TRICK,...]"));
+        assert!(parse_args("--hostile=evil").is_err());
+        assert!(usage().contains("--hostile[=<TRICK,...>]"));
+    }
+
+    /// The defaults `--help` shows are the library's.
+    #[test]
+    fn the_defaults_are_the_librarys() {
+        use checkout_sandbox::{
+            DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_OFFER_LIFETIME, DEFAULT_UELZ_CHECKOUT_LIFETIME,
+        };
+        let cli = parse_args("").unwrap();
+        assert_eq!(cli.offer_lifetime, DEFAULT_OFFER_LIFETIME);
+        assert_eq!(cli.access_token_lifetime, DEFAULT_ACCESS_TOKEN_LIFETIME);
+        assert_eq!(cli.uelz().checkout_lifetime, DEFAULT_UELZ_CHECKOUT_LIFETIME);
+        let demo = UelzConfig::demo();
+        let uelz = cli.uelz();
+        assert_eq!(
+            (uelz.api_key, uelz.organization_id, uelz.merchant_param, uelz.merchants),
+            (demo.api_key, demo.organization_id, demo.merchant_param, demo.merchants)
+        );
+        assert_eq!(cli.data, "demo");
+        assert_eq!(cli.addr, "127.0.0.1:8787".parse().unwrap());
+        assert!(usage().contains(DURATION_FORMS), "the duration forms are documented once, in --help");
     }
 
     #[test]
     fn rejects_bad_input() {
-        assert!(parse_args(args("--addr nowhere")).is_err());
-        assert!(parse_args(args("--offer-lifetime")).is_err());
-        assert!(parse_args(args("--frobnicate")).is_err());
-        assert!(parse_args(args("--public-url ftp://x")).is_err());
-        assert!(parse_args(args("--help")).unwrap().is_none());
+        assert!(parse_args("--addr nowhere").is_err());
+        assert!(parse_args("--offer-lifetime").is_err());
+        assert!(parse_args("--frobnicate").is_err());
+        assert!(parse_args("--public-url ftp://x").is_err());
+        let help = parse_args("--help").unwrap_err();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert_eq!(help.exit_code(), 0);
+        let bad = parse_args("--frobnicate").unwrap_err();
+        assert_eq!(bad.exit_code(), 2, "a bad flag exits with status 2");
     }
 }

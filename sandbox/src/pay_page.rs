@@ -6,18 +6,28 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use time::OffsetDateTime;
 
 use crate::api::memberships::{duration_description, price_with_period};
 use crate::data::{MembershipType, ProfileType, Provider, StudioData};
-use crate::html::{esc, page};
+use crate::hosted_page::{self, html, see_other, Offer, Row, Wording};
+use crate::html::esc;
 use crate::money::format_amount;
 use crate::state::{Purchase, PurchaseStatus, Sandbox};
-use crate::times::{clock_local, format_utc, short_local};
+use crate::times::{clock_local, short_local};
+
+const WORDING: Wording = Wording {
+    thing: "offer",
+    held: "held",
+    note: "Sandbox payment page: no real payment is taken.",
+    again: " to get a fresh offer",
+    purchase: "Purchase #",
+    link: "payment link",
+};
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
@@ -137,24 +147,8 @@ fn join(parts: &[Option<String>]) -> String {
         .join(" · ")
 }
 
-pub(crate) fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let mut resp = (status, Html(page(title, body))).into_response();
-    // A payment page must never be served from cache after it has been paid or has lapsed.
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-fn title(v: &View) -> String {
-    format!("Payment — {}", esc(&v.provider.name))
-}
-
 fn not_found_page() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "Payment link not found",
-        "<h1>Payment link not found</h1>\n<p class=\"message\">This payment link isn't valid. Go back to the studio's page and start again.</p>",
-    )
+    hosted_page::not_found_page(&WORDING)
 }
 
 /// Where the customer goes back to: `return_to`, unchanged.
@@ -163,120 +157,38 @@ fn back_url(v: &View) -> &str {
 }
 
 fn offer_page(v: &View) -> Response {
-    let zone = v.provider.zone();
-    let mut rows = format!(
-        "<div><dt>Membership</dt><dd data-testid=\"membership\">{}</dd></div>\n",
-        esc(&v.membership)
-    );
+    let mut rows = vec![Row::new("Membership", &v.membership).id("membership")];
     if let Some((pwp, desc)) = &v.plan {
-        rows += &format!(
-            "<div><dt>Payment plan</dt><dd data-testid=\"plan\">{}<small>{}</small></dd></div>\n",
-            esc(pwp),
-            esc(desc)
-        );
+        rows.push(Row::new("Payment plan", pwp).id("plan").detail(desc));
     }
     if let Some(b) = &v.booking {
-        rows += &format!(
-            "<div><dt>Booking</dt><dd data-testid=\"booking\">{}</dd></div>\n",
-            esc(b)
-        );
+        rows.push(Row::new("Booking", b).id("booking"));
     }
-    for (label, amount) in &v.lines {
-        rows += &format!(
-            "<div><dt>{}</dt><dd>{}</dd></div>\n",
-            esc(label),
-            esc(amount)
-        );
-    }
+    rows.extend(v.lines.iter().map(|(label, amount)| Row::new(label, amount)));
     let total = format_amount(v.total, &v.provider.currency);
-    rows += &format!(
-        "<div class=\"total\"><dt>Total due today</dt><dd data-testid=\"total\">{}</dd></div>\n",
-        esc(&total)
-    );
-    let body = format!(
-        r#"<p class="studio">{studio}</p>
-<h1>Complete your purchase</h1>
-<p class="note">Sandbox payment page: no real payment is taken.</p>
-<dl data-testid="summary">
-{rows}</dl>
-<p class="hold" data-testid="held-until">Offer held until <time datetime="{expires_iso}">{expires_local}</time>
-(<strong data-countdown data-expires="{expires_iso}">--:--</strong> left).</p>
-<p class="lapsed-note" data-testid="lapsed-live" hidden>This offer has now lapsed. <a href="{back}">Back to {studio}</a></p>
-<form method="post" action="/pay/{token}">
-<button type="submit" class="pay" data-testid="pay" name="action" value="pay">Pay {total}</button>
-<button type="submit" class="cancel" data-testid="cancel" name="action" value="cancel">Cancel</button>
-</form>
-<p class="who">Buying as {customer}. Purchase #{id}.</p>
-{countdown}"#,
-        studio = esc(&v.provider.name),
-        expires_iso = esc(&format_utc(v.expires_at)),
-        expires_local = esc(&clock_local(zone, v.expires_at)),
-        back = esc(&v.return_to),
-        token = esc(&v.token),
-        total = esc(&total),
-        customer = esc(&v.customer),
-        id = v.id,
-        countdown = COUNTDOWN_SCRIPT,
-    );
-    html(StatusCode::OK, &title(v), &body)
+    rows.push(Row::total("Total due today", &total));
+    let offer = Offer {
+        studio: &v.provider.name,
+        rows,
+        expires_at: v.expires_at,
+        zone: v.provider.zone(),
+        back: &v.return_to,
+        action: &format!("/pay/{}", v.token),
+        total: &total,
+        customer: &v.customer,
+        id: &v.id.to_string(),
+    };
+    hosted_page::offer_page(&WORDING, &offer, StatusCode::OK)
 }
 
-/// Counts `[data-countdown][data-expires]` down to zero, then marks `[data-testid=held-until]`
-/// lapsed, shows `[data-testid=lapsed-live]` and disables the form's buttons.
-pub(crate) const COUNTDOWN_SCRIPT: &str = r#"<script>
-(function () {
-  var el = document.querySelector('[data-countdown]');
-  var end = Date.parse(el.getAttribute('data-expires'));
-  var timer;
-  function tick() {
-    var left = Math.max(0, Math.round((end - Date.now()) / 1000));
-    el.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
-    if (left === 0) {
-      clearInterval(timer);
-      document.querySelector('[data-testid=held-until]').classList.add('lapsed');
-      document.querySelector('[data-testid=lapsed-live]').hidden = false;
-      document.querySelectorAll('form button').forEach(function (b) { b.disabled = true; });
-    }
-  }
-  timer = setInterval(tick, 1000);
-  tick();
-})();
-</script>"#;
-
 fn lapsed_page(v: &View) -> Response {
-    let body = format!(
-        "<p class=\"studio\">{studio}</p>\n<h1>Offer lapsed</h1>\n\
-         <p class=\"message warn\" data-testid=\"lapsed\">This offer has lapsed: it was held until {until}. \
-         Nothing was charged. Go back and start again to get a fresh offer.</p>\n\
-         <p><a data-testid=\"return-link\" href=\"{back}\">Back to {studio}</a></p>",
-        studio = esc(&v.provider.name),
-        until = esc(&clock_local(v.provider.zone(), v.expires_at)),
-        back = esc(&v.return_to),
-    );
-    html(StatusCode::GONE, &title(v), &body)
+    let until = clock_local(v.provider.zone(), v.expires_at);
+    hosted_page::lapsed_page(&WORDING, &v.provider.name, &until, &v.return_to)
 }
 
 fn done_page(v: &View) -> Response {
-    let (heading, text) = match v.status {
-        PurchaseStatus::Paid => (
-            "Payment received",
-            format!("Thank you: your {} is confirmed.", v.membership),
-        ),
-        _ => (
-            "Purchase cancelled",
-            "You cancelled this purchase. Nothing was charged.".to_string(),
-        ),
-    };
-    let body = format!(
-        "<p class=\"studio\">{studio}</p>\n<h1>{heading}</h1>\n\
-         <p class=\"message\" data-testid=\"done\" data-outcome=\"{outcome}\">{text}</p>\n\
-         <p><a data-testid=\"return-link\" href=\"{back}\">Back to {studio}</a></p>",
-        studio = esc(&v.provider.name),
-        outcome = v.status.as_str(),
-        text = esc(&text),
-        back = esc(back_url(v)),
-    );
-    html(StatusCode::OK, &title(v), &body)
+    let outcome = v.status.as_str();
+    hosted_page::done_page(&v.provider.name, outcome, None, &v.membership, back_url(v))
 }
 
 async fn show(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response {
@@ -292,29 +204,6 @@ async fn show(State(sb): State<Sandbox>, Path(token): Path<String>) -> Response 
         PurchaseStatus::Pending if now >= v.expires_at => lapsed_page(&v),
         PurchaseStatus::Pending => offer_page(&v),
         _ => done_page(&v),
-    }
-}
-
-/// Location headers carry only visible ASCII, so non-ASCII characters are percent-encoded.
-pub(crate) fn see_other(url: &str) -> Response {
-    let mut ascii = String::with_capacity(url.len());
-    for c in url.chars() {
-        if c.is_ascii() {
-            ascii.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                ascii.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
-    match HeaderValue::from_str(&ascii) {
-        Ok(loc) => (StatusCode::SEE_OTHER, [(header::LOCATION, loc)]).into_response(),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "return_to cannot be used as a redirect",
-        )
-            .into_response(),
     }
 }
 

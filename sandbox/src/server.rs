@@ -1,6 +1,7 @@
 //! Assembling the app (API + payment page + hooks + optional widget files), request logging,
 //! CORS, and running it in the background for tests and the binary.
 
+use checkout_common::Background;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,8 +13,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -86,7 +85,7 @@ async fn log_request(req: Request, next: Next) -> Response {
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let resp = next.run(req).await;
-    if std::env::var_os("CHECKOUT_SANDBOX_QUIET").is_none_or(|v| v.is_empty() || v == "0") {
+    if checkout_common::log_enabled("CHECKOUT_SANDBOX_QUIET") {
         let dropped = resp.extensions().get::<Dropped>().is_some();
         let status = match resp.extensions().get::<Faulted>() {
             Some(Faulted { route, fault }) if dropped => format!("dropped ({route} {fault})"),
@@ -189,20 +188,18 @@ async fn index_page(State(sb): State<Sandbox>) -> Html<String> {
 /// A server running in the background on this tokio runtime. Dropping it shuts the server down
 /// (it stops accepting at once; requests in flight finish).
 pub struct Running {
-    addr: SocketAddr,
+    server: Background,
     sandbox: Option<Sandbox>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Running {
     /// "http://127.0.0.1:PORT"
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The sandbox's state; `None` for a plain static site.
@@ -211,21 +208,8 @@ impl Running {
     }
 
     /// Stops the server and waits until it has stopped.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await
     }
 }
 
@@ -234,28 +218,14 @@ async fn serve(
     app: Router,
     sandbox: Option<Sandbox>,
 ) -> std::io::Result<Running> {
-    let mut addr = listener.local_addr()?;
-    if addr.ip().is_unspecified() {
-        // Bound to all interfaces: links and url() still need a concrete address.
-        addr.set_ip(Ipv4Addr::LOCALHOST.into());
-    }
+    let addr = checkout_common::bound_addr(&listener)?;
     if let Some(sb) = &sandbox {
         sb.set_listen_base(format!("http://{addr}"));
     }
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+    let server = Background::start(addr, |stop| async move {
+        axum::serve(listener, app).with_graceful_shutdown(stop).await
     });
-    Ok(Running {
-        addr,
-        sandbox,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
+    Ok(Running { server, sandbox })
 }
 
 /// Starts the sandbox on 127.0.0.1 with a free port. Works from `#[tokio::test]` (either flavour).

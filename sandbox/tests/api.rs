@@ -18,10 +18,7 @@ async fn requests_without_valid_credentials_get_401() {
                            "type": "invalid_request_error", "field_errors": {}})
     );
 
-    let bad = As {
-        token: Some("not-a-real-token"),
-        ..ALEX
-    };
+    let bad = ALEX.token(Some("not-a-real-token"));
     let (status, body) = api.get_as(bad, "/api/v2/memberships").await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "authentication_failed");
@@ -53,113 +50,45 @@ async fn requests_without_valid_credentials_get_401() {
 async fn provider_and_mode_headers_scope_the_request() {
     let api = start().await;
     // Alex has profiles at 100 and 200, so the provider must be named.
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: None,
-                ..ALEX
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.provider(None), "/api/v2/memberships").await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "provider_required");
 
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: Some("300"),
-                ..ALEX
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.provider(Some("300")), "/api/v2/memberships").await;
     assert_eq!(status, 403);
     assert_eq!(body["code"], "permission_denied");
 
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: Some("abc"),
-                ..ALEX
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.provider(Some("abc")), "/api/v2/memberships").await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "parameter_invalid");
 
     // Provider 200 sees only its own memberships.
     let harbour = api
         .get_all(
-            As {
-                provider: Some("200"),
-                ..ALEX
-            },
+            ALEX.provider(Some("200")),
             "/api/v2/memberships",
         )
         .await;
     assert_eq!(ids(&harbour), vec![201, 202]);
 
     // Sam only has provider 100: no header needed, and 200 is forbidden.
-    let (status, _) = api
-        .get_as(
-            As {
-                provider: None,
-                mode: None,
-                ..SAM
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, _) = api.get_as(SAM.provider(None).mode(None), "/api/v2/memberships").await;
     assert_eq!(status, 200);
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: Some("200"),
-                ..SAM
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(SAM.provider(Some("200")), "/api/v2/memberships").await;
     assert_eq!(status, 403, "{body}");
 
     // Mode must be customer or provider; customers cannot use provider mode.
-    let (status, body) = api
-        .get_as(
-            As {
-                mode: Some("admin"),
-                ..ALEX
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.mode(Some("admin")), "/api/v2/memberships").await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "parameter_invalid");
-    let (status, body) = api
-        .get_as(
-            As {
-                mode: Some("provider"),
-                ..ALEX
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.mode(Some("provider")), "/api/v2/memberships").await;
     assert_eq!(status, 403);
     assert_eq!(body["code"], "permission_denied");
 
     // Staff see hidden memberships in provider mode.
     let staff = api.get_all(RILEY, "/api/v2/memberships").await;
     assert!(ids(&staff).contains(&108));
-    let (status, _) = api
-        .get_as(
-            As {
-                mode: Some("customer"),
-                ..RILEY
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (status, _) = api.get_as(RILEY.mode(Some("customer")), "/api/v2/memberships").await;
     assert_eq!(status, 403);
 }
 
@@ -167,15 +96,7 @@ async fn provider_and_mode_headers_scope_the_request() {
 async fn profiles_give_the_customer_id_per_provider() {
     let api = start().await;
     // /auth/profiles needs no provider header: it is how a client finds its providers.
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: None,
-                ..ALEX
-            },
-            "/api/v2/auth/profiles",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.provider(None), "/api/v2/auth/profiles").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["count"], 2);
     let p = &body["results"][0];
@@ -186,15 +107,7 @@ async fn profiles_give_the_customer_id_per_provider() {
     assert_eq!(body["results"][1]["id"], 5151);
 
     // When the provider header is sent it must still be one of the user's providers.
-    let (status, body) = api
-        .get_as(
-            As {
-                provider: Some("300"),
-                ..ALEX
-            },
-            "/api/v2/auth/profiles",
-        )
-        .await;
+    let (status, body) = api.get_as(ALEX.provider(Some("300")), "/api/v2/auth/profiles").await;
     assert_eq!(status, 403, "{body}");
 
     let (_, body) = api.get("/api/v2/auth/profiles?expand=provider").await;

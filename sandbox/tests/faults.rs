@@ -580,20 +580,11 @@ async fn teamup_faults_wait_for_valid_credentials() {
         .inject_fault("teamup.profiles", "drop_before_acting", 1);
     api.sandbox()
         .inject_fault("teamup.initiate_purchase", "drop_after_acting", 1);
-    let bad_token = As {
-        token: Some("not-a-token"),
-        ..ALEX
-    };
-    let other_provider = As {
-        provider: Some("300"),
-        ..ALEX
-    };
+    let bad_token = ALEX.token(Some("not-a-token"));
+    let other_provider = ALEX.provider(Some("300"));
     // Without credentials or a provider, the catalogue is not readable either (with a provider
     // it is, anonymously, so faults apply there: see below).
-    let nobody = As {
-        provider: None,
-        ..NOBODY
-    };
+    let nobody = NOBODY.provider(None);
     for (who, status) in [(nobody, 401), (bad_token, 401), (other_provider, 403)] {
         let (s, body) = api.get_as(who, "/api/v2/memberships").await;
         assert_eq!(s.as_u16(), status, "{body}");

@@ -256,15 +256,7 @@ async fn full_flow_sign_in_exchange_use_refresh() {
     // The access token works like Alex's demo token.
     let (s, profiles) = get_with(&api, &access, "/api/v2/auth/profiles", None).await;
     assert_eq!(s, 200, "{profiles}");
-    let (_, demo) = api
-        .get_as(
-            As {
-                provider: None,
-                ..ALEX
-            },
-            "/api/v2/auth/profiles",
-        )
-        .await;
+    let (_, demo) = api.get_as(ALEX.provider(None), "/api/v2/auth/profiles").await;
     assert_eq!(profiles, demo);
     assert_eq!(profiles["count"], 2);
     let (s, _) = get_with(&api, &access, "/api/v2/memberships", Some("100")).await;
@@ -1049,9 +1041,7 @@ async fn anonymous_visitors_may_read_the_catalogue_only() {
         200
     );
     // No mode header means customer mode; the hidden membership is 404 as for a customer.
-    let (s, _) = api
-        .get_as(As { mode: None, ..anon }, "/api/v2/memberships")
-        .await;
+    let (s, _) = api.get_as(anon.mode(None), "/api/v2/memberships").await;
     assert_eq!(s, 200);
     assert_eq!(api.get_as(anon, "/api/v2/memberships/108").await.0, 404);
     // A slot held by someone's live offer is unavailable to the anonymous visitor too.
@@ -1081,42 +1071,17 @@ async fn anonymous_visitors_may_read_the_catalogue_only() {
         .await;
     not_authenticated(s, &b);
     for who in [
-        As {
-            mode: Some("provider"),
-            ..anon
-        },
-        As {
-            provider: None,
-            ..anon
-        },
-        As {
-            provider: Some("999"),
-            ..anon
-        },
+        anon.mode(Some("provider")),
+        anon.provider(None),
+        anon.provider(Some("999")),
     ] {
         let (s, b) = api.get_as(who, "/api/v2/memberships").await;
         not_authenticated(s, &b);
     }
-    let (s, _) = api
-        .get_as(
-            As {
-                provider: Some("abc"),
-                ..anon
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (s, _) = api.get_as(anon.provider(Some("abc")), "/api/v2/memberships").await;
     assert_eq!(s, 400);
     // A present but bad Authorization header is never treated as anonymous.
-    let (s, b) = api
-        .get_as(
-            As {
-                token: Some("not-a-token"),
-                ..anon
-            },
-            "/api/v2/memberships",
-        )
-        .await;
+    let (s, b) = api.get_as(anon.token(Some("not-a-token")), "/api/v2/memberships").await;
     assert_eq!(s, 401);
     assert_eq!(b["code"], "authentication_failed");
     let resp = api

@@ -14,28 +14,13 @@ async fn offer(api: &Api, body: serde_json::Value, membership: u64) -> String {
     resp["next_url"].as_str().unwrap().to_string()
 }
 
-async fn page(api: &Api, url: &str) -> (u16, String) {
-    let resp = api.client.get(url).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.text().await.unwrap())
-}
-
-async fn submit(api: &Api, url: &str, action: &str) -> reqwest::Response {
-    api.client
-        .post(url)
-        .form(&[("action", action)])
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn page_shows_the_offer_with_pay_and_cancel_buttons() {
     let api = start().await;
     let yoga = api.bookable_event("Yoga").await;
     let body = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1031, "event": yoga["id"]});
     let url = offer(&api, body, 103).await;
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 200);
     assert!(html.contains("<title>Payment — Riverside Fitness Studio</title>"));
     assert!(html.contains("Unlimited Monthly"));
@@ -63,7 +48,7 @@ async fn paying_returns_to_return_to_unchanged_and_the_api_shows_the_purchase() 
     let url = offer(&api, body, 105).await;
     assert!(api.get_all(ALEX, "/api/v2/customer_memberships?customer=4242").await.is_empty());
 
-    let resp = submit(&api, &url, "pay").await;
+    let resp = api.submit(&url, "pay").await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], RETURN_TO, "nothing appended");
     assert!(api.sandbox().purchases()[0].status == "paid");
@@ -87,13 +72,13 @@ async fn paying_returns_to_return_to_unchanged_and_the_api_shows_the_purchase() 
     assert_eq!(appointment["starts_at"], before["starts_at"]);
 
     // Afterwards the page shows the result, and the slot is booked for everyone.
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-testid="done" data-outcome="paid""#));
     let (_, s) = api.get(&format!("/api/v2/slots/{slot}")).await;
     assert_eq!(s["available"], false);
     // A second submit lands in the same place rather than charging twice.
-    let again = submit(&api, &url, "cancel").await;
+    let again = api.submit(&url, "cancel").await;
     assert_eq!(again.status(), 303);
     assert_eq!(again.headers()["location"], RETURN_TO);
     assert_eq!(api.get_all(ALEX, "/api/v2/customer_memberships").await.len(), 1, "bought once");
@@ -105,7 +90,7 @@ async fn cancelling_returns_unchanged_holds_nothing_and_releases_the_slot() {
     let slot = api.available_slot(1).await;
     let body = json!({"return_to": "http://localhost:8080/", "customer": 4242, "payment_plan": 1051, "appointment_slot": slot});
     let url = offer(&api, body, 105).await;
-    let resp = submit(&api, &url, "cancel").await;
+    let resp = api.submit(&url, "cancel").await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "http://localhost:8080/");
     assert!(api.sandbox().purchases()[0].status == "cancelled");
@@ -124,10 +109,10 @@ async fn customer_memberships_and_attendances_are_the_customers_own() {
     let api = start().await;
     let yoga = api.bookable_event("Yoga").await;
     let alex = offer(&api, json!({"return_to": RETURN_TO, "customer": 4242, "event": yoga["id"]}), 101).await;
-    submit(&api, &alex, "pay").await;
+    api.submit(&alex, "pay").await;
     let (status, b) = api.purchase_json(SAM, 102, json!({"return_to": RETURN_TO, "customer": 4343})).await;
     assert_eq!(status, 200, "{b}");
-    submit(&api, b["next_url"].as_str().unwrap(), "pay").await;
+    api.submit(b["next_url"].as_str().unwrap(), "pay").await;
 
     let mine = api.get_all(ALEX, "/api/v2/customer_memberships").await;
     assert_eq!(mine.iter().map(|c| c["membership"].clone()).collect::<Vec<_>>(), vec![json!(101)]);
@@ -165,7 +150,7 @@ async fn lapsed_offer_answers_410_with_a_link_back() {
     .await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
 
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 410);
     assert!(
         html.contains(r#"<p class="message warn" data-testid="lapsed">This offer has lapsed"#),
@@ -175,7 +160,7 @@ async fn lapsed_offer_answers_410_with_a_link_back() {
         html.contains("href=\"https://studio.example/join?utm_source=mail#checkout\""),
         "{html}"
     );
-    let resp = submit(&api, &url, "pay").await;
+    let resp = api.submit(&url, "pay").await;
     assert_eq!(resp.status(), 410);
     assert!(
         api.sandbox().purchases()[0].status == "pending",
@@ -193,7 +178,7 @@ async fn every_value_on_the_page_is_escaped() {
         103,
     )
     .await;
-    let (_, html) = page(&api, &url).await;
+    let (_, html) = api.page(&url).await;
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
@@ -201,7 +186,7 @@ async fn every_value_on_the_page_is_escaped() {
 #[tokio::test]
 async fn unknown_payment_links_are_404() {
     let api = start().await;
-    let (status, html) = page(&api, &api.url("/pay/not-a-token")).await;
+    let (status, html) = api.page(&api.url("/pay/not-a-token")).await;
     assert_eq!(status, 404);
     assert!(html.contains("isn't valid"));
 }
@@ -211,7 +196,7 @@ async fn hooks_list_purchases_and_reset_the_data() {
     let api = start().await;
     let slot = api.available_slot(0).await;
     let url = offer(&api, json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051, "appointment_slot": slot}), 105).await;
-    submit(&api, &url, "pay").await;
+    api.submit(&url, "pay").await;
 
     let (status, list) = api
         .send(api.client.get(api.url("/__sandbox/purchases")))
@@ -281,7 +266,7 @@ async fn static_site_and_widget_dir_serve_files_with_content_types() {
     let mut config = Config::demo();
     config.widget_dir = Some(dir.clone());
     let api = start_with(config).await;
-    let (_, html) = page(&api, &api.url("/")).await;
+    let (_, html) = api.page(&api.url("/")).await;
     assert!(html.contains("<title>widget</title>"));
     let (status, _) = api.get("/api/v2/memberships").await;
     assert_eq!(status, 200, "the API still answers next to the widget");

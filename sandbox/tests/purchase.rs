@@ -21,6 +21,26 @@ fn without(mut base: Value, key: &str) -> Value {
     base
 }
 
+/// Sends `base` with `field` set to each case's value (`None`: left out) and checks that each is
+/// refused with that field's message.
+async fn assert_refused(
+    api: &Api,
+    who: As,
+    membership: u64,
+    base: &Value,
+    field: &str,
+    cases: &[(Option<Value>, &str)],
+) {
+    for (value, message) in cases {
+        let body = match value {
+            Some(v) => with(base.clone(), field, v.clone()),
+            None => without(base.clone(), field),
+        };
+        let (s, b) = api.purchase_json(who, membership, body).await;
+        assert_field_error(s, &b, field, message);
+    }
+}
+
 #[tokio::test]
 async fn json_purchase_returns_next_url_and_expiry() {
     let api = start().await;
@@ -97,79 +117,37 @@ async fn form_purchase_treats_empty_optional_fields_as_null() {
 #[tokio::test]
 async fn return_to_is_required_non_blank_absolute_and_short() {
     let api = start().await;
-    let (s, b) = api
-        .purchase_json(ALEX, 103, without(ok_body(), "return_to"))
-        .await;
-    assert_field_error(s, &b, "return_to", "This field is required.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "return_to", json!("   ")))
-        .await;
-    assert_field_error(s, &b, "return_to", "This field may not be blank.");
+    let long = format!("https://studio.example/?q={}", "a".repeat(2000));
+    let invalid = "Enter a valid URL.";
+    assert_refused(&api, ALEX, 103, &ok_body(), "return_to", &[
+        (None, "This field is required."),
+        (Some(json!("   ")), "This field may not be blank."),
+        (Some(json!(null)), "This field may not be null."),
+        (Some(json!("/join")), invalid),
+        (Some(json!("studio.example/join")), invalid),
+        (Some(json!("ftp://studio.example/")), invalid),
+        (Some(json!("javascript:alert(1)")), invalid),
+        (Some(json!(long)), "Ensure this field has no more than 2000 characters."),
+    ])
+    .await;
     let (s, b) = api
         .purchase_form(ALEX, 103, "return_to=&customer=4242&payment_plan=1031")
         .await;
     assert_field_error(s, &b, "return_to", "This field may not be blank.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "return_to", json!(null)))
-        .await;
-    assert_field_error(s, &b, "return_to", "This field may not be null.");
-    for bad in [
-        "/join",
-        "studio.example/join",
-        "ftp://studio.example/",
-        "javascript:alert(1)",
-    ] {
-        let (s, b) = api
-            .purchase_json(ALEX, 103, with(ok_body(), "return_to", json!(bad)))
-            .await;
-        assert_field_error(s, &b, "return_to", "Enter a valid URL.");
-    }
-    let long = format!("https://studio.example/?q={}", "a".repeat(2000));
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "return_to", json!(long)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "return_to",
-        "Ensure this field has no more than 2000 characters.",
-    );
 }
 
 #[tokio::test]
 async fn customer_must_be_the_signed_in_profile() {
     let api = start().await;
-    let (s, b) = api
-        .purchase_json(ALEX, 103, without(ok_body(), "customer"))
-        .await;
-    assert_field_error(s, &b, "customer", "This field is required.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "customer", json!("abc")))
-        .await;
-    assert_field_error(s, &b, "customer", "A valid integer is required.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "customer", json!(true)))
-        .await;
-    assert_field_error(s, &b, "customer", "A valid integer is required.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "customer", json!(4343)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "customer",
-        "Invalid pk \"4343\" - object does not exist.",
-    );
-    // Alex's profile at the other provider is not a customer here.
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "customer", json!(5151)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "customer",
-        "Invalid pk \"5151\" - object does not exist.",
-    );
+    assert_refused(&api, ALEX, 103, &ok_body(), "customer", &[
+        (None, "This field is required."),
+        (Some(json!("abc")), "A valid integer is required."),
+        (Some(json!(true)), "A valid integer is required."),
+        (Some(json!(4343)), "Invalid pk \"4343\" - object does not exist."),
+        // Alex's profile at the other provider is not a customer here.
+        (Some(json!(5151)), "Invalid pk \"5151\" - object does not exist."),
+    ])
+    .await;
     // DRF accepts numeric strings.
     let (s, b) = api
         .purchase_json(ALEX, 103, with(ok_body(), "customer", json!("4242")))
@@ -185,50 +163,16 @@ async fn customer_must_be_the_signed_in_profile() {
 #[tokio::test]
 async fn payment_plan_rules() {
     let api = start().await;
-    let (s, b) = api
-        .purchase_json(ALEX, 103, without(ok_body(), "payment_plan"))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "payment_plan",
-        "A payment plan is required for this membership.",
-    );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "payment_plan", json!(null)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "payment_plan",
-        "A payment plan is required for this membership.",
-    );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "payment_plan", json!(1041)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "payment_plan",
-        "This payment plan does not belong to this membership.",
-    );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "payment_plan", json!(1033)))
-        .await;
-    assert_field_error(s, &b, "payment_plan", "This payment plan is not for sale.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "payment_plan", json!(9)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "payment_plan",
-        "Invalid pk \"9\" - object does not exist.",
-    );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "payment_plan", json!("x")))
-        .await;
-    assert_field_error(s, &b, "payment_plan", "A valid integer is required.");
+    let required = "A payment plan is required for this membership.";
+    assert_refused(&api, ALEX, 103, &ok_body(), "payment_plan", &[
+        (None, required),
+        (Some(json!(null)), required),
+        (Some(json!(1041)), "This payment plan does not belong to this membership."),
+        (Some(json!(1033)), "This payment plan is not for sale."),
+        (Some(json!(9)), "Invalid pk \"9\" - object does not exist."),
+        (Some(json!("x")), "A valid integer is required."),
+    ])
+    .await;
     // A plan given for a pack.
     let (s, b) = api.purchase_json(ALEX, 101, ok_body()).await;
     assert_eq!(s, 400);
@@ -253,24 +197,13 @@ async fn payment_plan_rules() {
 #[tokio::test]
 async fn event_rules() {
     let api = start().await;
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "event", json!(999)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "event",
-        "Invalid pk \"999\" - object does not exist.",
-    );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "event", json!(7001)))
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "event",
-        "Invalid pk \"7001\" - object does not exist.",
-    );
+    assert_refused(&api, ALEX, 103, &ok_body(), "event", &[
+        (Some(json!(999)), "Invalid pk \"999\" - object does not exist."),
+        (Some(json!(7001)), "Invalid pk \"7001\" - object does not exist."),
+        (Some(json!(5004)), "This event has been cancelled."),
+        (Some(json!(5002)), "This event is full."),
+    ])
+    .await;
     let yoga = api.bookable_event("Yoga").await;
     let pt_plan = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051});
     let (s, b) = api
@@ -300,37 +233,17 @@ async fn event_rules() {
         "event",
         "This membership can't be used to book this event.",
     );
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "event", json!(5004)))
-        .await;
-    assert_field_error(s, &b, "event", "This event has been cancelled.");
-    let (s, b) = api
-        .purchase_json(ALEX, 103, with(ok_body(), "event", json!(5002)))
-        .await;
-    assert_field_error(s, &b, "event", "This event is full.");
 }
 
 #[tokio::test]
 async fn appointment_slot_rules() {
     let api = start().await;
     let pt = json!({"return_to": RETURN_TO, "customer": 4242, "payment_plan": 1051});
-    let (s, b) = api
-        .purchase_json(ALEX, 105, with(pt.clone(), "appointment_slot", json!("")))
-        .await;
-    assert_field_error(s, &b, "appointment_slot", "This field may not be blank.");
-    let (s, b) = api
-        .purchase_json(
-            ALEX,
-            105,
-            with(pt.clone(), "appointment_slot", json!("pt_nope")),
-        )
-        .await;
-    assert_field_error(
-        s,
-        &b,
-        "appointment_slot",
-        "Invalid pk \"pt_nope\" - object does not exist.",
-    );
+    assert_refused(&api, ALEX, 105, &pt, "appointment_slot", &[
+        (Some(json!("")), "This field may not be blank."),
+        (Some(json!("pt_nope")), "Invalid pk \"pt_nope\" - object does not exist."),
+    ])
+    .await;
     let slot = api.available_slot(0).await;
     let (s, b) = api
         .purchase_json(ALEX, 103, with(ok_body(), "appointment_slot", json!(slot)))
@@ -476,19 +389,13 @@ async fn auth_content_type_and_provider_are_enforced() {
     assert_eq!(b["code"], "parse_error");
 
     // Provider 200: Alex buys there as 5151.
-    let harbour = As {
-        provider: Some("200"),
-        ..ALEX
-    };
+    let harbour = ALEX.provider(Some("200"));
     let body = json!({"return_to": RETURN_TO, "customer": 5151, "payment_plan": 2021});
     let (s, b) = api.purchase_json(harbour, 202, body).await;
     assert_eq!(s, 200, "{b}");
     let (s, b) = api
         .purchase_json(
-            As {
-                provider: None,
-                ..ALEX
-            },
+            ALEX.provider(None),
             103,
             ok_body(),
         )

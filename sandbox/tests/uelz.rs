@@ -574,7 +574,7 @@ async fn purchases_are_found_by_external_id_with_their_current_status() {
 
     // Paying changes the status the lookup reports.
     let id = made["id"].as_str().unwrap();
-    assert_eq!(submit(&api, &checkout_url(&api, id), "pay").await.status(), 303);
+    assert_eq!(api.submit(&checkout_url(&api, id), "pay").await.status(), 303);
     let (_, found) = get(&api, "/uelz/purchases?external_id=attempt-lookup-1").await;
     assert_eq!(found[0]["status"], "succeeded");
 
@@ -658,20 +658,6 @@ fn checkout_url(api: &Api, id: &str) -> String {
     api.url(&format!("/checkout/{id}?{q}"))
 }
 
-async fn page(api: &Api, url: &str) -> (u16, String) {
-    let resp = api.client.get(url).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-async fn submit(api: &Api, url: &str, action: &str) -> reqwest::Response {
-    api.client
-        .post(url)
-        .form(&[("action", action)])
-        .send()
-        .await
-        .unwrap()
-}
-
 fn status_of(api: &Api, id: &str) -> Value {
     api.sandbox()
         .uelz_purchases()
@@ -691,7 +677,7 @@ async fn checkout_page_shows_the_purchase_and_pays() {
     )
     .await;
     let url = checkout_url(&api, &id);
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 200);
     assert!(html.contains("<title>Payment — Riverside Fitness Studio</title>"));
     assert!(html.contains("Monthly unlimited"));
@@ -707,19 +693,19 @@ async fn checkout_page_shows_the_purchase_and_pays() {
 
     // Back to return_url exactly as given: nothing is added (what happened is the purchase's
     // status, which the studio asks for).
-    let resp = submit(&api, &url, "pay").await;
+    let resp = api.submit(&url, "pay").await;
     assert_eq!(resp.status(), 303);
     assert_eq!(
         resp.headers()["location"],
         "https://studio.example/join?utm_source=mail#checkout"
     );
     assert_eq!(status_of(&api, &id), "active");
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-testid="done" data-outcome="paid""#));
     assert!(html.contains(r#"href="https://studio.example/join?utm_source=mail#checkout""#));
     // A second submit goes back the same way; nothing changes.
-    let again = submit(&api, &url, "cancel").await;
+    let again = api.submit(&url, "cancel").await;
     assert_eq!(again.status(), 303);
     assert_eq!(
         again.headers()["location"],
@@ -745,7 +731,7 @@ async fn paid_statuses_follow_the_plan_and_cancel_cancels() {
     let cancelled = purchase(&api, json!({"plan": ANNUAL, "customer": SAM})).await;
     for id in [&card, &later, &now] {
         assert_eq!(
-            submit(&api, &checkout_url(&api, id), "pay").await.status(),
+            api.submit(&checkout_url(&api, id), "pay").await.status(),
             303
         );
     }
@@ -753,18 +739,18 @@ async fn paid_statuses_follow_the_plan_and_cancel_cancels() {
     assert_eq!(status_of(&api, &later), "pending");
     assert_eq!(status_of(&api, &now), "active");
 
-    let resp = submit(&api, &checkout_url(&api, &cancelled), "cancel").await;
+    let resp = api.submit(&checkout_url(&api, &cancelled), "cancel").await;
     assert_eq!(resp.status(), 303);
     let loc = resp.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(loc, "https://studio.example/join?utm_source=mail#checkout");
     assert_eq!(status_of(&api, &cancelled), "canceled");
-    let (_, html) = page(&api, &checkout_url(&api, &cancelled)).await;
+    let (_, html) = api.page(&checkout_url(&api, &cancelled)).await;
     assert!(html.contains(r#"data-testid="done" data-outcome="cancelled""#));
 
     // Anything but pay or cancel is refused and changes nothing.
     let open = purchase(&api, json!({"plan": MONTHLY, "customer": SAM})).await;
     assert_eq!(
-        submit(&api, &checkout_url(&api, &open), "steal")
+        api.submit(&checkout_url(&api, &open), "steal")
             .await
             .status(),
         400
@@ -784,11 +770,11 @@ async fn checkout_needs_an_absolute_return_url_and_a_real_purchase() {
         "?return_url=ftp://studio.example/x",
     ] {
         let url = api.url(&format!("/checkout/{id}{q}"));
-        assert_eq!(page(&api, &url).await.0, 400, "{q}");
-        assert_eq!(submit(&api, &url, "pay").await.status(), 400, "{q}");
+        assert_eq!(api.page(&url).await.0, 400, "{q}");
+        assert_eq!(api.submit(&url, "pay").await.status(), 400, "{q}");
     }
     assert_eq!(status_of(&api, &id), "incomplete");
-    let (status, _) = page(&api, &checkout_url(&api, "clpu_nope")).await;
+    let (status, _) = api.page(&checkout_url(&api, "clpu_nope")).await;
     assert_eq!(status, 404);
 }
 
@@ -800,24 +786,24 @@ async fn unpaid_checkouts_lapse_after_the_lifetime() {
     let id = purchase(&api, json!({"plan": MONTHLY, "customer": ALEX})).await;
     let paid = purchase(&api, json!({"plan": MONTHLY, "customer": SAM})).await;
     let url = checkout_url(&api, &id);
-    assert_eq!(page(&api, &url).await.0, 200);
+    assert_eq!(api.page(&url).await.0, 200);
     assert_eq!(
-        submit(&api, &checkout_url(&api, &paid), "pay")
+        api.submit(&checkout_url(&api, &paid), "pay")
             .await
             .status(),
         303
     );
     tokio::time::sleep(Duration::from_millis(700)).await;
 
-    let (status, html) = page(&api, &url).await;
+    let (status, html) = api.page(&url).await;
     assert_eq!(status, 410);
     assert!(html.contains(r#"data-testid="lapsed""#), "{html}");
     assert!(html.contains(r#"href="https://studio.example/join?utm_source=mail#checkout""#));
-    let resp = submit(&api, &url, "pay").await;
+    let resp = api.submit(&url, "pay").await;
     assert_eq!(resp.status(), 410);
     assert_eq!(status_of(&api, &id), "incomplete");
     // What was finished in time stays finished.
-    let (status, html) = page(&api, &checkout_url(&api, &paid)).await;
+    let (status, html) = api.page(&checkout_url(&api, &paid)).await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-outcome="paid""#));
 }

@@ -85,7 +85,7 @@ fn start_chromedriver() -> Result<String> {
     let mut cmd = Command::new(&bin);
     cmd.arg(format!("--port={port}"))
         // The customer is in New York, the demo studio in London: class times must name the
-        // studio's zone (issue 6), whatever zone the machine running the tests is in.
+        // studio's zone, whatever zone the machine running the tests is in.
         .env("TZ", "America/New_York")
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
@@ -279,13 +279,36 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// Runs a Chrome DevTools command in the session's page and returns its result.
+pub async fn cdp(c: &Client, cmd: &'static str, params: Value) -> Result<Value> {
+    c.issue_cmd(Cdp { cmd, params }).await.with_context(|| format!("CDP {cmd}"))
+}
+
 /// Puts this session's page in `zone` (`Europe/Berlin`), whatever zone chromedriver runs in:
 /// Chromium's own time zone override (CDP `Emulation.setTimezoneOverride`). It lasts for the tab,
 /// across navigations.
 pub async fn set_time_zone(c: &Client, zone: &str) -> Result<()> {
-    c.issue_cmd(Cdp { cmd: "Emulation.setTimezoneOverride", params: json!({ "timezoneId": zone }) })
+    cdp(c, "Emulation.setTimezoneOverride", json!({ "timezoneId": zone }))
         .await
         .with_context(|| format!("overriding the browser's time zone with {zone}"))?;
+    Ok(())
+}
+
+/// Emulates a viewport of `width`×`height` CSS px at `scale` device pixels per CSS px.
+pub async fn emulate_viewport(c: &Client, width: u32, height: u32, scale: f64) -> Result<()> {
+    cdp(
+        c,
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": false }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Emulates CSS media features, e.g. `[("prefers-reduced-motion", "reduce")]`; empty clears them.
+pub async fn emulate_media(c: &Client, features: &[(&str, &str)]) -> Result<()> {
+    let features: Vec<Value> = features.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+    cdp(c, "Emulation.setEmulatedMedia", json!({ "media": "", "features": features })).await?;
     Ok(())
 }
 

@@ -6,7 +6,20 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use checkout_e2e::{build_site, dist_dir, host_page, HostElement};
 use checkout_sandbox::{spawn, Config, Hostile, Running, Trick};
-use serde_json::Value;
+use fantoccini::Client;
+use serde_json::{json, Value};
+
+use super::pages::run_async_js;
+
+/// The sandbox's demo catalogue (sandbox/README.md, "Demo data"): TeamUp memberships and a plan…
+pub const PACK: u64 = 101;
+pub const DROP_IN: u64 = 102;
+pub const UNLIMITED_MONTHLY: u64 = 103;
+pub const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
+/// … and Uelz plans (docs/contract.md §3).
+pub const UELZ_MONTHLY: &str = "clpl0month1yun11m1ted00002";
+pub const UELZ_CLASS_CARD: &str = "clpl0drop1n10card000000001";
+pub const UELZ_REFORMER: &str = "clpl0reformerstart0000006";
 
 pub struct Studio {
     running: Running,
@@ -176,4 +189,38 @@ impl Studio {
         }
         Ok(all.remove(0))
     }
+}
+
+/// A same-origin call to one of the sandbox's test hooks (`/__sandbox/…`), from the page the
+/// browser is on (a page of the studio's origin); fails unless the answer is 2xx. Returns
+/// `{status, text}`.
+pub async fn hook(c: &Client, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+    let script = r#"
+const [method, path, body] = args;
+const init = { method };
+if (body !== null) { init.headers = { 'Content-Type': 'application/json' }; init.body = JSON.stringify(body); }
+const res = await fetch(path, init);
+const text = await res.text();
+return { status: res.status, text };
+"#;
+    let out = run_async_js(c, script, vec![json!(method), json!(path), body.unwrap_or(Value::Null)]).await?;
+    let status = out.get("status").and_then(Value::as_u64).unwrap_or(0);
+    anyhow::ensure!((200..300).contains(&status), "{method} {path}: {out}");
+    Ok(out)
+}
+
+/// Arms a sandbox fault (`POST /__sandbox/faults`) with options such as `{"ms": 4000}`.
+pub async fn arm_fault(c: &Client, route: &str, fault: &str, times: u32, options: Value) -> Result<()> {
+    let mut body = options;
+    body["route"] = json!(route);
+    body["fault"] = json!(fault);
+    body["times"] = json!(times);
+    hook(c, "POST", "/__sandbox/faults", Some(body)).await.with_context(|| format!("arming {fault} on {route}"))?;
+    Ok(())
+}
+
+/// Disarms every sandbox fault (`DELETE /__sandbox/faults`).
+pub async fn clear_faults(c: &Client) -> Result<()> {
+    hook(c, "DELETE", "/__sandbox/faults", None).await.context("clearing the faults")?;
+    Ok(())
 }

@@ -94,6 +94,18 @@ impl Env {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// A browser's CORS preflight from `origin` for `method` with `headers` (comma-separated).
+    pub async fn preflight(&self, path: &str, origin: &str, method: &str, headers: &str) -> Response {
+        self.client
+            .request(reqwest::Method::OPTIONS, self.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", headers)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.client
             .post(self.url(path))

@@ -59,20 +59,14 @@ impl Body {
 /// JSON and form-urlencoded bodies (what the contract promises); anything else is 415. With no
 /// Content-Type at all DRF sees an empty body, so do we.
 pub fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Body, ApiError> {
-    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+    if !headers.contains_key(header::CONTENT_TYPE) {
         return Ok(Body {
             form: false,
             fields: HashMap::new(),
         });
-    };
-    let ct = String::from_utf8_lossy(ct.as_bytes()).to_string();
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+    }
+    let (ct, mime) = crate::limits::content_type(headers);
+    if crate::limits::is_json(&mime) {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Body {
                 form: false,

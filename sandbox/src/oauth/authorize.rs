@@ -16,7 +16,7 @@ use super::{pkce, redirect, Code, Scope, AUTHORIZE_PATH};
 use crate::config::OAuthClient;
 use crate::data::{ProfileType, Provider, StudioData, User};
 use crate::html::esc;
-use crate::pay_page::{html, see_other};
+use crate::hosted_page::{html, see_other};
 use crate::state::{new_token, Sandbox};
 use crate::urls::set_query;
 

@@ -1,4 +1,4 @@
-//! OAuth 2.0 sign-in (contract §6, issue 7): the authorization code grant with PKCE (S256) for
+//! OAuth 2.0 sign-in (contract §6): the authorization code grant with PKCE (S256) for
 //! public clients, the access and refresh tokens it issues, and TeamUp's
 //! `POST /api/v2/auth/refresh_access_token`.
 //!

@@ -18,11 +18,19 @@ use super::currency::format_money;
 use super::data::{format_date, Frequency};
 use super::state::{Purchase, PurchaseType, UelzStatus};
 use super::Query;
-use crate::html::esc;
-use crate::pay_page::{html, see_other, COUNTDOWN_SCRIPT};
+use crate::hosted_page::{self, html, see_other, Offer, Row, Wording};
 use crate::state::Sandbox;
-use crate::times::{clock_local, format_utc, Zone};
+use crate::times::{clock_local, Zone};
 use crate::urls::{append_query, is_absolute_http_url};
+
+const WORDING: Wording = Wording {
+    thing: "checkout",
+    held: "open",
+    note: "Uelz sandbox checkout: no real payment is taken.",
+    again: "",
+    purchase: "Purchase ",
+    link: "checkout link",
+};
 
 pub fn routes() -> Router<Sandbox> {
     Router::new().route("/checkout/{id}", get(show).post(act))
@@ -48,18 +56,6 @@ impl View {
             _ => Some("paid"),
         }
     }
-
-    fn title(&self) -> String {
-        format!("Payment — {}", esc(&self.organization))
-    }
-}
-
-fn not_found_page() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "Checkout link not found",
-        "<h1>Checkout link not found</h1>\n<p class=\"message\">This checkout link isn't valid. Go back to the studio's page and start again.</p>",
-    )
 }
 
 fn bad_return_url_page() -> Response {
@@ -81,7 +77,7 @@ enum Unusable {
 impl Unusable {
     fn page(self) -> Response {
         match self {
-            Unusable::NoSuchPurchase => not_found_page(),
+            Unusable::NoSuchPurchase => hosted_page::not_found_page(&WORDING),
             Unusable::BadReturnUrl => bad_return_url_page(),
         }
     }
@@ -123,113 +119,54 @@ fn load(sb: &Sandbox, id: &str, q: &Query) -> Result<View, Unusable> {
 
 fn offer_page(v: &View, status: StatusCode) -> Response {
     let p = &v.purchase;
-    let money = |c: i64| esc(&format_money(c, &p.currency));
+    let money = |c: i64| format_money(c, &p.currency);
     let every = match (p.kind, v.period) {
         (PurchaseType::Subscription, Some(f)) => format!(" every {}", f.as_str()),
         _ => String::new(),
     };
-    let mut rows = format!(
-        "<div><dt>Plan</dt><dd data-testid=\"plan\">{}</dd></div>\n\
-         <div><dt>Price</dt><dd data-testid=\"amount\">{}{}</dd></div>\n",
-        esc(&v.plan_name),
-        money(p.amount),
-        esc(&every)
-    );
+    let mut rows = vec![
+        Row::new("Plan", &v.plan_name).id("plan"),
+        Row::new("Price", money(p.amount) + &every).id("amount"),
+    ];
     if p.discount_amount > 0 || v.coupon_code.is_some() {
-        rows += &format!(
-            "<div><dt>Discount{}</dt><dd data-testid=\"discount\">−{}</dd></div>\n",
-            v.coupon_code
-                .as_deref()
-                .map(|c| format!(" ({})", esc(c)))
-                .unwrap_or_default(),
-            money(p.discount_amount)
-        );
+        let code = v.coupon_code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+        rows.push(Row::new(format!("Discount{code}"), format!("−{}", money(p.discount_amount))).id("discount"));
     }
     if let Some(d) = p.service_activation_date {
-        rows += &format!(
-            "<div><dt>Starts</dt><dd data-testid=\"activation\">{}</dd></div>\n",
-            format_date(d)
-        );
+        rows.push(Row::new("Starts", format_date(d)).id("activation"));
     }
     if let Some(d) = p.end_date {
-        rows += &format!(
-            "<div><dt>Ends</dt><dd data-testid=\"end-date\">{}</dd></div>\n",
-            format_date(d)
-        );
+        rows.push(Row::new("Ends", format_date(d)).id("end-date"));
     }
-    rows += &format!(
-        "<div><dt>First charge</dt><dd data-testid=\"first-charge\">{}</dd></div>\n\
-         <div class=\"total\"><dt>Amount due</dt><dd data-testid=\"total\">{}</dd></div>\n",
-        format_date(p.first_charge_date),
-        money(p.amount_due)
-    );
+    rows.push(Row::new("First charge", format_date(p.first_charge_date)).id("first-charge"));
+    let total = money(p.amount_due);
+    rows.push(Row::total("Amount due", &total));
     let action = append_query(
         &format!("/checkout/{}", p.id),
         &[("return_url", &v.return_url)],
     );
-    let body = format!(
-        r#"<p class="studio">{org}</p>
-<h1>Complete your purchase</h1>
-<p class="note">Uelz sandbox checkout: no real payment is taken.</p>
-<dl data-testid="summary">
-{rows}</dl>
-<p class="hold" data-testid="held-until">Checkout open until <time datetime="{expires_iso}">{expires_clock}</time>
-(<strong data-countdown data-expires="{expires_iso}">--:--</strong> left).</p>
-<p class="lapsed-note" data-testid="lapsed-live" hidden>This checkout has now lapsed. <a href="{back}">Back to {org}</a></p>
-<form method="post" action="{action}">
-<button type="submit" class="pay" data-testid="pay" name="action" value="pay">Pay {total}</button>
-<button type="submit" class="cancel" data-testid="cancel" name="action" value="cancel">Cancel</button>
-</form>
-<p class="who">Buying as {customer}. Purchase {id}.</p>
-{countdown}"#,
-        org = esc(&v.organization),
-        expires_iso = esc(&format_utc(v.expires_at)),
-        expires_clock = esc(&clock_local(Zone::UTC, v.expires_at)),
-        back = esc(&v.return_url),
-        action = esc(&action),
-        total = money(p.amount_due),
-        customer = esc(&v.customer),
-        id = esc(&p.id),
-        countdown = COUNTDOWN_SCRIPT,
-    );
-    html(status, &v.title(), &body)
+    let offer = Offer {
+        studio: &v.organization,
+        rows,
+        expires_at: v.expires_at,
+        zone: Zone::UTC,
+        back: &v.return_url,
+        action: &action,
+        total: &total,
+        customer: &v.customer,
+        id: &p.id,
+    };
+    hosted_page::offer_page(&WORDING, &offer, status)
 }
 
 fn lapsed_page(v: &View) -> Response {
-    let body = format!(
-        "<p class=\"studio\">{org}</p>\n<h1>Checkout lapsed</h1>\n\
-         <p class=\"message warn\" data-testid=\"lapsed\">This checkout has lapsed: it was open until {until}. \
-         Nothing was charged. Go back and start again.</p>\n\
-         <p><a data-testid=\"return-link\" href=\"{back}\">Back to {org}</a></p>",
-        org = esc(&v.organization),
-        until = esc(&clock_local(Zone::UTC, v.expires_at)),
-        back = esc(&v.return_url),
-    );
-    html(StatusCode::GONE, &v.title(), &body)
+    let until = clock_local(Zone::UTC, v.expires_at);
+    hosted_page::lapsed_page(&WORDING, &v.organization, &until, &v.return_url)
 }
 
 fn done_page(v: &View, outcome: &str) -> Response {
-    let (heading, text) = if outcome == "paid" {
-        (
-            "Payment received",
-            format!("Thank you: your {} is confirmed.", v.plan_name),
-        )
-    } else {
-        (
-            "Purchase cancelled",
-            "You cancelled this purchase. Nothing was charged.".to_string(),
-        )
-    };
-    let body = format!(
-        "<p class=\"studio\">{org}</p>\n<h1>{heading}</h1>\n\
-         <p class=\"message\" data-testid=\"done\" data-outcome=\"{outcome}\" data-status=\"{status}\">{text}</p>\n\
-         <p><a data-testid=\"return-link\" href=\"{back}\">Back to {org}</a></p>",
-        org = esc(&v.organization),
-        status = v.purchase.status.as_str(),
-        text = esc(&text),
-        back = esc(&v.return_url),
-    );
-    html(StatusCode::OK, &v.title(), &body)
+    let status = Some(v.purchase.status.as_str());
+    hosted_page::done_page(&v.organization, outcome, status, &v.plan_name, &v.return_url)
 }
 
 async fn show(State(sb): State<Sandbox>, Path(id): Path<String>, q: Query) -> Response {

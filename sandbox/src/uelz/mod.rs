@@ -15,7 +15,7 @@ use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -224,19 +224,8 @@ pub(crate) fn json_object(
     headers: &HeaderMap,
     bytes: &[u8],
 ) -> Result<Map<String, Value>, UelzError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string())
-        .unwrap_or_default();
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !(mime == "application/json"
-        || (mime.starts_with("application/") && mime.ends_with("+json")))
-    {
+    let (ct, mime) = crate::limits::content_type(headers);
+    if !crate::limits::is_json(&mime) {
         return Err(UelzError::new(
             StatusCode::BAD_REQUEST,
             "invalid_content_type",
@@ -284,7 +273,7 @@ mod tests {
 
     fn ct(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
+        h.insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
         h
     }
 

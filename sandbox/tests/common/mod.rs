@@ -59,6 +59,21 @@ pub const NOBODY: As = As {
 };
 
 impl As {
+    /// The same caller with another bearer token (`None`: no `Authorization` header).
+    pub const fn token(self, token: Option<&'static str>) -> As {
+        As { token, ..self }
+    }
+
+    /// The same caller with another `TeamUp-Provider-ID` (`None`: header not sent).
+    pub const fn provider(self, provider: Option<&'static str>) -> As {
+        As { provider, ..self }
+    }
+
+    /// The same caller with another `TeamUp-Request-Mode` (`None`: header not sent).
+    pub const fn mode(self, mode: Option<&'static str>) -> As {
+        As { mode, ..self }
+    }
+
     pub fn headers(&self) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(t) = self.token {
@@ -122,6 +137,17 @@ impl Api {
                 None => return out,
             }
         }
+    }
+
+    /// A hosted page (payment page, checkout, sign-in): its status and HTML.
+    pub async fn page(&self, url: &str) -> (u16, String) {
+        let resp = self.client.get(url).send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Presses a hosted page's button: `action=pay` or `action=cancel`, as its form posts it.
+    pub async fn submit(&self, url: &str, action: &str) -> reqwest::Response {
+        self.client.post(url).form(&[("action", action)]).send().await.unwrap()
     }
 
     pub async fn purchase_json(
