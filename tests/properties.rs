@@ -11,19 +11,28 @@ use std::collections::HashMap;
 
 use membership_checkout::backend::error::ApiError;
 use membership_checkout::i18n::{Lang, Tr};
-use membership_checkout::backend::teamup::{encode, validate_offer};
-use membership_checkout::checkout::uelz::{is_iso_date, is_plausible_email, uuid_v4, Attempt};
+use membership_checkout::backend::http::{read_offer, Reply};
+use membership_checkout::backend::teamup::customer_id_for;
+use membership_checkout::checkout::uelz::{is_plausible_email, uuid_v4, Attempt};
 use membership_checkout::auth::{strip_return_params, RETURN_PARAMS};
 use membership_checkout::checkout::PendingOffer;
 use membership_checkout::model::uelz::{CouponQuote, Period, PlansReply, Price, UelzPlan};
-use membership_checkout::model::{
-    customer_id_for, format_countdown, format_rfc3339_ms, parse_rfc3339_ms, Attendance, CustomerMembership, Event, JoiningFeeField,
-    Membership, Money, Offer, Page, PaymentPlan, Profile, Provider, Related, Slot,
+use membership_checkout::model::teamup::{
+    Attendance, CustomerMembership, Event, JoiningFeeField, Membership, Money, PaymentPlan, Profile, Provider, Related, Slot,
 };
+use membership_checkout::model::Offer;
+use membership_checkout::time::{format_countdown, format_rfc3339_ms, is_iso_date, parse_rfc3339_ms};
+use membership_checkout::url::encode;
 use membership_checkout::redirect::{allow_entry, check_payment_url, Refusal};
 use membership_checkout::settings::{self, is_absolute_http_url, origin_of, Backend, RequestMode};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+
+/// DRF's page envelope as TeamUp's list pages show it (the widget reads it raw, page by page).
+#[derive(Debug, serde::Deserialize)]
+struct Page<T> {
+    results: Vec<T>,
+}
 
 /// Cheap properties run this many cases; the JSON and settings ones use proptest's default (256).
 const MANY: u32 = 2048;
@@ -510,8 +519,8 @@ fn use_slot(s: &Slot) {
 }
 fn use_offer(o: &Offer) {
     let parsed = o.expires_at_ms();
-    let valid = validate_offer(o);
-    assert_eq!(valid.is_ok(), parsed.is_some() && is_absolute_http_url(&o.next_url), "{o:?}");
+    let read = read_offer(&Reply { body: serde_json::to_string(o).unwrap(), server_date_ms: None });
+    assert_eq!(read.is_ok(), parsed.is_some(), "{o:?}");
     if let Some(pending) = PendingOffer::new(o, Some(NOW), NOW + 5_000.0, "m".into()) {
         let _ = pending.remaining_ms(NOW);
     }
@@ -596,7 +605,7 @@ fn exercise(doc: &str) {
         let _ = p.time_zone().map(|z| assert!(!z.is_empty() && z.trim() == z));
     }
     if let Ok(page) = serde_json::from_str::<Page<CustomerMembership>>(doc) {
-        let receipt = membership_checkout::checkout::Receipt::TeamUp { customer: 1, membership: 1, booking: None, known: None, since: "2024-01-01".into() };
+        let receipt = membership_checkout::backend::Receipt::TeamUp { customer: 1, membership: 1, booking: None, known: None, since: "2024-01-01".into() };
         let booked: Vec<Attendance> = serde_json::from_str(doc).unwrap_or_default();
         let _ = membership_checkout::backend::teamup::confirmation_of(&receipt, &page.results, Some(&booked));
     }
@@ -1096,10 +1105,14 @@ proptest! {
     #[test]
     fn offers_are_accepted_only_with_http_urls_and_dates(next_url in url_text(), expires_at in timestamp_text()) {
         let offer = Offer { next_url, expires_at };
-        match validate_offer(&offer) {
+        // Read, then followed only if the redirect rules allow its own host: what the widget does.
+        let allowed: Vec<String> = allow_entry(&offer.next_url).into_iter().collect();
+        let read = read_offer(&Reply { body: serde_json::to_string(&offer).unwrap(), server_date_ms: None });
+        match read.map(|_| ()).and_then(|()| check_payment_url(&offer.next_url, &allowed).map_err(|r| ApiError::Malformed(r.0))) {
             Ok(()) => {
-                assert_http_url(&offer.next_url, "next_url");
-                let rest = offer.next_url.split_once("://").unwrap().1;
+                let parts = membership_checkout::url::parse(&offer.next_url);
+                prop_assert!(parts.is_some_and(|p| p.is_secure()), "{:?}", offer.next_url);
+                let rest = &offer.next_url[offer.next_url.find("://").unwrap() + 3..];
                 let authority = rest.split(['/', '?', '#']).next().unwrap();
                 prop_assert!(!authority.is_empty() && !authority.contains('@'), "{:?}", offer.next_url);
                 prop_assert!(parse_rfc3339_ms(&offer.expires_at).is_some());

@@ -2,7 +2,8 @@
 //! host element, the way a studio page does, and reads the DOM it renders.
 #![cfg(target_arch = "wasm32")]
 
-use membership_checkout::checkout::{PendingOffer, Receipt};
+use membership_checkout::backend::Receipt;
+use membership_checkout::checkout::PendingOffer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -1339,7 +1340,8 @@ async fn an_early_answer_is_taken_only_for_the_very_same_request_and_only_once()
 /// a missing or unknown one (the docs' own example says "string") falls back to the visitor's.
 #[wasm_bindgen_test]
 fn the_studios_zone_is_used_when_the_browser_knows_it() {
-    use membership_checkout::i18n::intl::{choose_zone, clock, zone_known, ZoneChoice};
+    use membership_checkout::i18n::intl::{clock, zone_known};
+    use membership_checkout::time::{choose_zone, ZoneChoice};
     assert!(zone_known("America/New_York") && zone_known("Europe/London"));
     assert!(!zone_known("string") && !zone_known("Mars/Olympus"));
     assert_eq!(choose_zone(Some("string"), Some("Europe/Berlin"), zone_known), ZoneChoice::Fallback);

@@ -16,8 +16,10 @@ use leptos::prelude::*;
 use crate::backend::error::ApiError;
 use crate::backend::http::Transport;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
-use crate::checkout::{Booking, BookingCheck, Checkout, Confirmation, Form, PendingOffer, Phase, Receipt, Selection};
-use crate::model::{Membership, PaymentPlan};
+use crate::backend::teamup::BookingCheck;
+use crate::backend::{Confirmation, Receipt};
+use crate::checkout::{Booking, Checkout, Form, PendingOffer, Phase, Selection};
+use crate::model::teamup::{Membership, PaymentPlan};
 use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
 use events::{host_events, HostEvents};
@@ -37,7 +39,7 @@ pub(crate) struct Shared {
     pub plans: Memo<PlansFor>,
     pub plans_request: LocalResource<PlansFor>,
     pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
-    pub slots: LocalResource<Result<Vec<crate::model::Slot>, ApiError>>,
+    pub slots: LocalResource<Result<Vec<crate::model::teamup::Slot>, ApiError>>,
     /// The studio's time zone as it says (`None` inside: it didn't, or couldn't be asked);
     /// class times are shown in it when this browser knows it.
     pub zone: LocalResource<Option<String>>,
@@ -332,7 +334,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
                 // Which of this membership the customer already holds, asked alongside (nothing is
                 // paid before the payment page): back from it, the new one is told from them.
                 let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-                let since = crate::model::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
+                let since = crate::time::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
                 let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
                 purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
             }

@@ -8,10 +8,11 @@ use leptos::prelude::*;
 
 use super::browser::{focus_when_shown, in_frame, now_ms};
 use super::tr;
-use crate::checkout::{countdown_milestone, time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use crate::checkout::{time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use crate::time::countdown_milestone;
 use super::browser::now_ms as clock_now;
 use crate::i18n::intl;
-use crate::model::format_countdown;
+use crate::time::format_countdown;
 
 /// Each screen after "continue" takes the focus when it appears, so keyboard and screen-reader
 /// users land on what changed.

@@ -9,8 +9,24 @@ use send_wrapper::SendWrapper;
 use crate::checkout::{Booking, Checkout, Phase};
 use crate::i18n::{intl, Tr};
 use crate::backend::error::ApiError;
-use crate::model::{by_day, catalogue_pages, parse_rfc3339_ms, DayKeys, Event, Membership, PaymentPlan, Slot, CATALOGUE_PAGE, DAY_PICKER_FROM};
+use crate::model::teamup::{Event, Membership, PaymentPlan, Slot};
+use crate::time::{by_day, parse_rfc3339_ms, DayKeys, ZoneChoice};
 use wasm_bindgen::JsCast;
+
+
+/// Memberships shown at first, and added by each "Show more": a long catalogue renders (and
+/// the browser lays out) a page at a time.
+pub const CATALOGUE_PAGE: usize = 20;
+
+/// Pages of the catalogue to show at first: one, or as many as it takes to show the membership
+/// already chosen (a choice restored after signing in).
+pub fn catalogue_pages(chosen_index: Option<usize>) -> usize {
+    chosen_index.map_or(1, |i| i / CATALOGUE_PAGE + 1)
+}
+
+/// Above this many classes for one membership, the customer picks a day first and then one of
+/// that day's classes: a `<select>` costs the browser about 0.1 ms per option on every change.
+pub const DAY_PICKER_FROM: usize = 40;
 
 #[component]
 pub(super) fn Form(memberships: Vec<Membership>, shared: Shared, submit: Callback<()>, prefetch: SendWrapper<PlanCache>) -> impl IntoView {
@@ -380,9 +396,9 @@ impl DayNames {
 }
 
 /// Which zone times are shown in, once the studio has answered (`None` before).
-pub(super) fn zone_choice(shared: &Shared) -> Option<intl::ZoneChoice> {
+pub(super) fn zone_choice(shared: &Shared) -> Option<ZoneChoice> {
     let studio = shared.zone.get()?;
-    Some(intl::choose_zone(studio.as_deref(), intl::local_zone().as_deref(), intl::zone_known))
+    Some(crate::time::choose_zone(studio.as_deref(), intl::local_zone().as_deref(), intl::zone_known))
 }
 
 /// The studio's zone when times must be shown and named in it (it differs from the customer's);
@@ -549,17 +565,17 @@ fn BookingChoice(shared: Shared) -> impl IntoView {
                 <legend class="mc-section__title">{tr.t("booking.title")}</legend>
                 <p class="mc-hint">{tr.t("booking.hint")}</p>
                 {move || match zone_choice(&shared)? {
-                    intl::ZoneChoice::Studio(zone) => Some(view! {
+                    ZoneChoice::Studio(zone) => Some(view! {
                         <p class="mc-hint" data-testid="time-zone-note" data-zone="studio">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
                     }),
                     // The studio's zone is missing or unknown here: the customer's own clock, said so.
-                    intl::ZoneChoice::Fallback => {
+                    ZoneChoice::Fallback => {
                         let own = intl::local_zone().unwrap_or_default().replace('_', " ");
                         Some(view! {
                             <p class="mc-hint" data-testid="time-zone-note" data-zone="fallback">{tr.f("booking.time_zone_fallback", &[("zone", &own)])}</p>
                         })
                     }
-                    intl::ZoneChoice::Same => None,
+                    ZoneChoice::Same => None,
                 }}
                 {day_select.clone()}
                 <div class="mc-field">
@@ -640,5 +656,19 @@ fn Summary(shared: Shared) -> impl IntoView {
             }}
             <p class="mc-hint mc-coupon-note" data-testid="coupon-note">{tr.t("coupon_note.teamup")}</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_opens_on_the_page_that_shows_the_chosen_membership() {
+        assert_eq!(catalogue_pages(None), 1);
+        assert_eq!(catalogue_pages(Some(0)), 1);
+        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE - 1)), 1);
+        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE)), 2);
+        assert_eq!(catalogue_pages(Some(3 * CATALOGUE_PAGE + 5)), 4);
     }
 }

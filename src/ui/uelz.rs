@@ -11,8 +11,10 @@ use super::events::host_events;
 use super::{announce, confirm_on_return, offer, purchase_answered, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
-use crate::checkout::uelz::{Attempt, UelzPurchaseRequest, UelzSelection};
-use crate::checkout::{Checkout, Phase, Receipt};
+use crate::backend::uelz::UelzPurchaseRequest;
+use crate::checkout::uelz::{Attempt, UelzSelection};
+use crate::backend::Receipt;
+use crate::checkout::{Checkout, Phase};
 use crate::i18n::{intl, Tr};
 use crate::model::uelz::UelzPlan;
 use crate::settings::UelzSettings;
@@ -64,7 +66,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
             Box::pin(async move {
                 match receipt {
                     Receipt::Uelz { external_id } => gateway.confirmation(&external_id).await,
-                    _ => Ok(crate::checkout::Confirmation::NotFound),
+                    _ => Ok(crate::backend::Confirmation::NotFound),
                 }
             })
         });

@@ -8,9 +8,9 @@ pub mod uelz;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::error::ApiError;
+use crate::backend::teamup::{BookingCheck, PurchaseRequest};
+use crate::backend::{Confirmation, Receipt};
 use crate::i18n::{Text, Tr};
-use crate::backend::teamup::PurchaseRequest;
-use crate::model::uelz::{PurchaseOutcome, PurchaseStatus};
 use crate::model::Offer;
 
 /// An event or an appointment slot, never both (api-notes §3.6).
@@ -103,129 +103,12 @@ impl Form for Selection {
 /// Said when a purchase without an idempotency key may or may not have been made.
 pub const OUTCOME_UNKNOWN: &str = "error.outcome_unknown";
 
-/// What to ask the billing platform about a purchase when the customer comes back from its
-/// payment page. Nothing in the address is trusted: the platforms don't document what they add
-/// to `return_to`, and anyone can add `?outcome=paid`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "StoredReceipt", into = "StoredReceipt")]
-pub enum Receipt {
-    /// Nothing to ask (an offer kept by an older version of the widget).
-    #[default]
-    None,
-    /// TeamUp: the customer's memberships (`GET /customer_memberships`), and the registration
-    /// when a class or an appointment was booked with it.
-    TeamUp {
-        customer: u64,
-        membership: u64,
-        booking: Option<BookingCheck>,
-        /// The customer's memberships of this kind before the purchase (ids), so an older one is
-        /// not taken for the new one; `None` if they couldn't be read.
-        known: Option<Vec<u64>>,
-        /// `YYYY-MM-DD`, the day before the purchase (UTC): without `known`, a membership
-        /// starting earlier is not this purchase.
-        since: String,
-    },
-    /// Uelz through the gateway: the attempt's `external_id` (its idempotency key), asked as
-    /// `GET <gateway>/purchases/<external_id>` ([`uelz_confirmation`]).
-    Uelz { external_id: String },
-}
 
-/// A [`Receipt`] as sessionStorage keeps it: flat, which serde reads in far fewer wasm bytes
-/// than an enum of structs.
-#[derive(Default, Serialize, Deserialize)]
-#[serde(default)]
-struct StoredReceipt {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    customer: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    membership: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    class: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    appointment_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    known: Option<Vec<u64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    since: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
-}
 
-impl From<StoredReceipt> for Receipt {
-    fn from(s: StoredReceipt) -> Receipt {
-        match (s.customer, s.membership, s.external_id) {
-            (Some(customer), Some(membership), _) => {
-                let booking = match (s.class, s.appointment_at) {
-                    (Some(event), _) => Some(BookingCheck::Class(event)),
-                    (None, Some(at)) => Some(BookingCheck::AppointmentAt(at)),
-                    (None, None) => None,
-                };
-                Receipt::TeamUp { customer, membership, booking, known: s.known, since: s.since.unwrap_or_default() }
-            }
-            (_, _, Some(external_id)) => Receipt::Uelz { external_id },
-            _ => Receipt::None,
-        }
-    }
-}
 
-impl From<Receipt> for StoredReceipt {
-    fn from(r: Receipt) -> StoredReceipt {
-        match r {
-            Receipt::None => StoredReceipt::default(),
-            Receipt::TeamUp { customer, membership, booking, known, since } => {
-                let (class, appointment_at) = match booking {
-                    Some(BookingCheck::Class(event)) => (Some(event), None),
-                    Some(BookingCheck::AppointmentAt(at)) => (None, Some(at)),
-                    None => (None, None),
-                };
-                StoredReceipt { customer: Some(customer), membership: Some(membership), class, appointment_at, known, since: Some(since), external_id: None }
-            }
-            Receipt::Uelz { external_id } => StoredReceipt { external_id: Some(external_id), ..StoredReceipt::default() },
-        }
-    }
-}
 
-/// How a booking made with a TeamUp purchase is found among the customer's registrations.
-#[derive(Clone, Debug, PartialEq)]
-pub enum BookingCheck {
-    /// `GET /attendances?customer=&event=` (attendance/endpoints_attendances-list.md).
-    Class(u64),
-    /// An appointment slot, by its start: `GET /attendances?customer=&event_starts_at_gte=&
-    /// event_starts_at_lte=`. TeamUp documents no way from a slot to its booking (the slots
-    /// pages are missing); a booked appointment is taken to be an event at the slot's time.
-    AppointmentAt(String),
-}
 
-/// What the billing platform says about a purchase the customer came back from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Confirmation {
-    /// Bought and in force (with its booking, if one was made).
-    Active,
-    /// Recorded but not complete yet: checking goes on.
-    Pending,
-    /// The payment failed.
-    Failed,
-    /// No such purchase (yet): paid moments ago and not recorded yet, cancelled, or never paid.
-    NotFound,
-}
 
-/// What the gateway says of the Uelz purchase made with `external_id` (`GET <gateway>/purchases/
-/// <external_id>`, read by [`crate::backend::uelz::Gateway::purchase_status`]): its `outcome`, or
-/// not found yet while Uelz has no purchase for the attempt (`None`: the gateway's 404
-/// `purchase_not_found`). An answer about another attempt confirms nothing about this one.
-pub fn uelz_confirmation(external_id: &str, found: Option<PurchaseStatus>) -> Result<Confirmation, ApiError> {
-    match found {
-        None => Ok(Confirmation::NotFound),
-        Some(status) if status.external_id != external_id => {
-            Err(ApiError::Malformed(format!("the gateway answered about another attempt ({:?})", status.external_id)))
-        }
-        Some(status) => Ok(match status.outcome {
-            PurchaseOutcome::Active => Confirmation::Active,
-            PurchaseOutcome::Pending => Confirmation::Pending,
-            PurchaseOutcome::Failed => Confirmation::Failed,
-        }),
-    }
-}
 
 /// How long the widget keeps asking on its own after the customer is back (then "Check again"
 /// starts another round).
@@ -685,15 +568,6 @@ impl Phase {
     }
 }
 
-/// How long before an offer lapses a screen reader is told the time left (besides on arrival):
-/// often enough to plan by, never every second.
-pub const ANNOUNCE_AT_S: [u32; 5] = [30, 60, 120, 300, 600];
-
-/// The announcement point the time left has reached (`None` while more than ten minutes are left).
-pub fn countdown_milestone(remaining_ms: f64) -> Option<u32> {
-    ANNOUNCE_AT_S.into_iter().find(|s| remaining_ms <= f64::from(*s) * 1000.0)
-}
-
 /// What to say for `seconds` left: whole minutes (rounded up) from a minute on, else seconds.
 pub fn time_left_words(tr: Tr, remaining_ms: f64) -> String {
     let seconds = (remaining_ms / 1000.0).ceil().max(0.0) as u64;
@@ -715,39 +589,13 @@ impl Receipt {
     }
 }
 
-/// `url` without the query parameters named in `names` (others and the fragment kept as they are).
-pub fn strip_params(url: &str, names: &[&str]) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (before_fragment, None),
-    };
-    let kept: Vec<&str> = query
-        .unwrap_or("")
-        .split('&')
-        .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && !names.contains(&key)
-        })
-        .collect();
-    let mut out = path.to_string();
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::uelz::status_confirmation;
+    use crate::model::uelz::PurchaseStatus;
+    use crate::time::countdown_milestone;
 
     const RETURN: &str = "https://studio.example/join";
 
@@ -756,7 +604,7 @@ mod tests {
     }
 
     fn ms(s: &str) -> f64 {
-        crate::model::parse_rfc3339_ms(s).unwrap()
+        crate::time::parse_rfc3339_ms(s).unwrap()
     }
 
     #[test]
@@ -1051,11 +899,11 @@ mod tests {
     fn the_same_machine_confirms_a_uelz_purchase_by_its_external_id() {
         const ID: &str = "6f1c2d3e-0000-4000-8000-000000000001";
         // The gateway's answers as the widget reads them (backend::uelz::not_found_yet for a 404).
-        let said = |body: &str| uelz_confirmation(ID, Some(serde_json::from_str::<PurchaseStatus>(body).unwrap()));
+        let said = |body: &str| status_confirmation(ID, Some(serde_json::from_str::<PurchaseStatus>(body).unwrap()));
         let status = |outcome: &str| format!(r#"{{"external_id":"{ID}","purchase_id":"clpu1","status":"x","outcome":"{outcome}"}}"#);
         let missing = r#"{"code":"purchase_not_found","message":"There is no purchase for this checkout (yet).","type":"invalid_request_error","field_errors":{}}"#;
         let not_found = crate::backend::uelz::not_found_yet::<PurchaseStatus>(Err(ApiError::from_response(404, missing))).unwrap();
-        assert_eq!(uelz_confirmation(ID, not_found), Ok(Confirmation::NotFound));
+        assert_eq!(status_confirmation(ID, not_found), Ok(Confirmation::NotFound));
         assert_eq!(said(&status("active")), Ok(Confirmation::Active));
         assert_eq!(said(&status("pending")), Ok(Confirmation::Pending));
         assert_eq!(said(&status("failed")), Ok(Confirmation::Failed));
@@ -1068,7 +916,7 @@ mod tests {
         let receipt = Receipt::Uelz { external_id: ID.into() };
         let pending = PendingOffer::new(&offer("2030-01-01T00:30:00Z"), None, now, "Monthly unlimited".into()).unwrap().with_receipt(receipt);
         assert!(c.returned_from_payment(pending, now));
-        assert_eq!(c.outcome_confirmed(uelz_confirmation(ID, None), now), Some(2_000.0));
+        assert_eq!(c.outcome_confirmed(status_confirmation(ID, None), now), Some(2_000.0));
         assert_eq!(confirming(&c).name(), "not-found");
         assert!(c.check_due(now + 2_000.0));
         assert_eq!(c.outcome_confirmed(said(&status("pending")), now + 2_100.0), Some(3_000.0));
