@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Checkout, Form, Phase};
+use super::{Checkout, Phase, VendorForm};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::{Customer, UelzPurchaseRequest};
 use crate::time::is_iso_date;
@@ -32,7 +32,7 @@ pub struct AppliedCoupon {
     pub quote: CouponQuote,
 }
 
-impl Form for UelzSelection {
+impl VendorForm for UelzSelection {
     const CONTROLS: &'static [(&'static str, &'static str)] = &[
         ("plan", "plan"),
         ("coupon_code", "coupon"),

@@ -15,10 +15,12 @@ use leptos::prelude::*;
 
 use crate::backend::error::ApiError;
 use crate::backend::http::Transport;
+use crate::backend::plans::PlanCache;
 use crate::backend::teamup::{PurchaseRequest, TeamUp};
 use crate::backend::teamup::BookingCheck;
 use crate::backend::{Confirmation, Receipt};
-use crate::checkout::{Booking, Checkout, Form, PendingOffer, Phase, Selection};
+use crate::checkout::teamup::{booking_check, Booking, Selection};
+use crate::checkout::{Checkout, Next, PendingOffer, Phase, Resumed, VendorForm};
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings, TeamUpSettings};
@@ -51,69 +53,6 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn id(&self, name: &str) -> String {
         format!("mc{}-{name}", self.uid)
-    }
-}
-
-/// Payment plans by membership, asked for as soon as the customer shows interest in a card
-/// (pointing at it or focusing it), so they are usually here when it is chosen. A request in
-/// flight is shared, not repeated; a failed one is forgotten, so "Try again" asks again.
-#[derive(Clone)]
-pub(crate) struct PlanCache {
-    api: TeamUp,
-    known: std::rc::Rc<std::cell::RefCell<PlanCacheState>>,
-}
-
-#[derive(Default)]
-struct PlanCacheState {
-    done: std::collections::HashMap<u64, Vec<PaymentPlan>>,
-    /// Requests in flight; a JS promise can be awaited by any number of readers.
-    asking: std::collections::HashMap<u64, js_sys::Promise>,
-}
-
-impl PlanCache {
-    fn new(api: TeamUp) -> Self {
-        PlanCache { api, known: Default::default() }
-    }
-
-    /// Starts asking for `membership`'s plans unless they are known or on their way.
-    pub fn prefetch(&self, membership: &Membership) {
-        let id = membership.id;
-        if !membership.needs_plan() || self.known.borrow().done.contains_key(&id) || self.known.borrow().asking.contains_key(&id) {
-            return;
-        }
-        let (api, known, membership) = (self.api.clone(), self.known.clone(), membership.clone());
-        let promise = wasm_bindgen_futures::future_to_promise(async move {
-            let answer = api.plans(&membership).await;
-            let mut known = known.borrow_mut();
-            known.asking.remove(&id);
-            if let Ok(list) = answer {
-                known.done.insert(id, list);
-            }
-            Ok(wasm_bindgen::JsValue::UNDEFINED)
-        });
-        self.known.borrow_mut().asking.insert(id, promise);
-    }
-
-    /// `id`'s plans if they are already here.
-    pub fn known(&self, id: u64) -> Option<Vec<PaymentPlan>> {
-        self.known.borrow().done.get(&id).cloned()
-    }
-
-    /// `membership`'s plans on sale: known, awaited, or asked for now.
-    pub async fn plans(&self, membership: &Membership) -> Result<Vec<PaymentPlan>, ApiError> {
-        let id = membership.id;
-        let asking = self.known.borrow().asking.get(&id).cloned();
-        if let Some(promise) = asking {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        }
-        if let Some(list) = self.known.borrow().done.get(&id) {
-            return Ok(list.clone());
-        }
-        let answer = self.api.plans(membership).await;
-        if let Ok(list) = &answer {
-            self.known.borrow_mut().done.insert(id, list.clone());
-        }
-        answer
     }
 }
 
@@ -326,17 +265,16 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
     });
 
     let purchase = {
-        let (api, offer_key, events) = (api.clone(), offer_key.clone(), events.clone());
+        let api = api.clone();
+        let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
         Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
-            let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
-            let (payment_hosts, events, booking) = (payment_hosts.clone(), events.clone(), booking.clone());
+            let (api, request, name, booking, after) = (api.clone(), request.clone(), name.clone(), booking.clone(), after.clone());
             async move {
                 // Which of this membership the customer already holds, asked alongside (nothing is
                 // paid before the payment page): back from it, the new one is told from them.
                 let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-                let since = crate::time::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
-                let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
-                purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
+                let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
+                purchase_answered(checkout, answer, name, receipt, &after);
             }
         })
     };
@@ -360,15 +298,9 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
         // The page as it is: nothing in its address is read back (the outcome is asked of TeamUp).
         let return_to = return_url.clone().unwrap_or_else(page_url);
-        // How to find the booking again: a class by id, an appointment by its start.
-        let booking = match checkout.with_untracked(|c| c.selection.booking.clone()) {
-            Booking::None => None,
-            Booking::Event(id) => Some(BookingCheck::Class(id)),
-            Booking::Slot(id) => slots.with_untracked(|s| {
-                let slot = s.as_ref()?.as_ref().ok()?.iter().find(|s| s.id == id)?;
-                Some(BookingCheck::AppointmentAt(slot.starts_at.clone()))
-            }),
-        };
+        let booking = checkout.with_untracked(|c| {
+            slots.with_untracked(|s| booking_check(&c.selection.booking, s.as_ref().and_then(|s| s.as_ref().ok()).map_or(&[], Vec::as_slice)))
+        });
         if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
             purchase.dispatch_local((request, name, booking));
         }
@@ -443,9 +375,9 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         move || load_state.get(),
         |s: &Selection| {
             let (event, slot) = match &s.booking {
-                crate::checkout::Booking::None => (None, None),
-                crate::checkout::Booking::Event(id) => (Some(*id), None),
-                crate::checkout::Booking::Slot(id) => (None, Some(id.clone())),
+                Booking::None => (None, None),
+                Booking::Event(id) => (Some(*id), None),
+                Booking::Slot(id) => (None, Some(id.clone())),
             };
             json!({ "membership": s.membership, "plan": s.plan, "event": event, "slot": slot })
         },
@@ -529,62 +461,57 @@ pub(crate) fn Loading(label: &'static str) -> impl IntoView {
     }
 }
 
-/// The purchase call returned: on to the payment page (the offer kept for Back, with what to ask
-/// the platform when the customer is back: `receipt`), or the failure shown with the choices
-/// intact. Returns whether the offer is open.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn purchase_answered<S: Form + Send + Sync + 'static>(
+/// What a widget needs to carry out what the checkout decides once a purchase is answered
+/// (held by the purchase's task, which runs outside the component's context).
+#[derive(Clone)]
+pub(crate) struct AfterPurchase {
+    /// Where this tab keeps the offer for Back.
+    pub offer_key: String,
+    pub events: HostEvents,
+    /// Hosts a `next_url` may point at (see [`crate::redirect`]).
+    pub allowed: Vec<String>,
+    pub tr: Tr,
+}
+
+/// The purchase was answered: the checkout decides what follows ([`Checkout::offer_received`]),
+/// and this does it: the offer kept in this tab for Back, the host told, the page sent to pay;
+/// or the refusal or failure reported. Returns whether the answer was an offer.
+pub(crate) fn purchase_answered<S: VendorForm + Send + Sync + 'static>(
     checkout: RwSignal<Checkout<S>>,
     answer: Result<(crate::model::Offer, Option<f64>), ApiError>,
     name: String,
     receipt: Receipt,
-    offer_key: &str,
-    payment_hosts: &[String],
-    events: &HostEvents,
-    tr: Tr,
+    after: &AfterPurchase,
 ) -> bool {
-    let now = now_ms();
-    let pending = answer.and_then(|(offer, server_date)| {
-        let pending = PendingOffer::new(&offer, server_date, now, name)
-            .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))?
-            .with_receipt(receipt);
-        Ok((pending, offer.expires_at))
-    });
-    match pending {
-        Ok((pending, expires_at)) => {
-            if let Err(refusal) = crate::redirect::check_payment_url(&pending.next_url, payment_hosts) {
-                console_error(&format!("membership-checkout: refused to follow next_url: {}", refusal.0));
-                events.error("purchase", &refusal.0, None);
-                checkout.try_update(|c| c.refuse_offer());
-                return false;
+    let AfterPurchase { offer_key, events, allowed, tr } = after;
+    let Some(next) = checkout.try_update(|c| c.offer_received(answer, name, receipt, now_ms(), allowed)) else { return false };
+    match &next {
+        Next::Pay { offer, expires_at } => {
+            session_set(offer_key, &serde_json::to_string(offer).unwrap_or_default());
+            events.emit("purchase-initiated", json!({ "next_url": offer.next_url, "expires_at": expires_at }), false);
+            // The host may take over (its own router, a new tab): then the countdown and link stay.
+            if !events.emit("redirect", json!({ "next_url": offer.next_url }), true) {
+                checkout.try_update(|c| c.redirect_taken_over());
+            } else if !navigate_top(&offer.next_url) {
+                checkout.try_update(|c| c.redirect_refused());
             }
-            checkout.try_update(|c| c.succeed(pending.clone(), now));
-            let open = checkout.with_untracked(|c| matches!(c.phase, Phase::Redirecting(_)));
-            if open {
-                session_set(offer_key, &serde_json::to_string(&pending).unwrap_or_default());
-                events.emit("purchase-initiated", json!({ "next_url": pending.next_url, "expires_at": expires_at }), false);
-                // The host may take over (its own router, a new tab): then the countdown and link stay.
-                if !events.emit("redirect", json!({ "next_url": pending.next_url }), true) {
-                    checkout.try_update(|c| c.redirect_taken_over());
-                } else if !navigate_top(&pending.next_url) {
-                    checkout.try_update(|c| c.redirect_refused());
-                }
-            }
-            true
         }
-        Err(error) => {
+        Next::Refused(reason) => {
+            console_error(&format!("membership-checkout: refused to follow next_url: {reason}"));
+            events.error("purchase", reason, None);
+        }
+        Next::Failed(error) => {
             console_error(&format!("membership-checkout: the purchase failed: {error}"));
-            let message = tr.text(&error.user_message());
-            events.error("purchase", &message, error.status());
-            checkout.try_update(|c| c.fail(&error));
-            false
+            events.error("purchase", &tr.text(&error.user_message()), error.status());
         }
+        Next::Closed => {}
     }
+    next.answered_with_offer()
 }
 
 /// `ready` once the catalogue shows, `error` when it fails, `expired` when an offer lapses, and
 /// `selection-change` with what `selection` describes.
-pub(crate) fn announce<S: Form + Send + Sync + 'static>(
+pub(crate) fn announce<S: VendorForm + Send + Sync + 'static>(
     events: HostEvents,
     tr: Tr,
     backend: &'static str,
@@ -624,34 +551,25 @@ pub(crate) fn announce<S: Form + Send + Sync + 'static>(
 /// A backend's question to its platform about a purchase the customer came back from.
 pub(crate) type Asked = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Confirmation, ApiError>>>>;
 
-/// The offer kept in this tab's storage, if its payment page passes the same check as a fresh
-/// offer's ([`crate::redirect::check_payment_url`] against this widget's hosts): storage is not
-/// more trustworthy than an answer. One that fails is dropped.
-fn kept_offer(offer_key: &str) -> Option<PendingOffer> {
-    let allowed = use_context::<PaymentHosts>().unwrap_or_default();
-    let pending: PendingOffer = session_get(offer_key).and_then(|s| serde_json::from_str(&s).ok())?;
-    match crate::redirect::check_payment_url(&pending.next_url, &allowed.0) {
-        Ok(()) => Some(pending),
-        Err(refusal) => {
-            console_error(&format!("membership-checkout: a kept offer was not resumed: {}", refusal.0));
-            session_remove(offer_key);
-            None
-        }
-    }
-}
-
 /// Back on the studio's page after the payment page (`return_to`, or Back): nothing in the
-/// address is read. With an offer kept in this tab ([`kept_offer`]), the checkout asks the
+/// address is read. With an offer kept in this tab ([`Checkout::offer_kept`]), the checkout asks the
 /// platform (`ask`) on arrival, whenever a check falls due and when the customer presses "Check
 /// again"; the kept offer is dropped once the outcome is settled. The same for every backend.
-pub(crate) fn confirm_on_return<S: Form + Send + Sync + 'static>(
+pub(crate) fn confirm_on_return<S: VendorForm + Send + Sync + 'static>(
     checkout: RwSignal<Checkout<S>>,
     offer_key: &str,
     ask: impl Fn(Receipt) -> Asked + 'static,
 ) {
-    let Some(pending) = kept_offer(offer_key) else { return };
-    if !checkout.try_update(|c| c.returned_from_payment(pending, now_ms())).unwrap_or(false) {
-        return;
+    let Some(kept) = session_get(offer_key).and_then(|s| serde_json::from_str::<PendingOffer>(&s).ok()) else { return };
+    let allowed = use_context::<PaymentHosts>().unwrap_or_default();
+    match checkout.try_update(|c| c.offer_kept(kept, now_ms(), &allowed.0)) {
+        Some(Resumed::Asking) => {}
+        Some(Resumed::Refused(reason)) => {
+            console_error(&format!("membership-checkout: a kept offer was not resumed: {reason}"));
+            session_remove(offer_key);
+            return;
+        }
+        Some(Resumed::Shown) | None => return,
     }
     let asking = Memo::new(move |_| {
         checkout.with(|c| match &c.phase {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::browser::{focus_when_shown, in_frame, now_ms};
 use super::tr;
-use crate::checkout::{time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
+use crate::checkout::{time_left_words, Checkout, OutcomeKind, PendingOffer, Phase, VendorForm};
 use crate::time::countdown_milestone;
 use super::browser::now_ms as clock_now;
 use crate::i18n::intl;
@@ -24,7 +24,7 @@ pub(super) fn AfterSubmit<S>(
     #[prop(optional)] zone: Option<Signal<Option<String>>>,
 ) -> impl IntoView
 where
-    S: Form + Send + Sync + 'static,
+    S: VendorForm + Send + Sync + 'static,
 {
     let tr = tr();
     // A memo: only a change of phase re-renders, not every write to the checkout. While the
@@ -169,7 +169,7 @@ fn Confirming(
 #[component]
 fn Countdown<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, offer: PendingOffer, lapses_at: String) -> impl IntoView
 where
-    S: Form + Send + Sync + 'static,
+    S: VendorForm + Send + Sync + 'static,
 {
     let tr = tr();
     let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, new_tab, .. } = offer.clone();

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use std::sync::Arc;
 
 use super::browser::{focus_control, focus_later};
-use super::{tr, PlanCache, Shared};
+use super::{tr, Shared};
+use crate::backend::plans::PlanCache;
 use send_wrapper::SendWrapper;
-use crate::checkout::{Booking, Checkout, Phase};
+use crate::checkout::teamup::Booking;
+use crate::checkout::{Checkout, Phase};
 use crate::i18n::{intl, Tr};
 use crate::backend::error::ApiError;
 use crate::model::teamup::{Event, Membership, PaymentPlan, Slot};

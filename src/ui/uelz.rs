@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::sections::{continue_button, error_summary, field_error};
 use super::events::host_events;
-use super::{announce, confirm_on_return, offer, purchase_answered, widget_transport, Common, LoadError, Loading, INSTANCES};
+use super::{announce, confirm_on_return, offer, purchase_answered, AfterPurchase, widget_transport, Common, LoadError, Loading, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
 use crate::backend::uelz::UelzPurchaseRequest;
@@ -99,15 +99,15 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     });
 
     let purchase = {
-        let (gateway, offer_key, attempt_key, events) = (gateway.clone(), offer_key.clone(), attempt_key.clone(), events.clone());
+        let (gateway, attempt_key) = (gateway.clone(), attempt_key.clone());
+        let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
         Action::new_local(move |(request, name): &(UelzPurchaseRequest, String)| {
-            let (gateway, request, name, events) = (gateway.clone(), request.clone(), name.clone(), events.clone());
-            let (offer_key, attempt_key, payment_hosts) = (offer_key.clone(), attempt_key.clone(), payment_hosts.clone());
+            let (gateway, request, name, attempt_key, after) = (gateway.clone(), request.clone(), name.clone(), attempt_key.clone(), after.clone());
             async move {
                 let answer = gateway.purchase(&request).await;
                 // Back from the payment page, the gateway is asked about this attempt by its key.
                 let receipt = Receipt::Uelz { external_id: request.external_id.clone() };
-                if purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr) {
+                if purchase_answered(checkout, answer, name, receipt, &after) {
                     // Done with this key: a later purchase, even an identical one, is a new one.
                     session_remove(&attempt_key);
                 }
