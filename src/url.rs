@@ -58,7 +58,7 @@ impl Parts<'_> {
 }
 
 /// Splits an absolute http(s) address; `None` for anything else or anything ambiguous.
-pub fn parse(url: &str) -> Option<Parts<'_>> {
+pub fn split(url: &str) -> Option<Parts<'_>> {
     if url.len() > 4000 || url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return None;
     }
@@ -123,7 +123,7 @@ fn numeric_but_not_dotted_quad(host: &str) -> bool {
 
 /// The origin of an absolute http(s) address (see [`Parts::origin`]).
 pub fn origin(url: &str) -> Option<String> {
-    parse(url).map(|p| p.origin())
+    split(url).map(|p| p.origin())
 }
 
 /// Whether `url` is an address on exactly this origin (as [`origin`] writes it).
@@ -143,7 +143,7 @@ fn has_scheme(link: &str) -> bool {
 /// address of the answer it came in. `None` when either can't be read strictly; the result is
 /// never checked for its origin here (see [`is_on`]).
 pub fn resolve(base: &str, link: &str) -> Option<String> {
-    let parts = parse(base)?;
+    let parts = split(base)?;
     if link.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return None;
     }
@@ -170,7 +170,7 @@ pub fn resolve(base: &str, link: &str) -> Option<String> {
             }
         }
     };
-    parse(&resolved)?;
+    split(&resolved)?;
     Some(resolved)
 }
 
@@ -330,16 +330,16 @@ mod tests {
 
     #[test]
     fn loopback_is_the_only_place_plain_http_is_secure_enough() {
-        assert!(parse("https://goteamup.com/").unwrap().is_secure());
-        assert!(parse("http://127.0.0.1:8787/").unwrap().is_secure());
-        assert!(parse("http://LOCALHOST/").unwrap().is_secure());
-        assert!(parse("http://[::1]:9/").unwrap().is_secure());
-        assert!(!parse("http://goteamup.com/").unwrap().is_secure());
-        assert!(!parse("http://127.0.0.1.evil.example/").unwrap().is_secure());
-        assert!(!parse("http://localhost.evil.example/").unwrap().is_secure());
-        assert_eq!(parse("https://a.example/").unwrap().effective_port(), 443);
-        assert_eq!(parse("http://a.example/").unwrap().effective_port(), 80);
-        assert_eq!(parse("http://a.example:81/").unwrap().effective_port(), 81);
+        assert!(split("https://goteamup.com/").unwrap().is_secure());
+        assert!(split("http://127.0.0.1:8787/").unwrap().is_secure());
+        assert!(split("http://LOCALHOST/").unwrap().is_secure());
+        assert!(split("http://[::1]:9/").unwrap().is_secure());
+        assert!(!split("http://goteamup.com/").unwrap().is_secure());
+        assert!(!split("http://127.0.0.1.evil.example/").unwrap().is_secure());
+        assert!(!split("http://localhost.evil.example/").unwrap().is_secure());
+        assert_eq!(split("https://a.example/").unwrap().effective_port(), 443);
+        assert_eq!(split("http://a.example/").unwrap().effective_port(), 80);
+        assert_eq!(split("http://a.example:81/").unwrap().effective_port(), 81);
     }
 
     #[test]

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::browser::{focus_when_shown, in_frame, now_ms};
-use super::tr;
+use crate::ui::browser::{focus_when_shown, in_frame, now_ms};
+use crate::ui::tr;
 use crate::checkout::{time_left_words, Checkout, OutcomeKind, PendingOffer, Phase, VendorForm};
 use crate::time::countdown_milestone;
-use super::browser::now_ms as clock_now;
+use crate::ui::browser::now_ms as clock_now;
 use crate::i18n::intl;
 use crate::time::format_countdown;
 
@@ -18,7 +18,7 @@ use crate::time::format_countdown;
 /// users land on what changed.
 /// `zone`: the studio's time zone when times are shown in it (the offer's deadline too).
 #[component]
-pub(super) fn AfterSubmit<S>(
+pub(crate) fn AfterSubmit<S>(
     checkout: RwSignal<Checkout<S>>,
     start_again: Callback<()>,
     #[prop(optional)] zone: Option<Signal<Option<String>>>,
