@@ -15,6 +15,20 @@ use crate::backend::{Confirmation, Receipt};
 use crate::checkout::{Checkout, Next, PendingOffer, Phase, Resumed, VendorForm};
 use crate::i18n::Tr;
 
+/// The one loading helper behind the `use_…` hooks: `fetch` with a clone of `client`, asked at
+/// once, again whenever a signal `fetch` reads changes and on `refetch()`; `None` until the first
+/// answer, then the latest. (A [`LocalResource`]: what is in flight is aborted with the widget by
+/// its transport.)
+pub(crate) fn load<C, T, Fut>(client: &C, fetch: impl Fn(C) -> Fut + 'static) -> LocalResource<T>
+where
+    C: Clone + 'static,
+    T: 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    let client = client.clone();
+    LocalResource::new(move || fetch(client.clone()))
+}
+
 /// The catalogue couldn't be read: say why and offer to load it again. `title` is a catalogue key.
 #[component]
 pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()>) -> impl IntoView {

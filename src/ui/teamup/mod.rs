@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod choices;
+mod hooks;
 pub(crate) mod signin;
 mod summary;
 
@@ -23,6 +24,7 @@ use crate::checkout::Checkout;
 use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
+use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_schedule, use_selected, use_slots, use_studio_zone};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -81,96 +83,14 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
             checkout.update(|c| c.selection = selection);
         }
     });
-    // `None` while nobody is signed in: the catalogue shows, and continuing signs in first.
-    let customer = {
-        let (api, fixed) = (api.clone(), settings.customer_id);
-        LocalResource::new(move || {
-            let (api, status) = (api.clone(), sign_in.status.get());
-            async move {
-                match (status, fixed) {
-                    // (While exchanging, `loaded` below says "loading".)
-                    (signin::Status::Exchanging | signin::Status::Anonymous, _) => Ok(None),
-                    (signin::Status::SignedIn, Some(id)) => Ok(Some(id)),
-                    (signin::Status::SignedIn, None) => api.customer_id().await.map(Some),
-                }
-            }
-        })
-    };
-    let memberships = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.memberships().await }
-        })
-    };
-    // Loaded alongside the catalogue so the booking choices are ready when a membership is.
-    let schedule = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.schedule(now_ms()).await }
-        })
-    };
-    let slots = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.slots(now_ms()).await }
-        })
-    };
-    // Optional: without it, class times are simply shown on the customer's clock.
-    let zone = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.studio_time_zone().await.ok().flatten() }
-        })
-    };
-    // Two steps, so that other changes to the checkout (a class chosen) don't look through, let
-    // alone copy, the whole catalogue.
-    let chosen_id = Memo::new(move |_| checkout.with(|c| c.selection.membership));
-    let selected = Memo::new(move |_| {
-        let id = chosen_id.get()?;
-        memberships.with(|list| list.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).cloned())
-    });
+    let customer = use_customer(&api, sign_in, settings.customer_id);
+    let memberships = use_catalogue(&api);
+    let schedule = use_schedule(&api);
+    let slots = use_slots(&api);
+    let zone = use_studio_zone(&api);
+    let selected = use_selected(checkout, memberships);
     let plan_cache = send_wrapper::SendWrapper::new(PlanCache::new(api.clone()));
-    let plans = {
-        let cache = plan_cache.clone();
-        LocalResource::new(move || {
-            let (cache, membership) = (cache.clone(), selected.get());
-            async move {
-                match membership {
-                    Some(m) if m.needs_plan() => Some((m.id, cache.plans(&m).await)),
-                    _ => None,
-                }
-            }
-        })
-    };
-    let plans_request = plans;
-    // Plans already here are shown with the choice itself: one render, not "loading" and then
-    // the list a microtask later (the request's answer is the same, so it changes nothing).
-    let plans = {
-        let cache = plan_cache.clone();
-        Memo::new(move |_| -> PlansFor {
-            let recurring = selected.with(|m| m.as_ref().filter(|m| m.needs_plan()).map(|m| m.id));
-            if let Some(list) = recurring.and_then(|id| cache.known(id)) {
-                return Some((recurring?, Ok(list)));
-            }
-            plans_request.get().flatten()
-        })
-    };
-    // One plan on sale: choose it for the customer.
-    Effect::new(move |_| {
-        if let Some((membership, Ok(list))) = plans.get() {
-            if let [only] = list.as_slice() {
-                checkout.update(|c| {
-                    if c.selection.membership == Some(membership) && c.selection.plan.is_none() {
-                        c.choose_plan(only.id);
-                    }
-                });
-            }
-        }
-    });
+    let (plans, plans_request) = use_plans(&plan_cache, checkout, selected);
 
     let purchase = {
         let api = api.clone();
@@ -247,20 +167,7 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         tr,
         uid,
     };
-    // Whether loading is over, without the catalogue itself: read on every change of the checkout,
-    // it must not copy a thousand memberships each time.
-    let load_state = Memo::new(move |_| {
-        if sign_in.status.get() == signin::Status::Exchanging {
-            return None;
-        }
-        let customer = customer.with(|c| c.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
-        let memberships = memberships.with(|m| m.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
-        match (customer, memberships) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
-            (Some(Ok(())), Some(Ok(()))) => Some(Ok(())),
-            _ => None,
-        }
-    });
+    let load_state = use_load_state(sign_in, customer, memberships);
     let state = move || {
         let phase = checkout.with(|c| c.phase.name());
         match (phase, load_state.get()) {

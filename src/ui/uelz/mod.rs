@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::events::host_events;
-use super::common::{announce, confirm_on_return, offer, purchase_answered, AfterPurchase, LoadError, Loading};
+use super::common::{announce, confirm_on_return, load, offer, purchase_answered, AfterPurchase, LoadError, Loading};
 use super::{widget_transport, Common, INSTANCES};
 
 mod form;
@@ -75,13 +75,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         });
     }
 
-    let plan_list = {
-        let gateway = gateway.clone();
-        LocalResource::new(move || {
-            let gateway = gateway.clone();
-            async move { gateway.plans().await }
-        })
-    };
+    let plan_list = load(&gateway, |gateway| async move { gateway.plans().await });
     let plans = Memo::new(move |_| plan_list.get().and_then(Result::ok).unwrap_or_default());
     let ctx = Ctx { checkout, plans, tr, uid };
 

@@ -1,0 +1,126 @@
+//! The TeamUp checkout's data, each read through one hook. Every read goes through the one
+//! loading helper ([`load`]): requested when the hook runs, again when a signal it read changes
+//! or on `refetch()`, and aborted with the widget (its transport's `AbortController`).
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+use super::signin::{SignIn, Status};
+use super::PlansFor;
+use crate::backend::error::ApiError;
+use crate::backend::plans::PlanCache;
+use crate::backend::teamup::{Schedule, TeamUp};
+use crate::checkout::Checkout;
+use crate::model::teamup::{Membership, Slot};
+use crate::ui::browser::now_ms;
+use crate::ui::common::load;
+
+/// The memberships on sale: the first screen.
+pub(crate) fn use_catalogue(api: &TeamUp) -> LocalResource<Result<Vec<Membership>, ApiError>> {
+    load(api, |api| async move { api.memberships().await })
+}
+
+/// Who is buying: `None` while nobody is signed in (the catalogue shows, and continuing signs in
+/// first); the `customer-id` setting when it gives one; else the signed-in customer's profile at
+/// this studio.
+pub(crate) fn use_customer(api: &TeamUp, sign_in: SignIn, fixed: Option<u64>) -> LocalResource<Result<Option<u64>, ApiError>> {
+    load(api, move |api| {
+        let status = sign_in.status.get();
+        async move {
+            match (status, fixed) {
+                // (While exchanging, the load state says "loading".)
+                (Status::Exchanging | Status::Anonymous, _) => Ok(None),
+                (Status::SignedIn, Some(id)) => Ok(Some(id)),
+                (Status::SignedIn, None) => api.customer_id().await.map(Some),
+            }
+        }
+    })
+}
+
+/// The classes to book (and which memberships may book them): loaded alongside the catalogue so
+/// the booking choices are ready when a membership is.
+pub(crate) fn use_schedule(api: &TeamUp) -> LocalResource<Result<Schedule, ApiError>> {
+    load(api, |api| async move { api.schedule(now_ms()).await })
+}
+
+/// The appointment slots to book.
+pub(crate) fn use_slots(api: &TeamUp) -> LocalResource<Result<Vec<Slot>, ApiError>> {
+    load(api, |api| async move { api.slots(now_ms()).await })
+}
+
+/// The studio's time zone, if it says. Optional: without it, class times are shown on the
+/// customer's clock.
+pub(crate) fn use_studio_zone(api: &TeamUp) -> LocalResource<Option<String>> {
+    load(api, |api| async move { api.studio_time_zone().await.ok().flatten() })
+}
+
+/// The chosen membership. Two steps, so that other changes to the checkout (a class chosen)
+/// don't look through, let alone copy, the whole catalogue.
+pub(crate) fn use_selected(checkout: RwSignal<Checkout>, memberships: LocalResource<Result<Vec<Membership>, ApiError>>) -> Memo<Option<Membership>> {
+    let chosen_id = Memo::new(move |_| checkout.with(|c| c.selection.membership));
+    Memo::new(move |_| {
+        let id = chosen_id.get()?;
+        memberships.with(|list| list.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).cloned())
+    })
+}
+
+/// The chosen membership's plans as shown, and their request. Plans already in `cache` are shown
+/// with the choice itself: one render, not "loading" and then the list a microtask later (the
+/// request's answer is the same, so it changes nothing). One plan on sale is chosen for the
+/// customer.
+pub(crate) fn use_plans(
+    cache: &SendWrapper<PlanCache>,
+    checkout: RwSignal<Checkout>,
+    selected: Memo<Option<Membership>>,
+) -> (Memo<PlansFor>, LocalResource<PlansFor>) {
+    let request = load(cache, move |cache| {
+        let membership = selected.get();
+        async move {
+            match membership {
+                Some(m) if m.needs_plan() => Some((m.id, cache.plans(&m).await)),
+                _ => None,
+            }
+        }
+    });
+    let cache = cache.clone();
+    let plans = Memo::new(move |_| -> PlansFor {
+        let recurring = selected.with(|m| m.as_ref().filter(|m| m.needs_plan()).map(|m| m.id));
+        if let Some(list) = recurring.and_then(|id| cache.known(id)) {
+            return Some((recurring?, Ok(list)));
+        }
+        request.get().flatten()
+    });
+    Effect::new(move |_| {
+        if let Some((membership, Ok(list))) = plans.get() {
+            if let [only] = list.as_slice() {
+                checkout.update(|c| {
+                    if c.selection.membership == Some(membership) && c.selection.plan.is_none() {
+                        c.choose_plan(only.id);
+                    }
+                });
+            }
+        }
+    });
+    (plans, request)
+}
+
+/// Whether the first screen's loading is over (`None` while it isn't), without the catalogue
+/// itself: read on every change of the checkout, it must not copy a thousand memberships.
+pub(crate) fn use_load_state(
+    sign_in: SignIn,
+    customer: LocalResource<Result<Option<u64>, ApiError>>,
+    memberships: LocalResource<Result<Vec<Membership>, ApiError>>,
+) -> Memo<Option<Result<(), ApiError>>> {
+    Memo::new(move |_| {
+        if sign_in.status.get() == Status::Exchanging {
+            return None;
+        }
+        let customer = customer.with(|c| c.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
+        let memberships = memberships.with(|m| m.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
+        match (customer, memberships) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(Err(e)),
+            (Some(Ok(())), Some(Ok(()))) => Some(Ok(())),
+            _ => None,
+        }
+    })
+}
