@@ -84,7 +84,8 @@ pub fn challenge(digest: &[u8]) -> String {
     base64url(digest)
 }
 
-/// Where sign-in happens: `<api>/auth/oauth/authorize?…` (api-notes §1.1).
+/// Where sign-in happens: `<api>/auth/oauth/authorize?…` (TeamUp's OAuth guide, docs.goteamup.com
+/// `/guides/oauth`).
 pub fn authorize_url(api_base: &str, client_id: &str, request: &SignInRequest, challenge: &str, provider_id: u64) -> String {
     format!(
         "{}/auth/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&code_challenge={}&code_challenge_method=S256",
@@ -183,7 +184,7 @@ pub fn token_form(client_id: &str, code: &str, request: &SignInRequest) -> Strin
     )
 }
 
-/// The refresh request body (JSON, api-notes §1.1).
+/// The refresh request body (JSON, auth/endpoints_auth-refresh-access-token-create.md).
 pub fn refresh_body(refresh_token: &str) -> String {
     serde_json::json!({ "refresh_token": refresh_token, "new_access_token_type": "customer" }).to_string()
 }

@@ -80,7 +80,7 @@ pub struct TeamUpSettings {
     pub token: Option<String>,
     /// The studio's OAuth client id: customers without a token sign in with TeamUp (PKCE).
     pub client_id: Option<String>,
-    /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
+    /// `Bearer`, `Token` or `JWT` (the vendor's own pages disagree: every endpoint page lists all three schemes).
     pub auth_prefix: String,
     pub customer_id: Option<u64>,
 }

@@ -166,7 +166,7 @@ impl TeamUp {
         t.send(Method::Post, &self.token_url(), &headers, Some(form), t.timeout_ms, Repeat::OnlyIfRefused, read_tokens).await
     }
 
-    /// Renews with the refresh token (`POST /auth/refresh_access_token`, api-notes §1.1).
+    /// Renews with the refresh token (`POST /auth/refresh_access_token`, auth/endpoints_auth-refresh-access-token-create.md).
     pub fn refresher(&self) -> Renewal {
         let (transport, url) = (self.transport.clone(), self.refresh_url());
         std::rc::Rc::new(move |current: Option<Tokens>| {

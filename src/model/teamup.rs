@@ -314,7 +314,8 @@ impl Event {
         self
     }
 
-    /// `max_occupancy` None and 0 both mean unlimited (api-notes §1.6).
+    /// `max_occupancy` null and 0 both mean unlimited (events/endpoints_events-list.md: "None and 0
+    /// both represent unlimited").
     pub fn is_full(&self) -> bool {
         match (self.max_occupancy, self.attending_count) {
             (Some(max), Some(att)) if max > 0 => att >= max,

@@ -154,25 +154,12 @@ pub(super) fn zone_shown(shared: &Shared) -> Option<String> {
     zone_choice(shared)?.zone().map(str::to_string)
 }
 
-#[component]
-pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
-    let Shared { checkout, selected, schedule, slots, tr, .. } = shared;
-    let booking = move || checkout.with(|c| c.selection.booking.clone());
-    let chosen_event = move || booking().event().map(|id| id.to_string()).unwrap_or_default();
-    let chosen_slot = move || match booking() {
-        Booking::Slot(id) => id,
-        _ => String::new(),
-    };
-    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
-    let event_problem = move || checkout.with(|c| c.problems.text("event", tr));
-    let slot_problem = move || checkout.with(|c| c.problems.text("slot", tr));
-    let (event_id, slot_id) = (shared.id("event"), shared.id("slot"));
-    let (event_error_id, slot_error_id) = (shared.id("event-error"), shared.id("slot-error"));
-
-    // The chosen membership's classes, by day when there are many. Computed once per choice
-    // of membership, not per render.
+/// The chosen membership's classes, by day when there are many (`None` while the schedule
+/// loads). Computed once per choice of membership, not per render.
+fn use_class_days(shared: Shared) -> Memo<Option<Result<ClassDays, ApiError>>> {
+    let Shared { selected, schedule, tr, .. } = shared;
     let day_names = StoredValue::new(None::<DayNames>);
-    let classes = Memo::new(move |_| -> Option<Result<ClassDays, ApiError>> {
+    Memo::new(move |_| -> Option<Result<ClassDays, ApiError>> {
         let membership = selected.with(|m| m.as_ref().map(|m| m.id))?;
         let list = schedule.with(|s| match s.as_ref()? {
             Ok(schedule) => Some(Ok((schedule.events_for(membership), schedule.span()))),
@@ -192,7 +179,18 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
             });
             ClassDays { pick_day: true, days: days.unwrap_or_default() }
         }))
-    });
+    })
+}
+
+#[component]
+pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
+    let Shared { checkout, selected, tr, .. } = shared;
+    let chosen_event = move || checkout.with(|c| c.selection.booking.event()).map(|id| id.to_string()).unwrap_or_default();
+    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
+    let event_problem = move || checkout.with(|c| c.problems.text("event", tr));
+    let (event_id, event_error_id) = (shared.id("event"), shared.id("event-error"));
+
+    let classes = use_class_days(shared);
     // The day the customer picked, by name: it stays put when the membership changes.
     let picked_day = RwSignal::new(None::<String>);
     let shown_day = Memo::new(move |_| {
@@ -272,6 +270,36 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
             })
         }
     };
+    let shown = Memo::new(move |_| selected.with(Option::is_some));
+    move || {
+        shown.get().then(|| view! {
+            <fieldset class="mc-section" data-testid="booking">
+                <legend class="mc-section__title">{tr.t("booking.title")}</legend>
+                <p class="mc-hint">{tr.t("booking.hint")}</p>
+                <ZoneNote shared />
+                {day_select.clone()}
+                <div class="mc-field">
+                    <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
+                    {event_select.clone()}
+                    {field_error(event_error_id.clone(), "event-error", event_problem)}
+                </div>
+                <SlotChoice shared />
+            </fieldset>
+        })
+    }
+}
+
+/// An appointment slot to book with the membership (or none).
+#[component]
+fn SlotChoice(shared: Shared) -> impl IntoView {
+    let Shared { checkout, slots, tr, .. } = shared;
+    let chosen_slot = move || match checkout.with(|c| c.selection.booking.clone()) {
+        Booking::Slot(id) => id,
+        _ => String::new(),
+    };
+    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
+    let slot_problem = move || checkout.with(|c| c.problems.text("slot", tr));
+    let (slot_id, slot_error_id) = (shared.id("slot"), shared.id("slot-error"));
     let slot_select = {
         let (slot_id, described) = (slot_id.clone(), slot_error_id.clone());
         move || match slots.get() {
@@ -304,38 +332,30 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
             }
         }
     };
+    view! {
+        <div class="mc-field">
+            <label class="mc-label" for=slot_id.clone()>{tr.t("booking.appointment")}</label>
+            {slot_select}
+            {field_error(slot_error_id.clone(), "slot-error", slot_problem)}
+        </div>
+    }
+}
 
-    let shown = Memo::new(move |_| selected.with(Option::is_some));
-    move || {
-        shown.get().then(|| view! {
-            <fieldset class="mc-section" data-testid="booking">
-                <legend class="mc-section__title">{tr.t("booking.title")}</legend>
-                <p class="mc-hint">{tr.t("booking.hint")}</p>
-                {move || match zone_choice(&shared)? {
-                    ZoneChoice::Studio(zone) => Some(view! {
-                        <p class="mc-hint" data-testid="time-zone-note" data-zone="studio">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
-                    }),
-                    // The studio's zone is missing or unknown here: the customer's own clock, said so.
-                    ZoneChoice::Fallback => {
-                        let own = intl::local_zone().unwrap_or_default().replace('_', " ");
-                        Some(view! {
-                            <p class="mc-hint" data-testid="time-zone-note" data-zone="fallback">{tr.f("booking.time_zone_fallback", &[("zone", &own)])}</p>
-                        })
-                    }
-                    ZoneChoice::Same => None,
-                }}
-                {day_select.clone()}
-                <div class="mc-field">
-                    <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
-                    {event_select.clone()}
-                    {field_error(event_error_id.clone(), "event-error", event_problem)}
-                </div>
-                <div class="mc-field">
-                    <label class="mc-label" for=slot_id.clone()>{tr.t("booking.appointment")}</label>
-                    {slot_select.clone()}
-                    {field_error(slot_error_id.clone(), "slot-error", slot_problem)}
-                </div>
-            </fieldset>
-        })
+/// Which clock the times are on, when it isn't plainly the customer's own.
+#[component]
+fn ZoneNote(shared: Shared) -> impl IntoView {
+    let tr = shared.tr;
+    move || match zone_choice(&shared)? {
+        ZoneChoice::Studio(zone) => Some(view! {
+            <p class="mc-hint" data-testid="time-zone-note" data-zone="studio">{tr.f("booking.time_zone", &[("zone", &zone.replace('_', " "))])}</p>
+        }),
+        // The studio's zone is missing or unknown here: the customer's own clock, said so.
+        ZoneChoice::Fallback => {
+            let own = intl::local_zone().unwrap_or_default().replace('_', " ");
+            Some(view! {
+                <p class="mc-hint" data-testid="time-zone-note" data-zone="fallback">{tr.f("booking.time_zone_fallback", &[("zone", &own)])}</p>
+            })
+        }
+        ZoneChoice::Same => None,
     }
 }

@@ -9,11 +9,12 @@ use super::signin::{SignIn, Status};
 use super::PlansFor;
 use crate::backend::error::ApiError;
 use crate::backend::plans::PlanCache;
-use crate::backend::teamup::{Schedule, TeamUp};
+use crate::backend::teamup::{BookingCheck, PurchaseRequest, Schedule, TeamUp};
 use crate::checkout::Checkout;
 use crate::model::teamup::{Membership, Slot};
 use crate::ui::browser::now_ms;
-use crate::ui::common::load;
+use crate::settings::TeamUpSettings;
+use crate::ui::common::{load, purchase_answered, AfterPurchase};
 
 /// The memberships on sale: the first screen.
 pub(crate) fn use_catalogue(api: &TeamUp) -> LocalResource<Result<Vec<Membership>, ApiError>> {
@@ -122,5 +123,29 @@ pub(crate) fn use_load_state(
             (Some(Ok(())), Some(Ok(()))) => Some(Ok(())),
             _ => None,
         }
+    })
+}
+
+/// The purchase: `initiate_purchase` with, alongside, which of this membership the customer
+/// already holds (nothing is paid before the payment page: back from it, the new one is told
+/// from them); the answer goes to the checkout ([`purchase_answered`]).
+pub(crate) fn use_purchase(api: &TeamUp, checkout: RwSignal<Checkout>, after: AfterPurchase) -> Action<(PurchaseRequest, String, Option<BookingCheck>), ()> {
+    let api = api.clone();
+    Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
+        let (api, request, name, booking, after) = (api.clone(), request.clone(), name.clone(), booking.clone(), after.clone());
+        async move {
+            let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
+            let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
+            purchase_answered(checkout, answer, name, receipt, &after);
+        }
+    })
+}
+
+/// Off to TeamUp to sign in, with the choices made so far (`selection`) kept for the return.
+pub(crate) fn use_sign_in_start(settings: &TeamUpSettings, sign_in: SignIn) -> Action<serde_json::Value, ()> {
+    let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
+    Action::new_local(move |selection: &serde_json::Value| {
+        let (api_base, client_id, selection) = (api_base.clone(), client_id.clone(), selection.clone());
+        async move { sign_in.begin(api_base, client_id, provider_id, selection).await }
     })
 }

@@ -12,19 +12,19 @@ use std::sync::atomic::Ordering;
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::browser::{console_error, focus_control_later, now_ms, page_url, session_remove};
-use super::common::{announce, confirm_on_return, offer, purchase_answered, AfterPurchase, LoadError, Loading};
+use super::browser::{console_error, focus_control_later, page_url, session_remove};
+use super::common::{announce, confirm_on_return, offer, AfterPurchase, LoadError, Loading};
 use super::events::{host_events, HostEvents};
 use super::{widget_transport, Common, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::plans::PlanCache;
-use crate::backend::teamup::{BookingCheck, PurchaseRequest, TeamUp};
+use crate::backend::teamup::TeamUp;
 use crate::checkout::teamup::{booking_check, Booking, Selection};
 use crate::checkout::Checkout;
 use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
-use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_schedule, use_selected, use_slots, use_studio_zone};
+use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_sign_in_start, use_slots, use_studio_zone};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -92,27 +92,9 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
     let plan_cache = send_wrapper::SendWrapper::new(PlanCache::new(api.clone()));
     let (plans, plans_request) = use_plans(&plan_cache, checkout, selected);
 
-    let purchase = {
-        let api = api.clone();
-        let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
-        Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
-            let (api, request, name, booking, after) = (api.clone(), request.clone(), name.clone(), booking.clone(), after.clone());
-            async move {
-                // Which of this membership the customer already holds, asked alongside (nothing is
-                // paid before the payment page): back from it, the new one is told from them.
-                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-                let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
-                purchase_answered(checkout, answer, name, receipt, &after);
-            }
-        })
-    };
-    let go_sign_in = {
-        let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
-        Action::new_local(move |selection: &serde_json::Value| {
-            let (api_base, client_id, selection) = (api_base.clone(), client_id.clone(), selection.clone());
-            async move { sign_in.begin(api_base, client_id, provider_id, selection).await }
-        })
-    };
+    let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
+    let purchase = use_purchase(&api, checkout, after);
+    let go_sign_in = use_sign_in_start(&settings, sign_in);
     let submit = Callback::new(move |_: ()| {
         let Some(Ok(customer)) = customer.get_untracked() else { return };
         let Some(customer) = customer else {
@@ -188,14 +170,7 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         "teamup",
         checkout,
         move || load_state.get(),
-        |s: &Selection| {
-            let (event, slot) = match &s.booking {
-                Booking::None => (None, None),
-                Booking::Event(id) => (Some(*id), None),
-                Booking::Slot(id) => (None, Some(id.clone())),
-            };
-            json!({ "membership": s.membership, "plan": s.plan, "event": event, "slot": slot })
-        },
+        selection_detail,
     );
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
 
@@ -226,6 +201,16 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
             }}
         </div>
     }
+}
+
+/// The host page's `selection-change` detail: what the customer chose.
+fn selection_detail(s: &Selection) -> serde_json::Value {
+    let (event, slot) = match &s.booking {
+        Booking::None => (None, None),
+        Booking::Event(id) => (Some(*id), None),
+        Booking::Slot(id) => (None, Some(id.clone())),
+    };
+    json!({ "membership": s.membership, "plan": s.plan, "event": event, "slot": slot })
 }
 
 /// Every address the transport refused to send to (a link in an answer to another origin):

@@ -1,4 +1,4 @@
-//! "Sign in with TeamUp" (issue 7): starting a sign-in (PKCE + state, then TeamUp's authorize
+//! "Sign in with TeamUp": starting a sign-in (PKCE + state, then TeamUp's authorize
 //! page), coming back (state checked, code exchanged, the customer's choices restored), keeping
 //! the tokens for this tab only (sessionStorage, never localStorage, never the DOM or the address),
 //! and signing out.
