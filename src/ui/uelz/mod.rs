@@ -7,14 +7,15 @@ use leptos::prelude::*;
 
 use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::events::host_events;
-use super::common::{announce, confirm_on_return, load, offer, purchase_answered, AfterPurchase, LoadError, Loading};
+use super::common::{announce, confirm_on_return, load, offer, AfterPurchase, LoadError, Loading};
 use super::{widget_transport, Common, INSTANCES};
 
 mod form;
+mod hooks;
 use form::UelzForm;
+use hooks::{selection_detail, use_coupon_check, use_purchase};
 use crate::backend::error::ApiError;
 use crate::backend::uelz::Gateway;
-use crate::backend::uelz::UelzPurchaseRequest;
 use crate::checkout::uelz::{Attempt, UelzSelection};
 use crate::backend::Receipt;
 use crate::checkout::{Checkout, Phase};
@@ -79,38 +80,9 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     let plans = Memo::new(move |_| plan_list.get().and_then(Result::ok).unwrap_or_default());
     let ctx = Ctx { checkout, plans, tr, uid };
 
-    let coupon_check = {
-        let gateway = gateway.clone();
-        Action::new_local(move |(code, plan): &(String, String)| {
-            let (gateway, code, plan) = (gateway.clone(), code.clone(), plan.clone());
-            async move {
-                let result = gateway.coupon(&code, &plan).await;
-                checkout.try_update(|c| c.coupon_checked(&code, &plan, result));
-            }
-        })
-    };
-    let apply_coupon = Callback::new(move |_: ()| {
-        if let Some(check) = checkout.try_update(|c| c.begin_coupon_check()).flatten() {
-            coupon_check.dispatch_local(check);
-        }
-    });
-
-    let purchase = {
-        let (gateway, attempt_key) = (gateway.clone(), attempt_key.clone());
-        let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
-        Action::new_local(move |(request, name): &(UelzPurchaseRequest, String)| {
-            let (gateway, request, name, attempt_key, after) = (gateway.clone(), request.clone(), name.clone(), attempt_key.clone(), after.clone());
-            async move {
-                let answer = gateway.purchase(&request).await;
-                // Back from the payment page, the gateway is asked about this attempt by its key.
-                let receipt = Receipt::Uelz { external_id: request.external_id.clone() };
-                if purchase_answered(checkout, answer, name, receipt, &after) {
-                    // Done with this key: a later purchase, even an identical one, is a new one.
-                    session_remove(&attempt_key);
-                }
-            }
-        })
-    };
+    let apply_coupon = use_coupon_check(&gateway, checkout);
+    let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
+    let purchase = use_purchase(&gateway, checkout, attempt_key.clone(), after);
 
     let customer_token = settings.customer_token.clone();
     let submit = {
@@ -167,10 +139,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         "uelz",
         checkout,
         move || plan_list.get().map(|r| r.map(|_| ())),
-        |s: &UelzSelection| {
-            let coupon = s.coupon.as_ref().map(|c| c.quote.code.clone());
-            serde_json::json!({ "plan": s.plan, "coupon": coupon })
-        },
+        selection_detail,
     );
     let screen = Memo::new(move |_| checkout.with(|c| c.phase.name()));
     // A member the studio's server signed in is known to the gateway: no name or email to ask.
