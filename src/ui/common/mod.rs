@@ -15,18 +15,74 @@ use crate::backend::{Confirmation, Receipt};
 use crate::checkout::{Checkout, Next, PendingOffer, Phase, Resumed, VendorForm};
 use crate::i18n::Tr;
 
+/// What one read through [`load`] has answered: `None` until the first answer, then the latest
+/// one (kept while a newer request is on its way; an answer overtaken by a newer request is
+/// dropped, so a slow answer for an earlier choice never shows).
+pub(crate) struct Loaded<T: Send + Sync + 'static> {
+    value: RwSignal<Option<T>>,
+    again: Trigger,
+}
+
+impl<T: Send + Sync + 'static> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Loaded<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Loaded<T> {
+    pub fn get(&self) -> Option<T> {
+        self.value.get()
+    }
+
+    pub fn get_untracked(&self) -> Option<T> {
+        self.value.get_untracked()
+    }
+}
+
+impl<T: Send + Sync + 'static> Loaded<T> {
+    pub fn with<U>(&self, f: impl FnOnce(&Option<T>) -> U) -> U {
+        self.value.with(f)
+    }
+
+    pub fn with_untracked<U>(&self, f: impl FnOnce(&Option<T>) -> U) -> U {
+        self.value.with_untracked(f)
+    }
+
+    /// Asks again ("Try again"); the answer shown meanwhile stays.
+    pub fn refetch(&self) {
+        self.again.notify();
+    }
+}
+
 /// The one loading helper behind the `use_…` hooks: `fetch` with a clone of `client`, asked at
-/// once, again whenever a signal `fetch` reads changes and on `refetch()`; `None` until the first
-/// answer, then the latest. (A [`LocalResource`]: what is in flight is aborted with the widget by
-/// its transport.)
-pub(crate) fn load<C, T, Fut>(client: &C, fetch: impl Fn(C) -> Fut + 'static) -> LocalResource<T>
+/// once, again whenever a signal `fetch` reads (before its future starts) changes and on
+/// [`Loaded::refetch`]. A signal and `spawn_local`, not a `LocalResource`: the same behaviour in
+/// fewer wasm bytes. What is in flight is aborted with the widget by its transport.
+pub(crate) fn load<C, T, Fut>(client: &C, fetch: impl Fn(C) -> Fut + 'static) -> Loaded<T>
 where
     C: Clone + 'static,
-    T: 'static,
+    T: Send + Sync + 'static,
     Fut: std::future::Future<Output = T> + 'static,
 {
     let client = client.clone();
-    LocalResource::new(move || fetch(client.clone()))
+    let loaded = Loaded { value: RwSignal::new(None), again: Trigger::new() };
+    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    Effect::new(move |_| {
+        loaded.again.track();
+        let asked = fetch(client.clone());
+        let (latest, this) = (latest.clone(), latest.get() + 1);
+        latest.set(this);
+        leptos::task::spawn_local(async move {
+            let answer = asked.await;
+            if latest.get() == this {
+                // A widget removed meanwhile has nothing left to update.
+                loaded.value.try_set(Some(answer));
+            }
+        });
+    });
+    loaded
 }
 
 /// The catalogue couldn't be read: say why and offer to load it again. `title` is a catalogue key.

@@ -14,17 +14,17 @@ use crate::checkout::Checkout;
 use crate::model::teamup::{Membership, Slot};
 use crate::ui::browser::now_ms;
 use crate::settings::TeamUpSettings;
-use crate::ui::common::{load, purchase_answered, AfterPurchase};
+use crate::ui::common::{load, purchase_answered, AfterPurchase, Loaded};
 
 /// The memberships on sale: the first screen.
-pub(crate) fn use_catalogue(api: &TeamUp) -> LocalResource<Result<Vec<Membership>, ApiError>> {
+pub(crate) fn use_catalogue(api: &TeamUp) -> Loaded<Result<Vec<Membership>, ApiError>> {
     load(api, |api| async move { api.memberships().await })
 }
 
 /// Who is buying: `None` while nobody is signed in (the catalogue shows, and continuing signs in
 /// first); the `customer-id` setting when it gives one; else the signed-in customer's profile at
 /// this studio.
-pub(crate) fn use_customer(api: &TeamUp, sign_in: SignIn, fixed: Option<u64>) -> LocalResource<Result<Option<u64>, ApiError>> {
+pub(crate) fn use_customer(api: &TeamUp, sign_in: SignIn, fixed: Option<u64>) -> Loaded<Result<Option<u64>, ApiError>> {
     load(api, move |api| {
         let status = sign_in.status.get();
         async move {
@@ -40,24 +40,24 @@ pub(crate) fn use_customer(api: &TeamUp, sign_in: SignIn, fixed: Option<u64>) ->
 
 /// The classes to book (and which memberships may book them): loaded alongside the catalogue so
 /// the booking choices are ready when a membership is.
-pub(crate) fn use_schedule(api: &TeamUp) -> LocalResource<Result<Schedule, ApiError>> {
+pub(crate) fn use_schedule(api: &TeamUp) -> Loaded<Result<Schedule, ApiError>> {
     load(api, |api| async move { api.schedule(now_ms()).await })
 }
 
 /// The appointment slots to book.
-pub(crate) fn use_slots(api: &TeamUp) -> LocalResource<Result<Vec<Slot>, ApiError>> {
+pub(crate) fn use_slots(api: &TeamUp) -> Loaded<Result<Vec<Slot>, ApiError>> {
     load(api, |api| async move { api.slots(now_ms()).await })
 }
 
 /// The studio's time zone, if it says. Optional: without it, class times are shown on the
 /// customer's clock.
-pub(crate) fn use_studio_zone(api: &TeamUp) -> LocalResource<Option<String>> {
+pub(crate) fn use_studio_zone(api: &TeamUp) -> Loaded<Option<String>> {
     load(api, |api| async move { api.studio_time_zone().await.ok().flatten() })
 }
 
 /// The chosen membership. Two steps, so that other changes to the checkout (a class chosen)
 /// don't look through, let alone copy, the whole catalogue.
-pub(crate) fn use_selected(checkout: RwSignal<Checkout>, memberships: LocalResource<Result<Vec<Membership>, ApiError>>) -> Memo<Option<Membership>> {
+pub(crate) fn use_selected(checkout: RwSignal<Checkout>, memberships: Loaded<Result<Vec<Membership>, ApiError>>) -> Memo<Option<Membership>> {
     let chosen_id = Memo::new(move |_| checkout.with(|c| c.selection.membership));
     Memo::new(move |_| {
         let id = chosen_id.get()?;
@@ -73,7 +73,7 @@ pub(crate) fn use_plans(
     cache: &SendWrapper<PlanCache>,
     checkout: RwSignal<Checkout>,
     selected: Memo<Option<Membership>>,
-) -> (Memo<PlansFor>, LocalResource<PlansFor>) {
+) -> (Memo<PlansFor>, Loaded<PlansFor>) {
     let request = load(cache, move |cache| {
         let membership = selected.get();
         async move {
@@ -109,8 +109,8 @@ pub(crate) fn use_plans(
 /// itself: read on every change of the checkout, it must not copy a thousand memberships.
 pub(crate) fn use_load_state(
     sign_in: SignIn,
-    customer: LocalResource<Result<Option<u64>, ApiError>>,
-    memberships: LocalResource<Result<Vec<Membership>, ApiError>>,
+    customer: Loaded<Result<Option<u64>, ApiError>>,
+    memberships: Loaded<Result<Vec<Membership>, ApiError>>,
 ) -> Memo<Option<Result<(), ApiError>>> {
     Memo::new(move |_| {
         if sign_in.status.get() == Status::Exchanging {

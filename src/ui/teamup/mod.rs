@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use super::browser::{console_error, focus_control_later, page_url, session_remove};
-use super::common::{announce, confirm_on_return, offer, AfterPurchase, LoadError, Loading};
+use super::common::{announce, confirm_on_return, offer, AfterPurchase, LoadError, Loaded, Loading};
 use super::events::{host_events, HostEvents};
 use super::{widget_transport, Common, INSTANCES};
 use crate::backend::error::ApiError;
@@ -37,12 +37,12 @@ pub(crate) struct Shared {
     /// The chosen membership's plans as shown: from the cache in the same update as the choice
     /// when they are already here, else from `plans_request` once it answers.
     pub plans: Memo<PlansFor>,
-    pub plans_request: LocalResource<PlansFor>,
-    pub schedule: LocalResource<Result<crate::backend::teamup::Schedule, ApiError>>,
-    pub slots: LocalResource<Result<Vec<crate::model::teamup::Slot>, ApiError>>,
+    pub plans_request: Loaded<PlansFor>,
+    pub schedule: Loaded<Result<crate::backend::teamup::Schedule, ApiError>>,
+    pub slots: Loaded<Result<Vec<crate::model::teamup::Slot>, ApiError>>,
     /// The studio's time zone as it says (`None` inside: it didn't, or couldn't be asked);
     /// class times are shown in it when this browser knows it.
-    pub zone: LocalResource<Option<String>>,
+    pub zone: Loaded<Option<String>>,
     pub tr: Tr,
     /// Unique per instance: element ids must not clash when a page holds two widgets.
     pub uid: usize,
