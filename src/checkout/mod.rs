@@ -720,9 +720,7 @@ mod tests {
 
     #[test]
     fn countdown_follows_the_clock_and_lapses() {
-        let mut c = Checkout::<Selection>::default();
-        c.choose_membership(101, false);
-        c.submit(1, RETURN).unwrap();
+        let mut c = submitted_for(101);
         let start = ms("2030-01-01T00:00:00Z");
         let pending = PendingOffer::new(&offer("2030-01-01T00:15:00.000Z"), None, start, "Pack".into()).unwrap();
         c.succeed(pending, start);
@@ -749,9 +747,7 @@ mod tests {
 
     #[test]
     fn an_already_expired_offer_is_lapsed_at_once_and_resume_does_not_redirect() {
-        let mut c = Checkout::<Selection>::default();
-        c.choose_membership(101, false);
-        c.submit(1, RETURN).unwrap();
+        let mut c = submitted_for(101);
         let now = ms("2030-01-01T00:00:00Z");
         c.succeed(PendingOffer::new(&offer("2029-12-31T23:59:59Z"), None, now, "Pack".into()).unwrap(), now);
         assert_eq!(c.phase.name(), "lapsed");
@@ -765,12 +761,17 @@ mod tests {
     }
 
     /// A fresh page load, back from the payment page with the offer kept before going there.
-    /// A checkout whose purchase request is on its way (a pack, nothing else to choose).
-    fn submitted() -> Checkout {
+    /// A checkout whose purchase request for `membership` (a pack, nothing else to choose) is on
+    /// its way.
+    fn submitted_for(membership: u64) -> Checkout {
         let mut c = Checkout::<Selection>::default();
-        c.choose_membership(7, false);
+        c.choose_membership(membership, false);
         assert!(c.submit(4242, RETURN).is_some());
         c
+    }
+
+    fn submitted() -> Checkout {
+        submitted_for(7)
     }
 
     const ALLOWED: &[&str] = &["goteamup.com:443"];

@@ -85,6 +85,16 @@ where
     loaded
 }
 
+/// The root's `data-state`: the checkout's `phase`, or while browsing, `loading` until the first
+/// screen's data is here (`loaded`: whether it was read) and `load-error` when it couldn't be.
+pub(crate) fn data_state(phase: &'static str, loaded: Option<bool>) -> &'static str {
+    match (phase, loaded) {
+        ("browsing", None) => "loading",
+        ("browsing", Some(false)) => "load-error",
+        _ => phase,
+    }
+}
+
 /// The catalogue couldn't be read: say why and offer to load it again. `title` is a catalogue key.
 #[component]
 pub(crate) fn LoadError(title: &'static str, error: ApiError, retry: Callback<()>) -> impl IntoView {

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use super::browser::{console_error, focus_control_later, page_url, session_remove};
-use super::common::{announce, confirm_on_return, offer, AfterPurchase, LoadError, Loaded, Loading};
+use super::common::{announce, confirm_on_return, data_state, offer, AfterPurchase, LoadError, Loaded, Loading};
 use super::events::{host_events, HostEvents};
 use super::{widget_transport, Common, INSTANCES};
 use crate::backend::error::ApiError;
@@ -150,14 +150,7 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         uid,
     };
     let load_state = use_load_state(sign_in, customer, memberships);
-    let state = move || {
-        let phase = checkout.with(|c| c.phase.name());
-        match (phase, load_state.get()) {
-            ("browsing", None) => "loading",
-            ("browsing", Some(Err(_))) => "load-error",
-            _ => phase,
-        }
-    };
+    let state = move || data_state(checkout.with(|c| c.phase.name()), load_state.with(|l| l.as_ref().map(Result::is_ok)));
     let reload = move |_: ()| {
         customer.refetch();
         memberships.refetch();

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
 use super::events::host_events;
-use super::common::{announce, confirm_on_return, load, offer, AfterPurchase, LoadError, Loading};
+use super::common::{announce, confirm_on_return, data_state, load, offer, AfterPurchase, LoadError, Loading};
 use super::{widget_transport, Common, INSTANCES};
 
 mod form;
@@ -125,14 +125,7 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
         })
     };
 
-    let state = move || {
-        let phase = checkout.with(|c| c.phase.name());
-        match (phase, plan_list.get()) {
-            ("browsing", None) => "loading",
-            ("browsing", Some(Err(_))) => "load-error",
-            _ => phase,
-        }
-    };
+    let state = move || data_state(checkout.with(|c| c.phase.name()), plan_list.with(|l| l.as_ref().map(Result::is_ok)));
     announce(
         events,
         tr,
