@@ -244,12 +244,10 @@ pub(crate) fn confirm_on_return<S: VendorForm + Send + Sync + 'static>(
             _ => None,
         })
     });
-    // Effects want Send; the backend's client never leaves this (only) browser thread.
-    let ask = send_wrapper::SendWrapper::new(ask);
     let offer_key = offer_key.to_string();
     Effect::new(move |_| {
         if let Some(receipt) = asking.get() {
-            let answer = (*ask)(receipt);
+            let answer = ask(receipt);
             leptos::task::spawn_local(async move {
                 let answer = answer.await;
                 if let Some(wait) = checkout.try_update(|c| c.outcome_confirmed(answer, now_ms())).flatten() {
