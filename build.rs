@@ -1,7 +1,7 @@
 //! Compacts the message catalogues (`locales/*.txt`) for the widget: each key once, then per
 //! language only its texts, in the keys' order (an empty line where a language lacks a key).
 //! The `.txt` files repeat every key and carry comments; compiled as they are, that was about
-//! 25 KB more wasm. `src/i18n.rs` reads the result (`Catalogue::compiled`), and its tests check
+//! 25 KB more wasm. `src/i18n/mod.rs` reads the result (`Catalogue::compiled`), and its tests check
 //! that it holds exactly what the `.txt` files say.
 //!
 //! A catalogue that does not parse is compiled as empty (its texts then fall back to English, as
@@ -16,7 +16,7 @@ use std::path::Path;
 
 const LANGS: [&str; 5] = ["en", "de", "es", "fr", "ar"];
 
-/// The same rules as `Catalogue::parse` in src/i18n.rs: `key = text` lines, `#` comment lines,
+/// The same rules as `Catalogue::parse` in src/i18n/mod.rs: `key = text` lines, `#` comment lines,
 /// blank lines; `None` on a malformed line or a repeated key.
 fn parse(source: &str) -> Option<Vec<(&str, &str)>> {
     let mut entries: Vec<(&str, &str)> = Vec::new();

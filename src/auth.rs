@@ -4,8 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::teamup::encode;
-use crate::checkout::strip_params;
+use crate::url::{encode, query_params, strip_params, without_query};
 use crate::i18n::Text;
 
 /// How long a started sign-in may take before its answer is refused.
@@ -85,7 +84,8 @@ pub fn challenge(digest: &[u8]) -> String {
     base64url(digest)
 }
 
-/// Where sign-in happens: `<api>/auth/oauth/authorize?…` (api-notes §1.1).
+/// Where sign-in happens: `<api>/auth/oauth/authorize?…` (TeamUp's OAuth guide, docs.goteamup.com
+/// `/guides/oauth`).
 pub fn authorize_url(api_base: &str, client_id: &str, request: &SignInRequest, challenge: &str, provider_id: u64) -> String {
     format!(
         "{}/auth/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&code_challenge={}&code_challenge_method=S256",
@@ -98,10 +98,10 @@ pub fn authorize_url(api_base: &str, client_id: &str, request: &SignInRequest, c
     )
 }
 
+
 /// The page's own address as the redirect URI: no query or fragment (they would have to match).
 pub fn redirect_uri_for(page_url: &str) -> String {
-    let end = page_url.find(['?', '#']).unwrap_or(page_url.len());
-    page_url[..end].to_string()
+    without_query(page_url)
 }
 
 /// The page's address without what the authorization server added (the code must not linger).
@@ -144,11 +144,7 @@ impl std::fmt::Debug for Return {
 /// token endpoints is what RFC 8414 would make it), so a code from another server is never sent
 /// to this one's token endpoint.
 pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64, issuer: &str) -> Return {
-    let mut params = std::collections::HashMap::new();
-    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        params.insert(key, percent_decode(value));
-    }
+    let params = query_params(query);
     let (code, error) = (params.get("code"), params.get("error"));
     if code.is_none() && error.is_none() {
         return Return::Nothing;
@@ -176,27 +172,6 @@ pub fn read_return(query: &str, pending: Option<SignInRequest>, now_ms: f64, iss
     }
 }
 
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// The token request body (form-urlencoded).
 pub fn token_form(client_id: &str, code: &str, request: &SignInRequest) -> String {
@@ -209,7 +184,7 @@ pub fn token_form(client_id: &str, code: &str, request: &SignInRequest) -> Strin
     )
 }
 
-/// The refresh request body (JSON, api-notes §1.1).
+/// The refresh request body (JSON, auth/endpoints_auth-refresh-access-token-create.md).
 pub fn refresh_body(refresh_token: &str) -> String {
     serde_json::json!({ "refresh_token": refresh_token, "new_access_token_type": "customer" }).to_string()
 }

@@ -10,7 +10,7 @@ pub struct Refusal(pub String);
 /// `host:port` of an absolute http(s) URL (lower case; the scheme's port when none is written):
 /// an entry of the list [`check_payment_url`] takes.
 pub fn allow_entry(url: &str) -> Option<String> {
-    let parts = crate::url::parse(url)?;
+    let parts = crate::url::split(url)?;
     is_host_name(&parts.host).then(|| format!("{}:{}", parts.host, parts.effective_port()))
 }
 
@@ -30,7 +30,7 @@ pub fn check_payment_url(url: &str, allowed: &[String]) -> Result<(), Refusal> {
     if rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@') {
         return refuse("carries a user name or password");
     }
-    let Some(parts) = crate::url::parse(url).filter(|p| is_host_name(&p.host)) else {
+    let Some(parts) = crate::url::split(url).filter(|p| is_host_name(&p.host)) else {
         return refuse("is malformed");
     };
     if !parts.is_secure() {

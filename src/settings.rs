@@ -80,7 +80,7 @@ pub struct TeamUpSettings {
     pub token: Option<String>,
     /// The studio's OAuth client id: customers without a token sign in with TeamUp (PKCE).
     pub client_id: Option<String>,
-    /// `Bearer`, `Token` or `JWT` (api-notes §1.1: the vendor's own samples disagree).
+    /// `Bearer`, `Token` or `JWT` (the vendor's own pages disagree: every endpoint page lists all three schemes).
     pub auth_prefix: String,
     pub customer_id: Option<u64>,
 }
@@ -372,7 +372,7 @@ const INSECURE: &str = "must use https: over plain http the customer's token and
 /// An address the widget may send credentials to: https, or http on this machine. It must also
 /// be one [`crate::url`] reads strictly, so that the origin it computes is the browser's.
 fn is_secure(url: &str) -> bool {
-    crate::url::parse(url).is_some_and(|p| p.is_secure())
+    crate::url::split(url).is_some_and(|p| p.is_secure())
 }
 
 impl TeamUpSettings {
@@ -421,7 +421,7 @@ fn resolve_against_page(value: &str, page_url: &str) -> Option<String> {
 /// A `payment-hosts` entry as `host:port` (lower case; port 443 when none is written).
 fn payment_host(entry: &str) -> Option<String> {
     let url = format!("https://{entry}");
-    let parts = crate::url::parse(&url).filter(|p| p.rest.is_empty())?;
+    let parts = crate::url::split(&url).filter(|p| p.rest.is_empty())?;
     is_host_name(&parts.host).then(|| format!("{}:{}", parts.host, parts.effective_port()))
 }
 

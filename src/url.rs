@@ -58,7 +58,7 @@ impl Parts<'_> {
 }
 
 /// Splits an absolute http(s) address; `None` for anything else or anything ambiguous.
-pub fn parse(url: &str) -> Option<Parts<'_>> {
+pub fn split(url: &str) -> Option<Parts<'_>> {
     if url.len() > 4000 || url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return None;
     }
@@ -123,7 +123,7 @@ fn numeric_but_not_dotted_quad(host: &str) -> bool {
 
 /// The origin of an absolute http(s) address (see [`Parts::origin`]).
 pub fn origin(url: &str) -> Option<String> {
-    parse(url).map(|p| p.origin())
+    split(url).map(|p| p.origin())
 }
 
 /// Whether `url` is an address on exactly this origin (as [`origin`] writes it).
@@ -143,7 +143,7 @@ fn has_scheme(link: &str) -> bool {
 /// address of the answer it came in. `None` when either can't be read strictly; the result is
 /// never checked for its origin here (see [`is_on`]).
 pub fn resolve(base: &str, link: &str) -> Option<String> {
-    let parts = parse(base)?;
+    let parts = split(base)?;
     if link.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return None;
     }
@@ -170,8 +170,103 @@ pub fn resolve(base: &str, link: &str) -> Option<String> {
             }
         }
     };
-    parse(&resolved)?;
+    split(&resolved)?;
     Some(resolved)
+}
+
+// ---- building and cleaning addresses ----
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `url` with `extra` (`name=value&…`, already encoded) added to its query, before any fragment.
+pub fn with_query(url: &str, extra: &str) -> String {
+    let (base, fragment) = url.split_once('#').map(|(b, f)| (b, Some(f))).unwrap_or((url, None));
+    let joined = if base.contains('?') { format!("{base}&{extra}") } else { format!("{base}?{extra}") };
+    match fragment {
+        Some(f) => format!("{joined}#{f}"),
+        None => joined,
+    }
+}
+
+/// A query value decoded (`%XX` and `+` for a space; invalid sequences kept as written).
+pub fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query (`?a=1&b=x%20y`, the `?` optional) as name → decoded value; a name given twice keeps
+/// its last value.
+pub fn query_params(query: &str) -> std::collections::HashMap<&str, String> {
+    let mut params = std::collections::HashMap::new();
+    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        params.insert(key, percent_decode(value));
+    }
+    params
+}
+
+/// `url` without the query parameters named in `names` (others and the fragment kept as they are).
+pub fn strip_params(url: &str, names: &[&str]) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before_fragment, None),
+    };
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && !names.contains(&key)
+        })
+        .collect();
+    let mut out = path.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// An address without its query and fragment.
+pub fn without_query(page_url: &str) -> String {
+    let end = page_url.find(['?', '#']).unwrap_or(page_url.len());
+    page_url[..end].to_string()
 }
 
 #[cfg(test)]
@@ -235,16 +330,16 @@ mod tests {
 
     #[test]
     fn loopback_is_the_only_place_plain_http_is_secure_enough() {
-        assert!(parse("https://goteamup.com/").unwrap().is_secure());
-        assert!(parse("http://127.0.0.1:8787/").unwrap().is_secure());
-        assert!(parse("http://LOCALHOST/").unwrap().is_secure());
-        assert!(parse("http://[::1]:9/").unwrap().is_secure());
-        assert!(!parse("http://goteamup.com/").unwrap().is_secure());
-        assert!(!parse("http://127.0.0.1.evil.example/").unwrap().is_secure());
-        assert!(!parse("http://localhost.evil.example/").unwrap().is_secure());
-        assert_eq!(parse("https://a.example/").unwrap().effective_port(), 443);
-        assert_eq!(parse("http://a.example/").unwrap().effective_port(), 80);
-        assert_eq!(parse("http://a.example:81/").unwrap().effective_port(), 81);
+        assert!(split("https://goteamup.com/").unwrap().is_secure());
+        assert!(split("http://127.0.0.1:8787/").unwrap().is_secure());
+        assert!(split("http://LOCALHOST/").unwrap().is_secure());
+        assert!(split("http://[::1]:9/").unwrap().is_secure());
+        assert!(!split("http://goteamup.com/").unwrap().is_secure());
+        assert!(!split("http://127.0.0.1.evil.example/").unwrap().is_secure());
+        assert!(!split("http://localhost.evil.example/").unwrap().is_secure());
+        assert_eq!(split("https://a.example/").unwrap().effective_port(), 443);
+        assert_eq!(split("http://a.example/").unwrap().effective_port(), 80);
+        assert_eq!(split("http://a.example:81/").unwrap().effective_port(), 81);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! host element, the way a studio page does, and reads the DOM it renders.
 #![cfg(target_arch = "wasm32")]
 
-use membership_checkout::checkout::{PendingOffer, Receipt};
+use membership_checkout::backend::Receipt;
+use membership_checkout::checkout::PendingOffer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -785,35 +786,33 @@ fn pointer_enter(el: &HtmlElement) {
     el.dispatch_event(&web_sys::Event::new("pointerenter").unwrap()).unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn a_recurring_membership_on_the_page_has_its_plans_asked_for_once_before_it_is_chosen() {
-    let (_fetch, el, _widget) = open_recurring_studio(0);
+/// Opens the recurring studio (its first `fail` plan answers fail) and checks how often the plans
+/// were asked for: once the card is painted, after pointing at it `points` times, and once it is
+/// chosen (`asked`: the count at each step and why).
+async fn plans_asked(fail: u32, points: usize, asked: [(f64, &str); 3]) {
+    let (_fetch, el, _widget) = open_recurring_studio(fail);
     let card = wait_for(&el, "[data-testid=membership-201]").await;
     sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "asked once the card is shown");
-    pointer_enter(&card);
-    pointer_enter(&card);
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(asked[0].0), "{}", asked[0].1);
+    for _ in 0..points {
+        pointer_enter(&card);
+    }
     sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "pointing asks nothing more");
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(asked[1].0), "{}", asked[1].1);
     wait_for(&el, "input[name=membership][value='201']").await.click();
     wait_for(&el, "[data-testid=plans] input[value='2011']").await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "choosing uses the answer already here");
+    assert_eq!(js("window.__plansAsked").as_f64(), Some(asked[2].0), "{}", asked[2].1);
     el.remove();
 }
 
 #[wasm_bindgen_test]
+async fn a_recurring_membership_on_the_page_has_its_plans_asked_for_once_before_it_is_chosen() {
+    plans_asked(0, 2, [(1.0, "asked once the card is shown"), (1.0, "pointing asks nothing more"), (1.0, "choosing uses the answer already here")]).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_failed_early_look_at_the_plans_is_asked_again_when_the_customer_shows_interest() {
-    let (_fetch, el, _widget) = open_recurring_studio(1);
-    let card = wait_for(&el, "[data-testid=membership-201]").await;
-    sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(1.0), "the look after painting failed");
-    pointer_enter(&card);
-    sleep(100).await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "the failure was not kept");
-    wait_for(&el, "input[name=membership][value='201']").await.click();
-    wait_for(&el, "[data-testid=plans] input[value='2011']").await;
-    assert_eq!(js("window.__plansAsked").as_f64(), Some(2.0), "choosing uses the second answer");
-    el.remove();
+    plans_asked(1, 1, [(1.0, "the look after painting failed"), (2.0, "the failure was not kept"), (2.0, "choosing uses the second answer")]).await;
 }
 
 // ---- Security (docs/security.md): where credentials may go, and what an answer can't make us do ----
@@ -1339,7 +1338,8 @@ async fn an_early_answer_is_taken_only_for_the_very_same_request_and_only_once()
 /// a missing or unknown one (the docs' own example says "string") falls back to the visitor's.
 #[wasm_bindgen_test]
 fn the_studios_zone_is_used_when_the_browser_knows_it() {
-    use membership_checkout::i18n::intl::{choose_zone, clock, zone_known, ZoneChoice};
+    use membership_checkout::i18n::intl::{clock, zone_known};
+    use membership_checkout::time::{choose_zone, ZoneChoice};
     assert!(zone_known("America/New_York") && zone_known("Europe/London"));
     assert!(!zone_known("string") && !zone_known("Mars/Olympus"));
     assert_eq!(choose_zone(Some("string"), Some("Europe/Berlin"), zone_known), ZoneChoice::Fallback);

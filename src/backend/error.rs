@@ -1,7 +1,7 @@
 //! Errors from the API layer and how TeamUp's error bodies are read.
 //!
 //! TeamUp documents the envelope `{code, message, type, field_errors}`; DRF layers may still answer
-//! `{detail}` or a bare `{field: [messages]}` (api-notes §1.9), so all three are understood.
+//! `{detail}` or a bare `{field: [messages]}` (DRF's own shapes), so all three are understood.
 
 use serde_json::{Map, Value};
 

@@ -10,7 +10,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestMode, Response};
 
+use serde::de::DeserializeOwned;
+
 use super::error::ApiError;
+use crate::model::Offer;
 use super::retry::{self, Decision, Repeat};
 
 #[derive(Clone, Copy, Debug)]
@@ -352,9 +355,38 @@ fn js_error(err: JsValue) -> ApiError {
     ApiError::Network(detail)
 }
 
+/// A JSON answer read as `T`; anything else is a malformed answer.
+pub fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+/// An offer and the server's clock (`Date`), if it sent one. Where `next_url` leads is judged
+/// afterwards by [`crate::redirect`], which can say why it refuses.
+pub fn read_offer(reply: &Reply) -> Result<(Offer, Option<f64>), ApiError> {
+    let offer: Offer = parse_json(reply)?;
+    if offer.expires_at_ms().is_none() {
+        return Err(ApiError::Malformed("expires_at is not a date-time".into()));
+    }
+    Ok((offer, reply.server_date_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offer_is_read_only_with_a_date_and_followed_only_to_an_http_page() {
+        let reply = |next: &str, expires: &str| Reply {
+            body: serde_json::json!({ "next_url": next, "expires_at": expires }).to_string(),
+            server_date_ms: Some(5.0),
+        };
+        let (offer, date) = read_offer(&reply("https://goteamup.com/pay/abc", "2026-11-23T10:15:00.000Z")).unwrap();
+        assert_eq!((offer.next_url.as_str(), date), ("https://goteamup.com/pay/abc", Some(5.0)));
+        assert!(matches!(read_offer(&reply("https://goteamup.com/pay/abc", "soon")), Err(ApiError::Malformed(_))));
+        // Where it leads is the redirect rules' to judge: a script is never followed.
+        let (script, _) = read_offer(&reply("javascript:alert(1)", "2026-11-23T10:15:00.000Z")).unwrap();
+        assert!(crate::redirect::check_payment_url(&script.next_url, &["goteamup.com:443".to_string()]).is_err());
+    }
 
     fn auth() -> Vec<(&'static str, String)> {
         vec![("Accept", "application/json".into()), ("Authorization", "Bearer t".into())]

@@ -7,13 +7,16 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use super::error::ApiError;
-use super::http::{Method, Reply, Transport};
+use super::http::{parse_json, read_offer, Method, Reply, Transport};
 use super::retry::Repeat;
 use super::session::{Renewal, Renewed, Session};
 use crate::auth::Tokens;
-use crate::checkout::{BookingCheck, Confirmation, Receipt};
-use crate::model::{customer_id_for, Attendance, CustomerMembership, Event, Membership, Offer, PaymentPlan, PermissionGroup, Profile, Provider, Slot};
+use super::{Confirmation, Receipt};
+use crate::model::teamup::{Attendance, CustomerMembership, Event, Membership, PaymentPlan, PermissionGroup, Profile, Provider, Related, Slot};
+use crate::model::Offer;
 use crate::settings::TeamUpSettings;
+use crate::time::format_rfc3339_ms;
+use crate::url::{encode, with_query};
 
 /// A guard against a server whose `next` links loop or never end: a list is given up (with an
 /// error) after this many pages.
@@ -163,7 +166,7 @@ impl TeamUp {
         t.send(Method::Post, &self.token_url(), &headers, Some(form), t.timeout_ms, Repeat::OnlyIfRefused, read_tokens).await
     }
 
-    /// Renews with the refresh token (`POST /auth/refresh_access_token`, api-notes §1.1).
+    /// Renews with the refresh token (`POST /auth/refresh_access_token`, auth/endpoints_auth-refresh-access-token-create.md).
     pub fn refresher(&self) -> Renewal {
         let (transport, url) = (self.transport.clone(), self.refresh_url());
         std::rc::Rc::new(move |current: Option<Tokens>| {
@@ -261,7 +264,7 @@ impl TeamUp {
     async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
         self.get_pages(first, &mut |results| {
-            let page: Vec<T> = serde_json::from_str(results).map_err(malformed)?;
+            let page: Vec<T> = serde_json::from_str(results).map_err(|e| ApiError::Malformed(e.to_string()))?;
             items.extend(page);
             Ok(())
         })
@@ -399,7 +402,7 @@ pub fn confirmation_of(receipt: &Receipt, held: &[CustomerMembership], booked: O
     let Receipt::TeamUp { membership, booking, known, since, .. } = receipt else { return Confirmation::NotFound };
     let new: Vec<&CustomerMembership> = held
         .iter()
-        .filter(|m| m.membership.as_ref().and_then(crate::model::Related::id) == Some(*membership))
+        .filter(|m| m.membership.as_ref().and_then(Related::id) == Some(*membership))
         .filter(|m| match known {
             Some(ids) => !ids.contains(&m.id),
             None => m.start_date.as_deref().is_some_and(|d| d >= since.as_str()),
@@ -418,6 +421,29 @@ pub fn confirmation_of(receipt: &Receipt, held: &[CustomerMembership], booked: O
     } else {
         Confirmation::NotFound
     }
+}
+
+/// How a booking made with a TeamUp purchase is found among the customer's registrations.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BookingCheck {
+    /// `GET /attendances?customer=&event=` (attendance/endpoints_attendances-list.md).
+    Class(u64),
+    /// An appointment slot, by its start: `GET /attendances?customer=&event_starts_at_gte=&
+    /// event_starts_at_lte=`. TeamUp documents no way from a slot to its booking (the slots
+    /// pages are missing); a booked appointment is taken to be an event at the slot's time.
+    AppointmentAt(String),
+}
+
+/// The customer id for `initiate_purchase` is the customer profile at the target provider
+/// (auth/endpoints_auth-profiles-list.md).
+pub fn customer_id_for(profiles: &[Profile], provider_id: u64) -> Option<u64> {
+    profiles
+        .iter()
+        .find(|p| {
+            p.profile_type.as_deref() == Some("customer")
+                && p.provider.as_ref().and_then(Related::id) == Some(provider_id)
+        })
+        .map(|p| p.id)
 }
 
 /// Bookable events plus, per permission group, the memberships allowed to book them.
@@ -455,7 +481,6 @@ pub fn representatives<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTree
 }
 
 fn window(now_ms: f64) -> (String, String) {
-    use crate::model::format_rfc3339_ms;
     (format_rfc3339_ms(now_ms), format_rfc3339_ms(now_ms + SCHEDULE_DAYS * 86_400_000.0))
 }
 
@@ -468,18 +493,9 @@ fn read_tokens(reply: &Reply) -> Result<Tokens, ApiError> {
     Tokens::from_reply(&reply.body, js_sys::Date::now()).map_err(ApiError::Malformed)
 }
 
-pub(crate) fn parse_json<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
-    serde_json::from_str(&reply.body).map_err(malformed)
-}
-
-fn malformed(error: serde_json::Error) -> ApiError {
-    ApiError::Malformed(error.to_string())
-}
-
-/// A DRF page ([`crate::model::Page`]) with its `results` left raw: the envelope is read by this one
-/// non-generic parser, the items by their own type's (a copy of the envelope's parser per item
-/// type cost about 2 KB of wasm each). The same fields with the same types as `Page`, so an
-/// answer one of them refuses, the other refuses too.
+/// A DRF page (`{count, next, previous, results}`) with its `results` left raw: the envelope is
+/// read by this one non-generic parser, the items by their own type's (a copy of the envelope's
+/// parser per item type cost about 2 KB of wasm each).
 #[derive(serde::Deserialize)]
 struct RawPage<'a> {
     #[serde(default, rename = "count")]
@@ -494,52 +510,10 @@ struct RawPage<'a> {
 
 impl<'a> RawPage<'a> {
     fn read(body: &'a str) -> Result<Self, ApiError> {
-        serde_json::from_str(body).map_err(malformed)
+        serde_json::from_str(body).map_err(|e| ApiError::Malformed(e.to_string()))
     }
 }
 
-/// An offer and the server's clock (`Date`), if it sent one. Where `next_url` leads is judged
-/// afterwards by [`crate::redirect`], which can say why it refuses.
-pub(crate) fn read_offer(reply: &Reply) -> Result<(Offer, Option<f64>), ApiError> {
-    let offer: Offer = parse_json(reply)?;
-    if offer.expires_at_ms().is_none() {
-        return Err(ApiError::Malformed("expires_at is not a date-time".into()));
-    }
-    Ok((offer, reply.server_date_ms))
-}
-
-/// The purchase answer must carry a usable payment page and expiry before we act on it.
-pub fn validate_offer(offer: &Offer) -> Result<(), ApiError> {
-    if !crate::settings::is_absolute_http_url(&offer.next_url) {
-        return Err(ApiError::Malformed("next_url is not an http(s) URL".into()));
-    }
-    if offer.expires_at_ms().is_none() {
-        return Err(ApiError::Malformed("expires_at is not a date-time".into()));
-    }
-    Ok(())
-}
-
-fn with_query(url: &str, extra: &str) -> String {
-    let (base, fragment) = url.split_once('#').map(|(b, f)| (b, Some(f))).unwrap_or((url, None));
-    let joined = if base.contains('?') { format!("{base}&{extra}") } else { format!("{base}?{extra}") };
-    match fragment {
-        Some(f) => format!("{joined}#{f}"),
-        None => joined,
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -711,7 +685,7 @@ mod tests {
 
     #[test]
     fn a_page_is_read_as_page_reads_it() {
-        use crate::model::Page;
+        use crate::model::teamup::tests::Page;
         let docs = [
             r#"{"count":2,"next":"https://x/p2","previous":null,"results":[{"id":1,"name":"A","starts_at":"2030-01-01T09:00:00Z"}]}"#,
             r#"{"results":[],"extra":{"a":[1,2]}}"#,
@@ -730,20 +704,10 @@ mod tests {
         for doc in docs {
             let whole = serde_json::from_str::<Page<Event>>(doc).map(|p| (p.results, p.next)).ok();
             let split = RawPage::read(doc)
-                .and_then(|p| Ok((serde_json::from_str::<Vec<Event>>(p.results.get()).map_err(malformed)?, p.next)))
+                .and_then(|p| Ok((serde_json::from_str::<Vec<Event>>(p.results.get()).map_err(|e| ApiError::Malformed(e.to_string()))?, p.next)))
                 .ok();
             assert_eq!(whole, split, "{doc}");
         }
-    }
-
-    #[test]
-    fn offers_must_be_usable() {
-        let ok = Offer { next_url: "https://goteamup.com/pay/abc".into(), expires_at: "2026-11-23T10:15:00.000Z".into() };
-        assert!(validate_offer(&ok).is_ok());
-        let bad_url = Offer { next_url: "javascript:alert(1)".into(), ..ok.clone() };
-        assert!(matches!(validate_offer(&bad_url), Err(ApiError::Malformed(_))));
-        let bad_time = Offer { expires_at: "soon".into(), ..ok };
-        assert!(matches!(validate_offer(&bad_time), Err(ApiError::Malformed(_))));
     }
 
     #[test]

@@ -2,16 +2,85 @@
 //! api-key, so it asks our server for plans, coupon quotes and the purchase. The gateway answers
 //! with TeamUp's error envelope, so [`ApiError`] reads both alike.
 
+use serde_json::{json, Map, Value};
+
 use super::error::ApiError;
-use super::http::{Method, Transport};
+use super::http::{parse_json, read_offer, Method, Transport};
 use super::retry::Repeat;
-use super::teamup::{encode, parse_json, read_offer};
-use crate::checkout::uelz::UelzPurchaseRequest;
-use crate::checkout::{uelz_confirmation, Confirmation};
-use crate::model::uelz::{CouponQuote, PlansReply, PurchaseStatus, UelzPlan};
+use super::Confirmation;
+use crate::model::uelz::{CouponQuote, PlansReply, PurchaseOutcome, PurchaseStatus, UelzPlan};
 use crate::model::Offer;
 use crate::settings::UelzSettings;
+use crate::url::encode;
 
+#[derive(Clone, PartialEq)]
+pub enum Customer {
+    /// A returning member, as the studio's server signed them (`customer-token`).
+    Signed(String),
+    /// Anyone else: the gateway makes a new Uelz customer with these details.
+    Details { name: String, email: String },
+}
+
+impl std::fmt::Debug for Customer {
+    /// The signed token is a credential: only the customer id it names is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Customer::Signed(token) => {
+                write!(f, "Signed({:?}, [redacted])", crate::settings::signed_customer_id(token).unwrap_or("?"))
+            }
+            Customer::Details { name, email } => f.debug_struct("Details").field("name", name).field("email", email).finish(),
+        }
+    }
+}
+
+/// The gateway's `POST /purchases` (docs/contract.md §4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UelzPurchaseRequest {
+    pub plan: String,
+    pub external_id: String,
+    pub coupon_code: Option<String>,
+    pub service_activation_date: Option<String>,
+    pub customer: Customer,
+    pub return_to: String,
+}
+
+impl UelzPurchaseRequest {
+    pub fn body(&self) -> String {
+        self.to_json(true).to_string()
+    }
+
+    /// Everything but the key: two attempts that would send this alike are the same purchase. A
+    /// signed customer counts by the id it names, so a fresh token (a reloaded page) for the same
+    /// member still retries the same purchase.
+    pub fn fingerprint(&self) -> String {
+        self.to_json(false).to_string()
+    }
+
+    fn to_json(&self, for_sending: bool) -> Value {
+        let with_key = for_sending;
+        let mut body = Map::new();
+        body.insert("plan".into(), json!(self.plan));
+        if with_key {
+            body.insert("external_id".into(), json!(self.external_id));
+        }
+        if let Some(code) = &self.coupon_code {
+            body.insert("coupon_code".into(), json!(code));
+        }
+        if let Some(date) = &self.service_activation_date {
+            body.insert("service_activation_date".into(), json!(date));
+        }
+        body.insert(
+            "customer".into(),
+            match &self.customer {
+                Customer::Signed(token) if for_sending => json!({ "token": token }),
+                Customer::Signed(token) => json!({ "signed": crate::settings::signed_customer_id(token) }),
+                Customer::Details { name, email } => json!({ "name": name, "email": email }),
+            },
+        );
+        body.insert("return_to".into(), json!(self.return_to));
+        Value::Object(body)
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gateway {
@@ -73,9 +142,9 @@ impl Gateway {
     }
 
     /// What to tell the customer back from the payment page about the attempt `external_id`:
-    /// the gateway's word ([`uelz_confirmation`]), never the address's.
+    /// the gateway's word ([`status_confirmation`]), never the address's.
     pub async fn confirmation(&self, external_id: &str) -> Result<Confirmation, ApiError> {
-        self.purchase_status(external_id).await.and_then(|found| uelz_confirmation(external_id, found))
+        self.purchase_status(external_id).await.and_then(|found| status_confirmation(external_id, found))
     }
 
     /// Sends the purchase; its `external_id` makes sending it again safe. The gateway calls Uelz
@@ -94,6 +163,24 @@ pub fn not_found_yet<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiErr
         Ok(found) => Ok(Some(found)),
         Err(ApiError::Http { status: 404, code: Some(code), .. }) if code == "purchase_not_found" => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+/// What the gateway says of the Uelz purchase made with `external_id` (`GET <gateway>/purchases/
+/// <external_id>`, read by [`Gateway::purchase_status`]): its `outcome`, or
+/// not found yet while Uelz has no purchase for the attempt (`None`: the gateway's 404
+/// `purchase_not_found`). An answer about another attempt confirms nothing about this one.
+pub fn status_confirmation(external_id: &str, found: Option<PurchaseStatus>) -> Result<Confirmation, ApiError> {
+    match found {
+        None => Ok(Confirmation::NotFound),
+        Some(status) if status.external_id != external_id => {
+            Err(ApiError::Malformed(format!("the gateway answered about another attempt ({:?})", status.external_id)))
+        }
+        Some(status) => Ok(match status.outcome {
+            PurchaseOutcome::Active => Confirmation::Active,
+            PurchaseOutcome::Pending => Confirmation::Pending,
+            PurchaseOutcome::Failed => Confirmation::Failed,
+        }),
     }
 }
 

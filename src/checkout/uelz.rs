@@ -2,10 +2,11 @@
 //! its idempotency key. The lifecycle after "continue" is the shared one in [`super`].
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 
-use super::{Checkout, Form, Phase};
+use super::{Checkout, Phase, VendorForm};
 use crate::backend::error::ApiError;
+use crate::backend::uelz::{Customer, UelzPurchaseRequest};
+use crate::time::is_iso_date;
 use crate::i18n::Text;
 use crate::model::uelz::{CouponQuote, UelzPlan};
 
@@ -31,7 +32,7 @@ pub struct AppliedCoupon {
     pub quote: CouponQuote,
 }
 
-impl Form for UelzSelection {
+impl VendorForm for UelzSelection {
     const CONTROLS: &'static [(&'static str, &'static str)] = &[
         ("plan", "plan"),
         ("coupon_code", "coupon"),
@@ -43,74 +44,9 @@ impl Form for UelzSelection {
     const SAFE_TO_RESEND: bool = true;
 }
 
-#[derive(Clone, PartialEq)]
-pub enum Customer {
-    /// A returning member, as the studio's server signed them (`customer-token`).
-    Signed(String),
-    /// Anyone else: the gateway makes a new Uelz customer with these details.
-    Details { name: String, email: String },
-}
 
-impl std::fmt::Debug for Customer {
-    /// The signed token is a credential: only the customer id it names is printed.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Customer::Signed(token) => {
-                write!(f, "Signed({:?}, [redacted])", crate::settings::signed_customer_id(token).unwrap_or("?"))
-            }
-            Customer::Details { name, email } => f.debug_struct("Details").field("name", name).field("email", email).finish(),
-        }
-    }
-}
 
-/// The gateway's `POST /purchases` (docs/contract.md §4).
-#[derive(Clone, Debug, PartialEq)]
-pub struct UelzPurchaseRequest {
-    pub plan: String,
-    pub external_id: String,
-    pub coupon_code: Option<String>,
-    pub service_activation_date: Option<String>,
-    pub customer: Customer,
-    pub return_to: String,
-}
 
-impl UelzPurchaseRequest {
-    pub fn body(&self) -> String {
-        self.to_json(true).to_string()
-    }
-
-    /// Everything but the key: two attempts that would send this alike are the same purchase. A
-    /// signed customer counts by the id it names, so a fresh token (a reloaded page) for the same
-    /// member still retries the same purchase.
-    pub fn fingerprint(&self) -> String {
-        self.to_json(false).to_string()
-    }
-
-    fn to_json(&self, for_sending: bool) -> Value {
-        let with_key = for_sending;
-        let mut body = Map::new();
-        body.insert("plan".into(), json!(self.plan));
-        if with_key {
-            body.insert("external_id".into(), json!(self.external_id));
-        }
-        if let Some(code) = &self.coupon_code {
-            body.insert("coupon_code".into(), json!(code));
-        }
-        if let Some(date) = &self.service_activation_date {
-            body.insert("service_activation_date".into(), json!(date));
-        }
-        body.insert(
-            "customer".into(),
-            match &self.customer {
-                Customer::Signed(token) if for_sending => json!({ "token": token }),
-                Customer::Signed(token) => json!({ "signed": crate::settings::signed_customer_id(token) }),
-                Customer::Details { name, email } => json!({ "name": name, "email": email }),
-            },
-        );
-        body.insert("return_to".into(), json!(self.return_to));
-        Value::Object(body)
-    }
-}
 
 /// One checkout attempt's idempotency key, kept in sessionStorage: sending the same request again
 /// (after a lost answer, a timeout, a reload) reuses it, so Uelz never makes a second purchase.
@@ -128,19 +64,6 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
-/// `YYYY-MM-DD` with a plausible month and day (the date input's own format).
-pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| s[r].bytes().all(|c| c.is_ascii_digit());
-    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
-        return false;
-    }
-    let (month, day): (u32, u32) = (s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0));
-    (1..=12).contains(&month) && (1..=31).contains(&day)
-}
 
 /// Loose on purpose: one `@`, something before it, a dot in the domain. The gateway decides.
 pub fn is_plausible_email(s: &str) -> bool {
@@ -335,6 +258,7 @@ impl Checkout<UelzSelection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
     use crate::i18n::Tr;
     use crate::model::uelz::Price;
 

@@ -132,41 +132,6 @@ pub fn browser_languages() -> Vec<String> {
     Vec::new()
 }
 
-/// Which zone class and slot times, their days and the offer's deadline are shown in, and what
-/// the customer is told about it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ZoneChoice {
-    /// The studio's zone is the customer's: their own clock, nothing to say.
-    Same,
-    /// The studio's zone, named on every time (so "18:00 GMT" can't be misread as the customer's
-    /// 18:00) and in a note.
-    Studio(String),
-    /// The studio didn't say, or named a zone this browser doesn't know: the customer's own
-    /// clock, with a note saying so.
-    Fallback,
-}
-
-impl ZoneChoice {
-    /// The zone to format in, when it isn't the customer's own.
-    pub fn zone(&self) -> Option<&str> {
-        match self {
-            ZoneChoice::Studio(zone) => Some(zone),
-            _ => None,
-        }
-    }
-}
-
-/// The choice for the studio's zone (`address.timezone`) seen from the customer's; `known`
-/// says whether the platform can convert to a zone ([`zone_known`]).
-pub fn choose_zone(studio: Option<&str>, customer: Option<&str>, known: impl Fn(&str) -> bool) -> ZoneChoice {
-    match studio.map(str::trim).filter(|z| !z.is_empty()) {
-        Some(zone) if !known(zone) => ZoneChoice::Fallback,
-        Some(zone) if Some(zone) == customer => ZoneChoice::Same,
-        Some(zone) => ZoneChoice::Studio(zone.to_string()),
-        None => ZoneChoice::Fallback,
-    }
-}
-
 /// Whether `Intl` knows the zone (`Europe/London` yes, `string` or `Mars/Olympus` no).
 #[cfg(target_arch = "wasm32")]
 pub fn zone_known(zone: &str) -> bool {
@@ -190,12 +155,12 @@ pub fn date_time(ms: f64, locale: &str, zone: Option<&str>) -> String {
     platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms))
         // An unknown zone: the customer's own clock, unnamed, rather than nothing.
         .or_else(|| platform::format("DateTimeFormat", locale, &pairs[..5], &platform::date(ms)))
-        .unwrap_or_else(|| crate::model::format_rfc3339_ms(ms))
+        .unwrap_or_else(|| crate::time::format_rfc3339_ms(ms))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn date_time(ms: f64, _locale: &str, zone: Option<&str>) -> String {
-    let iso = crate::model::format_rfc3339_ms(ms);
+    let iso = crate::time::format_rfc3339_ms(ms);
     match zone {
         Some(zone) => format!("{iso} {zone}"),
         None => iso,
@@ -211,12 +176,12 @@ pub fn day(ms: f64, locale: &str, zone: Option<&str>) -> String {
     }
     platform::format("DateTimeFormat", locale, &pairs, &platform::date(ms))
         .or_else(|| platform::format("DateTimeFormat", locale, &pairs[..3], &platform::date(ms)))
-        .unwrap_or_else(|| crate::model::format_rfc3339_ms(ms)[..10].to_string())
+        .unwrap_or_else(|| crate::time::format_rfc3339_ms(ms)[..10].to_string())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn day(ms: f64, _locale: &str, _zone: Option<&str>) -> String {
-    crate::model::format_rfc3339_ms(ms)[..10].to_string()
+    crate::time::format_rfc3339_ms(ms)[..10].to_string()
 }
 
 /// `zone`'s offset from UTC at `ms` (the customer's own without one), from `Intl`'s
@@ -268,7 +233,7 @@ pub fn clock(ms: f64, locale: &str, zone: Option<&str>) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn clock(ms: f64, _locale: &str, zone: Option<&str>) -> String {
-    let hhmm = crate::model::format_rfc3339_ms(ms)[11..16].to_string();
+    let hhmm = crate::time::format_rfc3339_ms(ms)[11..16].to_string();
     match zone {
         Some(zone) => format!("{hhmm} {zone}"),
         None => hhmm,
@@ -290,8 +255,8 @@ pub fn calendar_date(iso: &str, add_days: u32, locale: &str) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn calendar_date(iso: &str, add_days: u32, _locale: &str) -> String {
-    match crate::model::parse_rfc3339_ms(&format!("{iso}T00:00:00Z")) {
-        Some(ms) => crate::model::format_rfc3339_ms(ms + f64::from(add_days) * 86_400_000.0)[..10].to_string(),
+    match crate::time::parse_rfc3339_ms(&format!("{iso}T00:00:00Z")) {
+        Some(ms) => crate::time::format_rfc3339_ms(ms + f64::from(add_days) * 86_400_000.0)[..10].to_string(),
         None => iso.to_string(),
     }
 }
@@ -308,22 +273,5 @@ mod tests {
         assert_eq!(parse_gmt_offset("+5"), Some(18_000_000.0));
         assert_eq!(parse_gmt_offset("x"), None);
         assert_eq!(parse_gmt_offset("+aa:00"), None);
-    }
-
-    #[test]
-    fn the_studio_zone_is_named_when_it_differs_and_a_missing_or_unknown_one_falls_back() {
-        let known = |z: &str| z != "Mars/Olympus";
-        let choose = |studio, customer| choose_zone(studio, customer, known);
-        assert_eq!(choose(Some("America/New_York"), Some("Europe/Berlin")), ZoneChoice::Studio("America/New_York".into()));
-        assert_eq!(choose(Some(" America/New_York "), Some("Europe/Berlin")).zone(), Some("America/New_York"));
-        assert_eq!(choose(Some("Europe/London"), Some("Europe/London")), ZoneChoice::Same);
-        assert_eq!(choose(Some("Europe/London"), None), ZoneChoice::Studio("Europe/London".into()));
-        assert_eq!(choose(None, Some("Europe/London")), ZoneChoice::Fallback, "the studio didn't say");
-        assert_eq!(choose(Some(""), None), ZoneChoice::Fallback);
-        assert_eq!(choose(Some("Mars/Olympus"), Some("Europe/Berlin")), ZoneChoice::Fallback, "a zone the browser doesn't know");
-        assert_eq!(ZoneChoice::Fallback.zone(), None);
-        assert_eq!(ZoneChoice::Same.zone(), None);
-        // The docs' own example names the zone "string": natively (as in a browser) not a zone.
-        assert!(!zone_known("string") && zone_known("America/New_York") && zone_known("UTC"));
     }
 }

@@ -3,9 +3,6 @@
 
 use serde::Deserialize;
 
-use super::{every, period_unit};
-use crate::i18n::Tr;
-
 /// An amount as the gateway sends it: a decimal string, so nothing is lost to floating point.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Price {
@@ -21,13 +18,6 @@ impl Price {
 
     pub fn is_zero(&self) -> bool {
         self.value() == Some(0.0)
-    }
-
-    /// Through `Intl` for the locale; the raw figures if the platform refuses the currency.
-    pub fn label(&self, tr: Tr) -> String {
-        self.value()
-            .and_then(|value| tr.money(value, &self.currency))
-            .unwrap_or_else(|| format!("{} {}", self.amount, self.currency))
     }
 }
 
@@ -112,49 +102,12 @@ impl UelzPlan {
     pub fn is_recurring(&self) -> bool {
         self.kind == "recurring"
     }
-
-    /// The plan's price for the locale, "€59.00 / month" for a recurring plan.
-    pub fn price_label(&self, tr: Tr) -> String {
-        let price = self.price.label(tr);
-        match self.period.as_ref().and_then(|p| period_unit(&p.unit)).filter(|_| self.is_recurring()) {
-            Some(unit) => tr.f(per_key(unit), &[("price", &price)]),
-            None => price,
-        }
-    }
-
-    /// How the plan bills, in words: "Billed every month until you cancel", "12 monthly payments"…
-    pub fn billing_terms(&self, tr: Tr) -> String {
-        if !self.is_recurring() {
-            return tr.t("billing.one_payment").to_string();
-        }
-        let unit = self.period.as_ref().and_then(|p| period_unit(&p.unit));
-        let period = unit.and_then(|u| every(tr, 1, u)).unwrap_or_default();
-        let terms = match (self.billing_cycles, self.term_days, unit) {
-            (Some(n), _, Some(unit)) => tr.n(&format!("billing.payments.{unit}"), u64::from(n), &[]),
-            (None, Some(days), _) if days % 7 == 0 => tr.n("billing.for_weeks", u64::from(days / 7), &[("period", &period)]),
-            (None, Some(days), _) => tr.n("billing.for_days", u64::from(days), &[("period", &period)]),
-            _ => tr.f("billing.until_cancel", &[("period", &period)]),
-        };
-        match self.trial_days {
-            0 => terms,
-            n => tr.n("billing.trial", u64::from(n), &[("terms", &terms)]),
-        }
-    }
-}
-
-fn per_key(unit: &str) -> &'static str {
-    match unit {
-        "day" => "per.day",
-        "week" => "per.week",
-        "quarter" => "per.quarter",
-        "year" => "per.year",
-        _ => "per.month",
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Tr;
 
     fn plan(json: &str) -> UelzPlan {
         serde_json::from_str(json).unwrap()

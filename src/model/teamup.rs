@@ -1,24 +1,10 @@
-//! TeamUp v2 resources as the widget reads them. Parsing is lenient on purpose: unknown fields are
-//! ignored and optional fields default, so a vendor adding a field never blanks the widget.
+//! TeamUp v2 resources as the widget reads them (each type names the page of
+//! rob693/teamup-api-docs it follows).
 
 use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::i18n::Tr;
-
-pub mod uelz;
-
-/// DRF page-number pagination envelope: `{count, next, previous, results}`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Page<T> {
-    #[serde(default)]
-    pub count: Option<u64>,
-    #[serde(default)]
-    pub next: Option<String>,
-    #[serde(default)]
-    pub previous: Option<String>,
-    pub results: Vec<T>,
-}
+use crate::time::parse_rfc3339_ms;
 
 /// TeamUp's money object. `decimal` is documented as a number; DRF decimal fields are often
 /// rendered as strings, so both are accepted.
@@ -37,39 +23,9 @@ pub struct Money {
 }
 
 impl Money {
-    /// Through `Intl` in the customer's locale when the amount and currency are known; else the
-    /// vendor's ready-made label (`"£45"`, formatted for the studio's locale), else the amount.
-    pub fn label(&self, tr: Tr) -> String {
-        if let (Some(amount), Some(code)) = (self.decimal, self.iso_currency_code.as_deref()) {
-            if let Some(label) = tr.money(amount, code) {
-                return label;
-            }
-        }
-        if let Some(s) = self.string.as_deref().filter(|s| !s.trim().is_empty()) {
-            return s.to_string();
-        }
-        match (self.decimal, self.iso_currency_code.as_deref()) {
-            (Some(d), Some(code)) => format!("{d:.2} {}", code.to_ascii_uppercase()),
-            (Some(d), None) => format!("{d:.2}"),
-            _ => String::new(),
-        }
-    }
-
     pub fn is_zero(&self) -> bool {
         self.decimal.map(|d| d == 0.0).unwrap_or(false)
     }
-}
-
-/// `day`, `week`, `month`, `quarter` or `year` for a unit as the APIs spell it (`"months"`).
-pub fn period_unit(unit: &str) -> Option<&'static str> {
-    let unit = unit.trim().trim_end_matches('s');
-    ["day", "week", "month", "quarter", "year"].into_iter().find(|u| u.eq_ignore_ascii_case(unit))
-}
-
-/// "every month", "every 2 weeks" in words for the locale.
-pub fn every(tr: Tr, n: u32, unit: &str) -> Option<String> {
-    let unit = period_unit(unit)?;
-    Some(tr.n(&format!("every.{unit}"), u64::from(n.max(1)), &[]))
 }
 
 /// A related object: a bare id, or expanded (`expand=`) into an object whose `id` and `name` are
@@ -182,18 +138,6 @@ pub struct Profile {
     pub name: Option<String>,
 }
 
-/// The customer id for `initiate_purchase` is the customer profile at the target provider
-/// (api-notes §1.2).
-pub fn customer_id_for(profiles: &[Profile], provider_id: u64) -> Option<u64> {
-    profiles
-        .iter()
-        .find(|p| {
-            p.profile_type.as_deref() == Some("customer")
-                && p.provider.as_ref().and_then(Related::id) == Some(provider_id)
-        })
-        .map(|p| p.id)
-}
-
 /// The studio (`GET /providers/:id?expand=address`): only what the widget shows. Its time zone
 /// is `address.timezone`, and `address` is deferred: absent (or an id) unless expanded
 /// (providers/endpoints_providers-retrieve.md).
@@ -265,26 +209,6 @@ impl Membership {
         }
     }
 
-    pub fn price_label(&self, tr: Tr) -> String {
-        let money = self.display_price.as_ref().or(self.price.as_ref());
-        let label = money.map(|m| m.label(tr)).unwrap_or_default();
-        if self.needs_plan() && !label.is_empty() {
-            tr.f("price.from", &[("price", &label)])
-        } else {
-            label
-        }
-    }
-
-    /// "3 months" for prepaid memberships with a fixed length.
-    pub fn duration_label(&self, tr: Tr) -> Option<String> {
-        let n = self.duration.filter(|n| *n > 0)?;
-        let unit = self.duration_unit.as_deref()?;
-        match period_unit(unit).filter(|u| *u != "quarter") {
-            Some(unit) => Some(tr.n(&format!("duration.{unit}"), u64::from(n), &[])),
-            None => Some(format!("{n} {unit}")),
-        }
-    }
-
     /// Memberships a customer can buy: on sale and visible (the API is asked for these too,
     /// this guards against a server that ignores the filters).
     pub fn is_purchasable(&self) -> bool {
@@ -331,34 +255,6 @@ impl PaymentPlan {
         self.status.as_deref() == Some("for_sale")
     }
 
-    /// "every month", "every 2 weeks".
-    pub fn period_label(&self, tr: Tr) -> Option<String> {
-        every(tr, self.billing_period_length.unwrap_or(1), self.billing_period_unit.as_deref()?)
-    }
-
-    /// "£26.00 every 2 weeks", built from the figures in the customer's language; TeamUp's own
-    /// `price_with_period` (in the studio's language) when the figures are missing.
-    pub fn price_label(&self, tr: Tr) -> String {
-        let price = self.price.as_ref().map(|m| m.label(tr)).unwrap_or_default();
-        match self.period_label(tr) {
-            Some(period) if !price.is_empty() => tr.f("price.with_period", &[("price", &price), ("period", &period)]),
-            _ => match self.price_with_period.as_deref().filter(|s| !s.trim().is_empty()) {
-                Some(vendor) => vendor.to_string(),
-                None => price,
-            },
-        }
-    }
-
-    /// "6-week commitment": the committed billing periods in the plan's unit.
-    pub fn commitment_label(&self, tr: Tr) -> Option<String> {
-        let built = self.committed_billing_periods.filter(|n| *n > 0).and_then(|n| {
-            let unit = period_unit(self.billing_period_unit.as_deref()?).filter(|u| *u != "quarter")?;
-            let total = u64::from(n) * u64::from(self.billing_period_length.unwrap_or(1).max(1));
-            Some(tr.n(&format!("plan.commitment.{unit}"), total, &[]))
-        });
-        built.or_else(|| self.duration_description.clone().filter(|s| !s.trim().is_empty()))
-    }
-
     /// The joining fee, when the plan has one (asked for with `expand=joining_fee`: it is
     /// deferred, membership-payment-plans-list.md).
     pub fn joining_fee(&self) -> Option<&Money> {
@@ -366,10 +262,6 @@ impl PaymentPlan {
             Some(JoiningFeeField::Expanded(fee)) if !fee.amount.is_zero() => Some(&fee.amount),
             _ => None,
         }
-    }
-
-    pub fn joining_fee_label(&self, tr: Tr) -> Option<String> {
-        Some(tr.f("plan.joining_fee", &[("price", &self.joining_fee()?.label(tr))]))
     }
 
     /// What the first payment costs: the first period and the joining fee (what the payment page
@@ -384,10 +276,6 @@ impl PaymentPlan {
         // In cents, so £79.00 + £25.00 is exactly £104.00.
         let cents = (price.decimal? * 100.0).round() + (fee.decimal? * 100.0).round();
         Some(Money { decimal: Some(cents / 100.0), string: None, iso_currency_code: Some(code.to_string()), currency_symbol: None, currency_symbol_position: None })
-    }
-
-    pub fn due_today_label(&self, tr: Tr) -> Option<String> {
-        Some(tr.f("plan.due_today", &[("price", &self.due_today()?.label(tr))]))
     }
 }
 
@@ -426,7 +314,8 @@ impl Event {
         self
     }
 
-    /// `max_occupancy` None and 0 both mean unlimited (api-notes §1.6).
+    /// `max_occupancy` null and 0 both mean unlimited (events/endpoints_events-list.md: "None and 0
+    /// both represent unlimited").
     pub fn is_full(&self) -> bool {
         match (self.max_occupancy, self.attending_count) {
             (Some(max), Some(att)) if max > 0 => att >= max,
@@ -447,62 +336,6 @@ impl Event {
         match self.offering_type.as_ref().and_then(Related::id) {
             Some(id) => PermissionGroup::OfferingType(id),
             None => PermissionGroup::Event(self.id),
-        }
-    }
-}
-
-/// Memberships shown at first, and added by each "Show more": a long catalogue renders (and
-/// the browser lays out) a page at a time.
-pub const CATALOGUE_PAGE: usize = 20;
-
-/// Pages of the catalogue to show at first: one, or as many as it takes to show the membership
-/// already chosen (a choice restored after signing in).
-pub fn catalogue_pages(chosen_index: Option<usize>) -> usize {
-    chosen_index.map_or(1, |i| i / CATALOGUE_PAGE + 1)
-}
-
-/// Above this many classes for one membership, the customer picks a day first and then one of
-/// that day's classes: a `<select>` costs the browser about 0.1 ms per option on every change.
-pub const DAY_PICKER_FROM: usize = 40;
-
-/// Classes grouped by day, in schedule order: `day_of` names an event's day (in the studio's
-/// zone) and consecutive events with the same name share a group. A day seen again later (an
-/// unsorted answer) joins its first group rather than appearing twice.
-pub fn by_day<T, Day: PartialEq>(events: impl IntoIterator<Item = T>, mut day_of: impl FnMut(&T) -> Day) -> Vec<(Day, Vec<T>)> {
-    let mut days: Vec<(Day, Vec<T>)> = Vec::new();
-    for event in events {
-        let day = day_of(&event);
-        match days.iter_mut().rev().find(|(d, _)| *d == day) {
-            Some((_, list)) => list.push(event),
-            None => days.push((day, vec![event])),
-        }
-    }
-    days
-}
-
-/// Which day a class falls on, as a number to group by. When the zone's UTC offset is the same
-/// all through the schedule (no clock change in its two weeks, the usual case) a day is plain
-/// arithmetic and each needs one `Intl` call for its name; otherwise each quarter hour is looked
-/// up (every zone's offset is a whole number of quarter hours).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum DayKeys {
-    FixedOffset(f64),
-    Quarters,
-}
-
-impl DayKeys {
-    /// `FixedOffset` when the offsets at the schedule's first and last class agree.
-    pub fn for_span(first_offset_ms: Option<f64>, last_offset_ms: Option<f64>) -> Self {
-        match (first_offset_ms, last_offset_ms) {
-            (Some(a), Some(b)) if a == b => DayKeys::FixedOffset(a),
-            _ => DayKeys::Quarters,
-        }
-    }
-
-    pub fn key(self, ms: f64) -> i64 {
-        match self {
-            DayKeys::FixedOffset(offset) => ((ms + offset) / 86_400_000.0).floor() as i64,
-            DayKeys::Quarters => (ms / 900_000.0).floor() as i64,
         }
     }
 }
@@ -575,19 +408,6 @@ impl Record {
     }
 }
 
-/// initiate_purchase's answer.
-#[derive(Clone, Debug, PartialEq, Deserialize, serde::Serialize)]
-pub struct Offer {
-    pub next_url: String,
-    pub expires_at: String,
-}
-
-impl Offer {
-    pub fn expires_at_ms(&self) -> Option<f64> {
-        parse_rfc3339_ms(&self.expires_at)
-    }
-}
-
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -602,198 +422,24 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::E
     })
 }
 
-// ---- time: RFC 3339 <-> epoch milliseconds, without a date crate (wasm size) ----
-
-/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
-
-/// Parses `2024-07-29T15:51:28.071Z` or `2024-07-29T16:51:28+01:00` (fraction optional) into
-/// milliseconds since the epoch. Anything else is `None`.
-pub fn parse_rfc3339_ms(s: &str) -> Option<f64> {
-    let b = s.trim().as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(r)?;
-        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis = 0.0;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let frac: f64 = std::str::from_utf8(&b[start - 1..i]).ok()?.parse().ok()?;
-        millis = (frac * 1000.0).floor();
-    }
-    let offset_min = match b.get(i)? {
-        b'Z' | b'z' if i + 1 == b.len() => 0,
-        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
-            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
-            if *sign == b'+' {
-                m
-            } else {
-                -m
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-    Some(secs as f64 * 1000.0 + millis)
-}
-
-/// Formats epoch milliseconds as `2024-07-29T15:51:28.071Z`.
-pub fn format_rfc3339_ms(ms: f64) -> String {
-    let ms = ms.floor() as i64;
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
-    let (mi, rem) = (rem / 60_000, rem % 60_000);
-    let (s, milli) = (rem / 1000, rem % 1000);
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
-}
-
-/// `mm:ss` for a countdown; hours roll into minutes (`75:00`), never negative.
-pub fn format_countdown(remaining_ms: f64) -> String {
-    let secs = if remaining_ms > 0.0 { (remaining_ms / 1000.0).ceil() as u64 } else { 0 };
-    format!("{:02}:{:02}", secs / 60, secs % 60)
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::backend::teamup::customer_id_for;
+    use crate::i18n::Tr;
+    use crate::time::parse_rfc3339_ms;
 
-    fn event_at(id: u64, starts_at: &str) -> Event {
-        Event {
-            id,
-            name: format!("class {id}"),
-            starts_at: starts_at.to_string(),
-            ends_at: None,
-            status: None,
-            max_occupancy: None,
-            attending_count: None,
-            venue: None,
-            offering_type: None,
-            starts_at_ms: None,
-        }
-    }
-
-    #[test]
-    fn the_catalogue_opens_on_the_page_that_shows_the_chosen_membership() {
-        assert_eq!(catalogue_pages(None), 1);
-        assert_eq!(catalogue_pages(Some(0)), 1);
-        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE - 1)), 1);
-        assert_eq!(catalogue_pages(Some(CATALOGUE_PAGE)), 2);
-        assert_eq!(catalogue_pages(Some(3 * CATALOGUE_PAGE + 5)), 4);
-    }
-
-    #[test]
-    fn a_fixed_offset_puts_a_class_on_its_local_day() {
-        let ms = |iso: &str| parse_rfc3339_ms(iso).unwrap();
-        let london_summer = DayKeys::for_span(Some(3_600_000.0), Some(3_600_000.0));
-        assert_eq!(london_summer, DayKeys::FixedOffset(3_600_000.0));
-        // 23:30 UTC is 00:30 the next day in London's summer: the same day as 00:30 UTC.
-        assert_eq!(london_summer.key(ms("2026-07-01T23:30:00Z")), london_summer.key(ms("2026-07-02T00:30:00Z")));
-        assert_ne!(london_summer.key(ms("2026-07-01T22:30:00Z")), london_summer.key(ms("2026-07-01T23:30:00Z")));
-        let new_york = DayKeys::FixedOffset(-18_000_000.0);
-        assert_eq!(new_york.key(ms("2026-01-02T04:59:00Z")), new_york.key(ms("2026-01-01T05:00:00Z")));
-        assert_ne!(new_york.key(ms("2026-01-02T04:59:00Z")), new_york.key(ms("2026-01-02T05:00:00Z")));
-        // A clock change inside the schedule, or an unknown offset: quarter hours.
-        assert_eq!(DayKeys::for_span(Some(0.0), Some(3_600_000.0)), DayKeys::Quarters);
-        assert_eq!(DayKeys::for_span(None, Some(0.0)), DayKeys::Quarters);
-        assert_ne!(DayKeys::Quarters.key(ms("2026-07-01T10:00:00Z")), DayKeys::Quarters.key(ms("2026-07-01T10:15:00Z")));
-    }
-
-    #[test]
-    fn classes_group_by_day_in_schedule_order() {
-        let events = vec![
-            event_at(1, "2026-11-24T07:00:00Z"),
-            event_at(2, "2026-11-24T18:00:00Z"),
-            event_at(3, "2026-11-25T07:00:00Z"),
-            event_at(4, "2026-11-24T20:00:00Z"), // out of order: joins the 24th
-            event_at(5, "2026-11-27T09:00:00Z"),
-        ];
-        let days = by_day(events, |e| e.starts_at[..10].to_string());
-        let shape: Vec<(&str, Vec<u64>)> = days.iter().map(|(d, l)| (d.as_str(), l.iter().map(|e| e.id).collect())).collect();
-        assert_eq!(shape, vec![("2026-11-24", vec![1, 2, 4]), ("2026-11-25", vec![3]), ("2026-11-27", vec![5])]);
-        assert!(by_day(Vec::<Event>::new(), |e| e.starts_at.clone()).is_empty());
-    }
-
-    #[test]
-    fn parses_documented_timestamp() {
-        // 2024-07-29T15:51:28.071Z, checked against `date -u -d ... +%s%3N`.
-        assert_eq!(parse_rfc3339_ms("2024-07-29T15:51:28.071Z"), Some(1_722_268_288_071.0));
-        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0.0));
-    }
-
-    #[test]
-    fn parses_offsets_and_rejects_garbage() {
-        assert_eq!(
-            parse_rfc3339_ms("2024-07-29T16:51:28.071+01:00"),
-            parse_rfc3339_ms("2024-07-29T15:51:28.071Z")
-        );
-        assert_eq!(parse_rfc3339_ms("2024-07-29T10:51:28-05:00"), Some(1_722_268_288_000.0));
-        for bad in ["", "2024-07-29", "2024-13-01T00:00:00Z", "2024-07-29T15:51:28", "2024-07-29T15:51:28.Z",
-            "2024-07-29T15:51:28Zjunk", "yyyy-07-29T15:51:28Z", "2024-07-29T25:00:00Z", "２０２４-07-29T15:51:28Z"]
-        {
-            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn formats_round_trip() {
-        for ms in [0.0, 1_722_268_288_071.0, 951_782_400_000.0 /* 2000-02-29 */, 4_102_444_799_999.0] {
-            assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
-        }
-        assert_eq!(format_rfc3339_ms(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
-    }
-
-    #[test]
-    fn countdown_is_mm_ss_and_never_negative() {
-        assert_eq!(format_countdown(15.0 * 60_000.0), "15:00");
-        assert_eq!(format_countdown(61_001.0), "01:02");
-        assert_eq!(format_countdown(999.0), "00:01");
-        assert_eq!(format_countdown(0.0), "00:00");
-        assert_eq!(format_countdown(-5000.0), "00:00");
-        assert_eq!(format_countdown(75.0 * 60_000.0), "75:00");
+    /// DRF's page envelope, `{count, next, previous, results}`, as TeamUp's list pages show it
+    /// (the widget itself reads it through `backend::teamup`'s raw page).
+    #[derive(Debug, Deserialize)]
+    pub(crate) struct Page<T> {
+        #[serde(default)]
+        pub count: Option<u64>,
+        #[serde(default)]
+        pub next: Option<String>,
+        #[serde(default, rename = "previous")]
+        pub _previous: Option<String>,
+        pub results: Vec<T>,
     }
 
     const MEMBERSHIP: &str = r#"{"id":103,"object":"membership","type":"recurring_plan","name":"Unlimited Monthly",
@@ -907,7 +553,11 @@ mod tests {
 /// named after its page): placeholders, missing `object` fields and deferred fields included.
 #[cfg(test)]
 mod tests_docs_examples {
+    use super::tests::Page;
     use super::*;
+    use crate::backend::teamup::customer_id_for;
+    use crate::i18n::Tr;
+    use crate::model::Offer;
 
     macro_rules! example {
         ($file:literal) => {
@@ -947,7 +597,7 @@ mod tests_docs_examples {
         // visitor's and says so.
         assert_eq!(provider.time_zone(), Some("string"));
         let studio = provider.time_zone();
-        assert_eq!(crate::i18n::intl::choose_zone(studio, Some("Europe/Berlin"), crate::i18n::intl::zone_known), crate::i18n::intl::ZoneChoice::Fallback);
+        assert_eq!(crate::time::choose_zone(studio, Some("Europe/Berlin"), crate::i18n::intl::zone_known), crate::time::ZoneChoice::Fallback);
         // Without expand=address there is no address: no zone.
         let bare: Provider = serde_json::from_str(r#"{"id": 100, "name": "Riverside"}"#).unwrap();
         assert_eq!(bare.time_zone(), None);
@@ -970,7 +620,7 @@ mod tests_docs_examples {
         let offer: Offer = serde_json::from_str(example!("memberships-initiate-purchase-create.json")).unwrap();
         assert_eq!(offer.expires_at_ms(), Some(1_722_268_288_071.0));
         // "string" is not a page to send anyone to: the widget refuses to follow it.
-        assert!(crate::backend::teamup::validate_offer(&offer).is_err());
+        assert!(crate::redirect::check_payment_url(&offer.next_url, &[]).is_err());
     }
 
     #[test]
@@ -1000,8 +650,8 @@ mod tests_docs_examples {
         let m = &page.results[0];
         assert_eq!((m.id, m.status.as_deref(), m.start_date.as_deref()), (0, Some("active"), Some("2024-07-29")));
         assert_eq!(m.membership.as_ref().and_then(Related::id), Some(0));
-        let receipt = crate::checkout::Receipt::TeamUp { customer: 0, membership: 0, booking: None, known: Some(vec![]), since: "2024-07-28".into() };
-        assert_eq!(crate::backend::teamup::confirmation_of(&receipt, &page.results, None), crate::checkout::Confirmation::Active);
+        let receipt = crate::backend::Receipt::TeamUp { customer: 0, membership: 0, booking: None, known: Some(vec![]), since: "2024-07-28".into() };
+        assert_eq!(crate::backend::teamup::confirmation_of(&receipt, &page.results, None), crate::backend::Confirmation::Active);
         let page: Page<Attendance> = serde_json::from_str(&format!("{}}}]}}", example!("attendances-list.fragment.json"))).unwrap();
         assert_eq!(page.results[0].id, 0);
         assert!(!page.results[0].is_booked(), "not_registered");

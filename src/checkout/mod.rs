@@ -1,44 +1,26 @@
 //! The checkout state machine: browsing → submitting → redirecting → (lapsed | outcome), and back
-//! from the payment page: confirming → (outcome | lapsed).
+//! from the payment page: confirming → (outcome | lapsed). Every answer from an API is one
+//! transition here, which says what the views do next: [`Checkout::offer_received`] (the
+//! purchase's answer: pay, refused address, or failed with a retry when it helps),
+//! [`Checkout::tick`] (the countdown; lapsed), [`Checkout::offer_kept`] (an offer kept from
+//! before the payment page: resumed, or asked about) and [`Checkout::outcome_confirmed`] (what
+//! the platform says about it).
 //!
-//! Plain Rust so every transition is unit tested; components only send it intents and render it.
+//! Plain Rust, no signals and no DOM, so every transition is unit tested natively; components
+//! only send it intents and render it. The vendors' own choices are [`teamup`] and [`uelz`].
 
+pub mod teamup;
 pub mod uelz;
 
 use serde::{Deserialize, Serialize};
 
 use crate::backend::error::ApiError;
+use crate::backend::teamup::BookingCheck;
+use crate::backend::{Confirmation, Receipt};
 use crate::i18n::{Text, Tr};
-use crate::backend::teamup::PurchaseRequest;
-use crate::model::uelz::{PurchaseOutcome, PurchaseStatus};
 use crate::model::Offer;
-
-/// An event or an appointment slot, never both (api-notes §3.6).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub enum Booking {
-    #[default]
-    None,
-    Event(u64),
-    Slot(String),
-}
-
-impl Booking {
-    /// The class booked, if it is one.
-    pub fn event(&self) -> Option<u64> {
-        match self {
-            Booking::Event(id) => Some(*id),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Selection {
-    pub membership: Option<u64>,
-    pub needs_plan: bool,
-    pub plan: Option<u64>,
-    pub booking: Booking,
-}
+use crate::redirect::check_payment_url;
+use teamup::Selection;
 
 /// Messages shown next to the control they concern (keyed by control name), or above the button (`form`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,7 +67,7 @@ impl Problems {
 }
 
 /// What a backend's form declares so that server refusals land on the right control.
-pub trait Form {
+pub trait VendorForm {
     /// Request field → control; messages for fields not listed here go above the button.
     const CONTROLS: &'static [(&'static str, &'static str)];
     /// The purchase carries an idempotency key, so sending it again after a lost answer can't
@@ -93,139 +75,16 @@ pub trait Form {
     const SAFE_TO_RESEND: bool;
 }
 
-impl Form for Selection {
-    const CONTROLS: &'static [(&'static str, &'static str)] =
-        &[("payment_plan", "plan"), ("event", "event"), ("appointment_slot", "slot")];
-    /// TeamUp's initiate_purchase has no idempotency key.
-    const SAFE_TO_RESEND: bool = false;
-}
 
 /// Said when a purchase without an idempotency key may or may not have been made.
 pub const OUTCOME_UNKNOWN: &str = "error.outcome_unknown";
 
-/// What to ask the billing platform about a purchase when the customer comes back from its
-/// payment page. Nothing in the address is trusted: the platforms don't document what they add
-/// to `return_to`, and anyone can add `?outcome=paid`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "StoredReceipt", into = "StoredReceipt")]
-pub enum Receipt {
-    /// Nothing to ask (an offer kept by an older version of the widget).
-    #[default]
-    None,
-    /// TeamUp: the customer's memberships (`GET /customer_memberships`), and the registration
-    /// when a class or an appointment was booked with it.
-    TeamUp {
-        customer: u64,
-        membership: u64,
-        booking: Option<BookingCheck>,
-        /// The customer's memberships of this kind before the purchase (ids), so an older one is
-        /// not taken for the new one; `None` if they couldn't be read.
-        known: Option<Vec<u64>>,
-        /// `YYYY-MM-DD`, the day before the purchase (UTC): without `known`, a membership
-        /// starting earlier is not this purchase.
-        since: String,
-    },
-    /// Uelz through the gateway: the attempt's `external_id` (its idempotency key), asked as
-    /// `GET <gateway>/purchases/<external_id>` ([`uelz_confirmation`]).
-    Uelz { external_id: String },
-}
 
-/// A [`Receipt`] as sessionStorage keeps it: flat, which serde reads in far fewer wasm bytes
-/// than an enum of structs.
-#[derive(Default, Serialize, Deserialize)]
-#[serde(default)]
-struct StoredReceipt {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    customer: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    membership: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    class: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    appointment_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    known: Option<Vec<u64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    since: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
-}
 
-impl From<StoredReceipt> for Receipt {
-    fn from(s: StoredReceipt) -> Receipt {
-        match (s.customer, s.membership, s.external_id) {
-            (Some(customer), Some(membership), _) => {
-                let booking = match (s.class, s.appointment_at) {
-                    (Some(event), _) => Some(BookingCheck::Class(event)),
-                    (None, Some(at)) => Some(BookingCheck::AppointmentAt(at)),
-                    (None, None) => None,
-                };
-                Receipt::TeamUp { customer, membership, booking, known: s.known, since: s.since.unwrap_or_default() }
-            }
-            (_, _, Some(external_id)) => Receipt::Uelz { external_id },
-            _ => Receipt::None,
-        }
-    }
-}
 
-impl From<Receipt> for StoredReceipt {
-    fn from(r: Receipt) -> StoredReceipt {
-        match r {
-            Receipt::None => StoredReceipt::default(),
-            Receipt::TeamUp { customer, membership, booking, known, since } => {
-                let (class, appointment_at) = match booking {
-                    Some(BookingCheck::Class(event)) => (Some(event), None),
-                    Some(BookingCheck::AppointmentAt(at)) => (None, Some(at)),
-                    None => (None, None),
-                };
-                StoredReceipt { customer: Some(customer), membership: Some(membership), class, appointment_at, known, since: Some(since), external_id: None }
-            }
-            Receipt::Uelz { external_id } => StoredReceipt { external_id: Some(external_id), ..StoredReceipt::default() },
-        }
-    }
-}
 
-/// How a booking made with a TeamUp purchase is found among the customer's registrations.
-#[derive(Clone, Debug, PartialEq)]
-pub enum BookingCheck {
-    /// `GET /attendances?customer=&event=` (attendance/endpoints_attendances-list.md).
-    Class(u64),
-    /// An appointment slot, by its start: `GET /attendances?customer=&event_starts_at_gte=&
-    /// event_starts_at_lte=`. TeamUp documents no way from a slot to its booking (the slots
-    /// pages are missing); a booked appointment is taken to be an event at the slot's time.
-    AppointmentAt(String),
-}
 
-/// What the billing platform says about a purchase the customer came back from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Confirmation {
-    /// Bought and in force (with its booking, if one was made).
-    Active,
-    /// Recorded but not complete yet: checking goes on.
-    Pending,
-    /// The payment failed.
-    Failed,
-    /// No such purchase (yet): paid moments ago and not recorded yet, cancelled, or never paid.
-    NotFound,
-}
 
-/// What the gateway says of the Uelz purchase made with `external_id` (`GET <gateway>/purchases/
-/// <external_id>`, read by [`crate::backend::uelz::Gateway::purchase_status`]): its `outcome`, or
-/// not found yet while Uelz has no purchase for the attempt (`None`: the gateway's 404
-/// `purchase_not_found`). An answer about another attempt confirms nothing about this one.
-pub fn uelz_confirmation(external_id: &str, found: Option<PurchaseStatus>) -> Result<Confirmation, ApiError> {
-    match found {
-        None => Ok(Confirmation::NotFound),
-        Some(status) if status.external_id != external_id => {
-            Err(ApiError::Malformed(format!("the gateway answered about another attempt ({:?})", status.external_id)))
-        }
-        Some(status) => Ok(match status.outcome {
-            PurchaseOutcome::Active => Confirmation::Active,
-            PurchaseOutcome::Pending => Confirmation::Pending,
-            PurchaseOutcome::Failed => Confirmation::Failed,
-        }),
-    }
-}
 
 /// How long the widget keeps asking on its own after the customer is back (then "Check again"
 /// starts another round).
@@ -366,88 +225,8 @@ impl<S: Default> Default for Checkout<S> {
     }
 }
 
-impl Checkout {
 
-    /// A new membership invalidates the plan and the event (events are filtered per membership);
-    /// a chosen appointment slot is kept.
-    pub fn choose_membership(&mut self, id: u64, needs_plan: bool) {
-        if !self.browsing() || self.selection.membership == Some(id) {
-            return;
-        }
-        self.selection.membership = Some(id);
-        self.selection.needs_plan = needs_plan;
-        self.selection.plan = None;
-        if matches!(self.selection.booking, Booking::Event(_)) {
-            self.selection.booking = Booking::None;
-        }
-        self.problems = Problems::default();
-    }
-
-    pub fn choose_plan(&mut self, id: u64) {
-        if self.browsing() {
-            self.selection.plan = Some(id);
-            self.touched(&["plan"]);
-        }
-    }
-
-    pub fn choose_event(&mut self, id: Option<u64>) {
-        if self.browsing() {
-            self.selection.booking = id.map(Booking::Event).unwrap_or_default();
-            self.touched(&["event", "slot"]);
-        }
-    }
-
-    pub fn choose_slot(&mut self, id: Option<String>) {
-        if self.browsing() {
-            self.selection.booking = id.filter(|s| !s.is_empty()).map(Booking::Slot).unwrap_or_default();
-            self.touched(&["event", "slot"]);
-        }
-    }
-
-    /// Validates and moves to `Submitting`. Returns the request to send exactly when the caller
-    /// must send one: never twice for one attempt, however often the button is pressed.
-    /// Whether the choices are complete enough to buy (saying what is missing if not), without
-    /// starting anything: e.g. before sending the customer off to sign in.
-    pub fn check(&mut self) -> bool {
-        if !self.browsing() {
-            return false;
-        }
-        self.problems = Problems::default();
-        if self.selection.membership.is_none() {
-            self.problems.set("membership", "error.choose_membership");
-        } else if self.selection.needs_plan && self.selection.plan.is_none() {
-            self.problems.set("plan", "error.choose_payment_plan");
-        } else {
-            return true;
-        }
-        self.summarise_problems();
-        false
-    }
-
-    pub fn submit(&mut self, customer: u64, return_to: &str) -> Option<PurchaseRequest> {
-        if !self.check() {
-            return None;
-        }
-        let membership = self.selection.membership?;
-        let (event, appointment_slot) = match &self.selection.booking {
-            Booking::None => (None, None),
-            Booking::Event(id) => (Some(*id), None),
-            Booking::Slot(id) => (None, Some(id.clone())),
-        };
-        self.phase = Phase::Submitting;
-        Some(PurchaseRequest {
-            membership,
-            customer,
-            payment_plan: if self.selection.needs_plan { self.selection.plan } else { None },
-            event,
-            appointment_slot,
-            return_to: return_to.to_string(),
-        })
-    }
-
-}
-
-impl<S: Form> Checkout<S> {
+impl<S: VendorForm> Checkout<S> {
     pub(crate) fn browsing(&self) -> bool {
         self.phase == Phase::Browsing
     }
@@ -562,6 +341,57 @@ impl<S: Form> Checkout<S> {
         self.phase.outcome_confirmed(answer, now_ms)
     }
 
+    /// The purchase was answered (`answer`: the offer and the server's clock, or why not). An
+    /// offer whose `expires_at` can't be read is a malformed answer; one whose payment page is
+    /// not on `allowed` (`host:port` entries, see [`crate::redirect`]) is refused; otherwise it
+    /// is on its way to be paid, unless it lapsed already. `receipt` is what to ask the platform
+    /// when the customer is back.
+    pub fn offer_received(
+        &mut self,
+        answer: Result<(Offer, Option<f64>), ApiError>,
+        membership_name: String,
+        receipt: Receipt,
+        now_ms: f64,
+        allowed: &[String],
+    ) -> Next {
+        let read = answer.and_then(|(offer, server_date)| {
+            let pending = PendingOffer::new(&offer, server_date, now_ms, membership_name)
+                .ok_or_else(|| ApiError::Malformed("expires_at is not a date-time".into()))?;
+            Ok((pending.with_receipt(receipt), offer.expires_at))
+        });
+        let (pending, expires_at) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                self.fail(&error);
+                return Next::Failed(error);
+            }
+        };
+        if let Err(refusal) = check_payment_url(&pending.next_url, allowed) {
+            self.refuse_offer();
+            return Next::Refused(refusal.0);
+        }
+        self.succeed(pending.clone(), now_ms);
+        match self.phase {
+            Phase::Redirecting(_) => Next::Pay { offer: pending, expires_at },
+            _ => Next::Closed,
+        }
+    }
+
+    /// Back on the studio's page with an offer `kept` from before the payment page. Storage is
+    /// not more trustworthy than an answer: its payment page must pass the same rules as a fresh
+    /// offer's (`allowed`). With something to ask (its receipt), the platform is asked; without,
+    /// the offer is shown again.
+    pub fn offer_kept(&mut self, kept: PendingOffer, now_ms: f64, allowed: &[String]) -> Resumed {
+        if let Err(refusal) = check_payment_url(&kept.next_url, allowed) {
+            return Resumed::Refused(refusal.0);
+        }
+        if self.returned_from_payment(kept, now_ms) {
+            Resumed::Asking
+        } else {
+            Resumed::Shown
+        }
+    }
+
     /// A fresh attempt keeps what the customer chose.
     pub fn start_again(&mut self) {
         if !matches!(self.phase, Phase::Submitting) {
@@ -569,6 +399,38 @@ impl<S: Form> Checkout<S> {
             self.problems = Problems::default();
         }
     }
+}
+
+/// What the views do once the purchase is answered ([`Checkout::offer_received`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    /// Keep the offer for Back, tell the host (`expires_at` as the API wrote it) and send the
+    /// customer to pay.
+    Pay { offer: PendingOffer, expires_at: String },
+    /// The payment page's address is not followed: why (for the console and the host page).
+    Refused(String),
+    /// No offer: the error, shown on the form with the choices intact.
+    Failed(ApiError),
+    /// An offer that is not open any more (it lapsed on the way): nothing to follow.
+    Closed,
+}
+
+impl Next {
+    /// Whether the answer was an offer, open or not: the attempt it answered is over.
+    pub fn answered_with_offer(&self) -> bool {
+        matches!(self, Next::Pay { .. } | Next::Closed)
+    }
+}
+
+/// What the views do with an offer kept from before the payment page ([`Checkout::offer_kept`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resumed {
+    /// The platform is to be asked about it: confirming.
+    Asking,
+    /// Nothing to ask about it: the offer is shown again (payable while open, else lapsed).
+    Shown,
+    /// Its payment page fails the rules a fresh offer's must pass: dropped, and why.
+    Refused(String),
 }
 
 /// The transitions after "continue" ([`Checkout`]'s methods of the same names hand them on).
@@ -685,15 +547,6 @@ impl Phase {
     }
 }
 
-/// How long before an offer lapses a screen reader is told the time left (besides on arrival):
-/// often enough to plan by, never every second.
-pub const ANNOUNCE_AT_S: [u32; 5] = [30, 60, 120, 300, 600];
-
-/// The announcement point the time left has reached (`None` while more than ten minutes are left).
-pub fn countdown_milestone(remaining_ms: f64) -> Option<u32> {
-    ANNOUNCE_AT_S.into_iter().find(|s| remaining_ms <= f64::from(*s) * 1000.0)
-}
-
 /// What to say for `seconds` left: whole minutes (rounded up) from a minute on, else seconds.
 pub fn time_left_words(tr: Tr, remaining_ms: f64) -> String {
     let seconds = (remaining_ms / 1000.0).ceil().max(0.0) as u64;
@@ -715,39 +568,14 @@ impl Receipt {
     }
 }
 
-/// `url` without the query parameters named in `names` (others and the fragment kept as they are).
-pub fn strip_params(url: &str, names: &[&str]) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (before_fragment, None),
-    };
-    let kept: Vec<&str> = query
-        .unwrap_or("")
-        .split('&')
-        .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && !names.contains(&key)
-        })
-        .collect();
-    let mut out = path.to_string();
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
+    use super::teamup::{Booking, Selection};
     use super::*;
+    use crate::backend::uelz::status_confirmation;
+    use crate::model::uelz::PurchaseStatus;
+    use crate::time::countdown_milestone;
 
     const RETURN: &str = "https://studio.example/join";
 
@@ -756,7 +584,7 @@ mod tests {
     }
 
     fn ms(s: &str) -> f64 {
-        crate::model::parse_rfc3339_ms(s).unwrap()
+        crate::time::parse_rfc3339_ms(s).unwrap()
     }
 
     #[test]
@@ -892,9 +720,7 @@ mod tests {
 
     #[test]
     fn countdown_follows_the_clock_and_lapses() {
-        let mut c = Checkout::<Selection>::default();
-        c.choose_membership(101, false);
-        c.submit(1, RETURN).unwrap();
+        let mut c = submitted_for(101);
         let start = ms("2030-01-01T00:00:00Z");
         let pending = PendingOffer::new(&offer("2030-01-01T00:15:00.000Z"), None, start, "Pack".into()).unwrap();
         c.succeed(pending, start);
@@ -921,9 +747,7 @@ mod tests {
 
     #[test]
     fn an_already_expired_offer_is_lapsed_at_once_and_resume_does_not_redirect() {
-        let mut c = Checkout::<Selection>::default();
-        c.choose_membership(101, false);
-        c.submit(1, RETURN).unwrap();
+        let mut c = submitted_for(101);
         let now = ms("2030-01-01T00:00:00Z");
         c.succeed(PendingOffer::new(&offer("2029-12-31T23:59:59Z"), None, now, "Pack".into()).unwrap(), now);
         assert_eq!(c.phase.name(), "lapsed");
@@ -937,6 +761,118 @@ mod tests {
     }
 
     /// A fresh page load, back from the payment page with the offer kept before going there.
+    /// A checkout whose purchase request for `membership` (a pack, nothing else to choose) is on
+    /// its way.
+    fn submitted_for(membership: u64) -> Checkout {
+        let mut c = Checkout::<Selection>::default();
+        c.choose_membership(membership, false);
+        assert!(c.submit(4242, RETURN).is_some());
+        c
+    }
+
+    fn submitted() -> Checkout {
+        submitted_for(7)
+    }
+
+    const ALLOWED: &[&str] = &["goteamup.com:443"];
+
+    fn allowed() -> Vec<String> {
+        ALLOWED.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_open_offer_received_is_paid_with_its_receipt_and_the_servers_clock() {
+        let mut c = submitted();
+        let now = ms("2030-01-01T00:00:00Z");
+        let server = now - 60_000.0; // the device's clock is a minute fast
+        let answer = Ok((offer("2030-01-01T00:15:00Z"), Some(server)));
+        let next = c.offer_received(answer, "Pack".into(), teamup(None), now, &allowed());
+        let Next::Pay { offer: pending, expires_at } = &next else { panic!("{next:?}") };
+        assert_eq!(expires_at, "2030-01-01T00:15:00Z", "the host hears the API's own words");
+        assert_eq!((pending.next_url.as_str(), pending.receipt.clone()), ("https://goteamup.com/pay/x", teamup(None)));
+        assert_eq!(pending.remaining_ms(now), 16.0 * 60_000.0, "corrected by the server's clock");
+        assert_eq!(c.phase, Phase::Redirecting(pending.clone()));
+        assert!(next.answered_with_offer());
+    }
+
+    #[test]
+    fn an_offer_whose_page_is_not_allowed_is_refused_and_the_choices_stay() {
+        let mut c = submitted();
+        let now = ms("2030-01-01T00:00:00Z");
+        for page in ["https://evil.example/pay", "javascript:alert(1)", "http://goteamup.com/pay", "https://goteamup.com:8443/pay"] {
+            let mut c = c.clone();
+            let answer = Ok((Offer { next_url: page.into(), expires_at: "2030-01-01T00:15:00Z".into() }, None));
+            let next = c.offer_received(answer, "Pack".into(), Receipt::None, now, &allowed());
+            assert!(matches!(&next, Next::Refused(why) if why.contains("Nothing has been charged")), "{page}: {next:?}");
+            assert!(!next.answered_with_offer());
+            assert_eq!(c.phase, Phase::Browsing, "{page}");
+            assert_eq!(c.problems.form, Some(Text::Key("error.offer_refused")));
+            assert_eq!(c.selection.membership, Some(7));
+        }
+        // Nothing is allowed: nothing is followed.
+        let answer = Ok((offer("2030-01-01T00:15:00Z"), None));
+        assert!(matches!(c.offer_received(answer, "Pack".into(), Receipt::None, now, &[]), Next::Refused(_)));
+    }
+
+    #[test]
+    fn an_offer_without_a_readable_expiry_is_a_failure_that_can_be_retried() {
+        let mut c = submitted();
+        let now = ms("2030-01-01T00:00:00Z");
+        let next = c.offer_received(Ok((offer("soon"), None)), "Pack".into(), Receipt::None, now, &allowed());
+        assert!(matches!(&next, Next::Failed(ApiError::Malformed(_))), "{next:?}");
+        assert_eq!(c.phase, Phase::Browsing);
+        // TeamUp's purchase has no idempotency key: an unreadable answer may have bought it.
+        assert_eq!(c.problems.form, Some(Text::Key(OUTCOME_UNKNOWN)));
+        assert!(c.problems.retryable);
+        // Retry after the failure: the same choices make exactly one new request.
+        assert!(c.submit(4242, RETURN).is_some());
+        assert_eq!(c.submit(4242, RETURN), None);
+    }
+
+    #[test]
+    fn a_refused_purchase_is_a_failure_on_its_control_and_is_not_retried_as_is() {
+        let mut c = submitted();
+        let refusal = ApiError::from_response(422, r#"{"code":"invalid","field_errors":{"event":["This class is full."]}}"#);
+        let next = c.offer_received(Err(refusal.clone()), "Pack".into(), Receipt::None, 0.0, &allowed());
+        assert_eq!(next, Next::Failed(refusal));
+        assert_eq!(c.problems.get("event"), Some(Text::Said("This class is full.".into())));
+        assert!(!c.problems.retryable, "a validation refusal needs a changed choice");
+        assert_eq!(c.phase, Phase::Browsing);
+    }
+
+    #[test]
+    fn an_offer_that_lapsed_on_the_way_is_closed_not_followed() {
+        let mut c = submitted();
+        let now = ms("2030-01-01T00:20:00Z");
+        let next = c.offer_received(Ok((offer("2030-01-01T00:15:00Z"), None)), "Pack".into(), Receipt::None, now, &allowed());
+        assert_eq!(next, Next::Closed);
+        assert!(next.answered_with_offer(), "the attempt is over");
+        assert_eq!(c.phase, Phase::Lapsed { membership_name: Some("Pack".into()) });
+    }
+
+    #[test]
+    fn a_kept_offer_is_asked_about_shown_again_or_refused() {
+        let now = ms("2030-01-01T00:00:00Z");
+        let kept = |next_url: &str, receipt: Receipt| {
+            let offer = Offer { next_url: next_url.into(), expires_at: "2030-01-01T00:15:00Z".into() };
+            PendingOffer::new(&offer, None, now - 60_000.0, "Pack".into()).unwrap().with_receipt(receipt)
+        };
+        // With something to ask: the platform is asked.
+        let mut c = Checkout::<Selection>::default();
+        assert_eq!(c.offer_kept(kept("https://goteamup.com/pay/x", teamup(None)), now, &allowed()), Resumed::Asking);
+        assert!(confirming(&c).asking);
+        // Nothing to ask: the offer is shown again, payable while open, without sending the page off.
+        let mut c = Checkout::<Selection>::default();
+        assert_eq!(c.offer_kept(kept("https://goteamup.com/pay/x", Receipt::None), now, &allowed()), Resumed::Shown);
+        let Phase::Redirecting(open) = &c.phase else { panic!("{:?}", c.phase) };
+        assert!(!open.auto_redirect);
+        // Storage is not more trustworthy than an answer: a page off the list is dropped.
+        let mut c = Checkout::<Selection>::default();
+        let refused = c.offer_kept(kept("https://evil.example/pay", teamup(None)), now, &allowed());
+        assert!(matches!(refused, Resumed::Refused(_)), "{refused:?}");
+        assert_eq!(c.phase, Phase::Browsing);
+    }
+
     fn sent_to_pay(receipt: Receipt, expires_at: &str) -> (Checkout, f64) {
         let now = ms("2030-01-01T00:00:00Z");
         let offer = PendingOffer::new(&offer(expires_at), None, now, "Unlimited Monthly".into()).unwrap().with_receipt(receipt);
@@ -1051,11 +987,11 @@ mod tests {
     fn the_same_machine_confirms_a_uelz_purchase_by_its_external_id() {
         const ID: &str = "6f1c2d3e-0000-4000-8000-000000000001";
         // The gateway's answers as the widget reads them (backend::uelz::not_found_yet for a 404).
-        let said = |body: &str| uelz_confirmation(ID, Some(serde_json::from_str::<PurchaseStatus>(body).unwrap()));
+        let said = |body: &str| status_confirmation(ID, Some(serde_json::from_str::<PurchaseStatus>(body).unwrap()));
         let status = |outcome: &str| format!(r#"{{"external_id":"{ID}","purchase_id":"clpu1","status":"x","outcome":"{outcome}"}}"#);
         let missing = r#"{"code":"purchase_not_found","message":"There is no purchase for this checkout (yet).","type":"invalid_request_error","field_errors":{}}"#;
         let not_found = crate::backend::uelz::not_found_yet::<PurchaseStatus>(Err(ApiError::from_response(404, missing))).unwrap();
-        assert_eq!(uelz_confirmation(ID, not_found), Ok(Confirmation::NotFound));
+        assert_eq!(status_confirmation(ID, not_found), Ok(Confirmation::NotFound));
         assert_eq!(said(&status("active")), Ok(Confirmation::Active));
         assert_eq!(said(&status("pending")), Ok(Confirmation::Pending));
         assert_eq!(said(&status("failed")), Ok(Confirmation::Failed));
@@ -1068,7 +1004,7 @@ mod tests {
         let receipt = Receipt::Uelz { external_id: ID.into() };
         let pending = PendingOffer::new(&offer("2030-01-01T00:30:00Z"), None, now, "Monthly unlimited".into()).unwrap().with_receipt(receipt);
         assert!(c.returned_from_payment(pending, now));
-        assert_eq!(c.outcome_confirmed(uelz_confirmation(ID, None), now), Some(2_000.0));
+        assert_eq!(c.outcome_confirmed(status_confirmation(ID, None), now), Some(2_000.0));
         assert_eq!(confirming(&c).name(), "not-found");
         assert!(c.check_due(now + 2_000.0));
         assert_eq!(c.outcome_confirmed(said(&status("pending")), now + 2_100.0), Some(3_000.0));

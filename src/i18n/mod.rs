@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 pub mod intl;
+pub mod labels;
 
 /// The languages the widget speaks. English is the reference and the fallback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,11 +37,11 @@ impl Lang {
     /// The catalogue's text, as written in `locales/`.
     pub fn source(self) -> &'static str {
         match self {
-            Lang::En => include_str!("../locales/en.txt"),
-            Lang::De => include_str!("../locales/de.txt"),
-            Lang::Es => include_str!("../locales/es.txt"),
-            Lang::Fr => include_str!("../locales/fr.txt"),
-            Lang::Ar => include_str!("../locales/ar.txt"),
+            Lang::En => include_str!("../../locales/en.txt"),
+            Lang::De => include_str!("../../locales/de.txt"),
+            Lang::Es => include_str!("../../locales/es.txt"),
+            Lang::Fr => include_str!("../../locales/fr.txt"),
+            Lang::Ar => include_str!("../../locales/ar.txt"),
         }
     }
 

@@ -6,24 +6,25 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::browser::{focus_when_shown, in_frame, now_ms};
-use super::tr;
-use crate::checkout::{countdown_milestone, time_left_words, Checkout, Form, OutcomeKind, PendingOffer, Phase};
-use super::browser::now_ms as clock_now;
+use crate::ui::browser::{focus_when_shown, in_frame, now_ms};
+use crate::ui::tr;
+use crate::checkout::{time_left_words, Checkout, OutcomeKind, PendingOffer, Phase, VendorForm};
+use crate::time::countdown_milestone;
+use crate::ui::browser::now_ms as clock_now;
 use crate::i18n::intl;
-use crate::model::format_countdown;
+use crate::time::format_countdown;
 
 /// Each screen after "continue" takes the focus when it appears, so keyboard and screen-reader
 /// users land on what changed.
 /// `zone`: the studio's time zone when times are shown in it (the offer's deadline too).
 #[component]
-pub(super) fn AfterSubmit<S>(
+pub(crate) fn AfterSubmit<S>(
     checkout: RwSignal<Checkout<S>>,
     start_again: Callback<()>,
     #[prop(optional)] zone: Option<Signal<Option<String>>>,
 ) -> impl IntoView
 where
-    S: Form + Send + Sync + 'static,
+    S: VendorForm + Send + Sync + 'static,
 {
     let tr = tr();
     // A memo: only a change of phase re-renders, not every write to the checkout. While the
@@ -168,7 +169,7 @@ fn Confirming(
 #[component]
 fn Countdown<S>(checkout: RwSignal<Checkout<S>>, start_again: Callback<()>, offer: PendingOffer, lapses_at: String) -> impl IntoView
 where
-    S: Form + Send + Sync + 'static,
+    S: VendorForm + Send + Sync + 'static,
 {
     let tr = tr();
     let PendingOffer { next_url, auto_redirect: auto, expires_local_ms, new_tab, .. } = offer.clone();

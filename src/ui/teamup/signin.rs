@@ -1,4 +1,4 @@
-//! "Sign in with TeamUp" (issue 7): starting a sign-in (PKCE + state, then TeamUp's authorize
+//! "Sign in with TeamUp": starting a sign-in (PKCE + state, then TeamUp's authorize
 //! page), coming back (state checked, code exchanged, the customer's choices restored), keeping
 //! the tokens for this tab only (sessionStorage, never localStorage, never the DOM or the address),
 //! and signing out.
@@ -10,7 +10,7 @@ use crate::backend::session::Session;
 use crate::backend::teamup::TeamUp;
 use crate::settings::TeamUpSettings;
 
-use super::browser::{console_error, go_to, now_ms, page_query, page_url, random_bytes, replace_url, session_get, session_remove, session_set, sha256};
+use crate::ui::browser::{console_error, go_to, now_ms, page_query, page_url, random_bytes, replace_url, session_get, session_remove, session_set, sha256};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -35,7 +35,7 @@ pub(crate) struct SignIn {
     /// The authorization server's `iss` (RFC 9207) when it names itself: the API's origin.
     issuer: StoredValue<String>,
     /// A refused sign-in is also an `error` event (`stage: "sign-in"`) for the host page.
-    events: StoredValue<super::events::HostEvents>,
+    events: StoredValue<crate::ui::events::HostEvents>,
     tr: crate::i18n::Tr,
 }
 
@@ -69,8 +69,8 @@ pub(crate) fn start(
         keys: StoredValue::new(keys.clone()),
         // TeamUp itself (never the pass-through): it serves the sign-in page.
         issuer: StoredValue::new(crate::url::origin(&settings.api_base).unwrap_or_default()),
-        events: StoredValue::new(super::events::host_events()),
-        tr: super::tr(),
+        events: StoredValue::new(crate::ui::events::host_events()),
+        tr: crate::ui::tr(),
     };
     if enabled {
         let tokens_key = keys.1.clone();
