@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use leptos::prelude::*;
 
-use super::browser::{console_error, focus_control_later, page_url, random_uuid, session_get, session_remove, session_set, today_local};
+use super::browser::console_error;
 use super::events::host_events;
 use super::common::{announce, confirm_on_return, data_state, load, offer, AfterPurchase, LoadError, Loading};
 use super::{widget_transport, Common, INSTANCES};
@@ -13,10 +13,9 @@ use super::{widget_transport, Common, INSTANCES};
 mod form;
 mod hooks;
 use form::UelzForm;
-use hooks::{selection_detail, use_coupon_check, use_purchase};
-use crate::backend::error::ApiError;
+use hooks::{selection_detail, use_coupon_check, use_purchase, use_start_again, use_submit};
 use crate::backend::uelz::Gateway;
-use crate::checkout::uelz::{Attempt, UelzSelection};
+use crate::checkout::uelz::UelzSelection;
 use crate::backend::Receipt;
 use crate::checkout::{Checkout, Phase};
 use crate::i18n::Tr;
@@ -84,46 +83,9 @@ pub(super) fn UelzCheckout(settings: UelzSettings, common: Common) -> impl IntoV
     let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
     let purchase = use_purchase(&gateway, checkout, attempt_key.clone(), after);
 
-    let customer_token = settings.customer_token.clone();
-    let submit = {
-        let attempt_key = attempt_key.clone();
-        Callback::new(move |_: ()| {
-            let previous: Option<Attempt> = session_get(&attempt_key).and_then(|s| serde_json::from_str(&s).ok());
-            // The page as it is: nothing in its address is read back (the gateway is asked).
-            let return_to = return_url.clone().unwrap_or_else(page_url);
-            let today = today_local();
-            let mut no_random = false;
-            let fresh = || {
-                random_uuid().unwrap_or_else(|| {
-                    no_random = true;
-                    String::new()
-                })
-            };
-            let sent = checkout.try_update(|c| c.submit(customer_token.as_deref(), &return_to, &today, previous.as_ref(), fresh)).flatten();
-            let Some((request, attempt)) = sent else { return };
-            if no_random {
-                checkout.update(|c| {
-                    c.fail(&ApiError::Network("this browser has no secure random numbers".into()));
-                    c.problems.form = Some(crate::i18n::Text::Key("error.no_random"));
-                });
-                return;
-            }
-            // Stored before sending: if the answer is lost, even a reload retries the same purchase.
-            session_set(&attempt_key, &serde_json::to_string(&attempt).unwrap_or_default());
-            let name = ctx.chosen_plan().map(|p| p.name).unwrap_or_default();
-            purchase.dispatch_local((request, name));
-        })
-    };
+    let submit = use_submit(ctx, attempt_key.clone(), return_url, settings.customer_token.clone(), purchase);
     let root = NodeRef::<leptos::html::Div>::new();
-    let start_again = {
-        let (offer_key, attempt_key) = (offer_key.clone(), attempt_key.clone());
-        Callback::new(move |_: ()| {
-            session_remove(&offer_key);
-            session_remove(&attempt_key);
-            checkout.update(Checkout::start_again);
-            focus_control_later(root, ctx.id("plan"));
-        })
-    };
+    let start_again = use_start_again(ctx, root, offer_key.clone(), attempt_key);
 
     let state = move || data_state(checkout.with(|c| c.phase.name()), plan_list.with(|l| l.as_ref().map(Result::is_ok)));
     announce(
