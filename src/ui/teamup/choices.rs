@@ -185,8 +185,6 @@ fn use_class_days(shared: Shared) -> Memo<Option<Result<ClassDays, ApiError>>> {
 #[component]
 pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
     let Shared { checkout, selected, tr, .. } = shared;
-    let chosen_event = move || checkout.with(|c| c.selection.booking.event()).map(|id| id.to_string()).unwrap_or_default();
-    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
     let event_problem = move || checkout.with(|c| c.problems.text("event", tr));
     let (event_id, event_error_id) = (shared.id("event"), shared.id("event-error"));
 
@@ -204,7 +202,6 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
                 .unwrap_or(0)
         })
     });
-    let day_id = shared.id("day");
     // The days on offer: another membership with classes on the same days keeps the select as it is.
     let day_options = Memo::new(move |_| {
         classes.with(|c| match c {
@@ -212,64 +209,6 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
             _ => None,
         })
     });
-    let day_select = {
-        let day_id = day_id.clone();
-        move || {
-            let options = day_options.get()?;
-            let first = shown_day.get_untracked();
-            Some(view! {
-                <div class="mc-field">
-                    <label class="mc-label" for=day_id.clone()>{tr.t("booking.day")}</label>
-                    <select id=day_id.clone() class="mc-select" data-testid="day-select" disabled=locked
-                        prop:value=move || shown_day.get().to_string()
-                        on:change=move |ev| {
-                            let index: usize = event_target_value(&ev).parse().unwrap_or(0);
-                            // A class belongs to its day: another day starts with none chosen.
-                            checkout.update(|c| c.choose_event(None));
-                            picked_day.set(options.get(index).map(|day| day.to_string()));
-                        }>
-                        {options.iter().enumerate().map(|(i, day)| view! { <option value=i.to_string() selected=i == first>{day.to_string()}</option> }).collect_view()}
-                    </select>
-                </div>
-            })
-        }
-    };
-    let event_select = {
-        let (event_id, described) = (event_id.clone(), event_error_id.clone());
-        move || {
-            let day = shown_day.get();
-            classes.with(|c| match c {
-                None => view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
-                Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.classes", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
-                Some(Ok(ClassDays { days, .. })) if days.iter().all(|(_, list)| list.is_empty()) => {
-                    view! { <p class="mc-hint" data-testid="no-events">{tr.t("booking.no_classes")}</p> }.into_any()
-                }
-                Some(Ok(ClassDays { days, .. })) => {
-                    let list = days.get(day).map(|(_, list)| list.as_slice()).unwrap_or_default();
-                    let described = described.clone();
-                    let zone = zone_shown(&shared);
-                    // One binding for the select's value, not one per option: a schedule can hold
-                    // thousands of classes, and every choice would wake each of them.
-                    let initial_event = checkout.with_untracked(|c| c.selection.booking.event());
-                    view! {
-                        <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
-                            aria-invalid=move || event_problem().is_some().to_string()
-                            aria-describedby=move || event_problem().map(|_| described.clone())
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                checkout.update(|c| c.choose_event(value.parse().ok()));
-                            }>
-                            <option value="" selected=initial_event.is_none()>{tr.t("booking.no_class")}</option>
-                            {list.iter().map(|e| {
-                                let id = e.id;
-                                view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(e, tr, zone.as_deref())}</option> }
-                            }).collect_view()}
-                        </select>
-                    }.into_any()
-                }
-            })
-        }
-    };
     let shown = Memo::new(move |_| selected.with(Option::is_some));
     move || {
         shown.get().then(|| view! {
@@ -277,10 +216,10 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
                 <legend class="mc-section__title">{tr.t("booking.title")}</legend>
                 <p class="mc-hint">{tr.t("booking.hint")}</p>
                 <ZoneNote shared />
-                {day_select.clone()}
+                <DaySelect shared day_options shown_day picked_day />
                 <div class="mc-field">
                     <label class="mc-label" for=event_id.clone()>{tr.t("booking.class")}</label>
-                    {event_select.clone()}
+                    <ClassSelect shared classes shown_day />
                     {field_error(event_error_id.clone(), "event-error", event_problem)}
                 </div>
                 <SlotChoice shared />
@@ -290,6 +229,76 @@ pub(super) fn BookingChoice(shared: Shared) -> impl IntoView {
 }
 
 /// An appointment slot to book with the membership (or none).
+/// The day select, when the classes span several days; choosing a day clears the class.
+#[component]
+fn DaySelect(shared: Shared, day_options: Memo<Option<Vec<Arc<str>>>>, shown_day: Memo<usize>, picked_day: RwSignal<Option<String>>) -> impl IntoView {
+    let Shared { checkout, tr, .. } = shared;
+    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
+    let day_id = shared.id("day");
+    move || {
+        let options = day_options.get()?;
+        let first = shown_day.get_untracked();
+        Some(view! {
+            <div class="mc-field">
+                <label class="mc-label" for=day_id.clone()>{tr.t("booking.day")}</label>
+                <select id=day_id.clone() class="mc-select" data-testid="day-select" disabled=locked
+                    prop:value=move || shown_day.get().to_string()
+                    on:change=move |ev| {
+                        let index: usize = event_target_value(&ev).parse().unwrap_or(0);
+                        // A class belongs to its day: another day starts with none chosen.
+                        checkout.update(|c| c.choose_event(None));
+                        picked_day.set(options.get(index).map(|day| day.to_string()));
+                    }>
+                    {options.iter().enumerate().map(|(i, day)| view! { <option value=i.to_string() selected=i == first>{day.to_string()}</option> }).collect_view()}
+                </select>
+            </div>
+        })
+    }
+}
+
+/// The class select of the shown day, or why there is none (loading, failed, no classes).
+#[component]
+fn ClassSelect(shared: Shared, classes: Memo<Option<Result<ClassDays, ApiError>>>, shown_day: Memo<usize>) -> impl IntoView {
+    let Shared { checkout, tr, .. } = shared;
+    let chosen_event = move || checkout.with(|c| c.selection.booking.event()).map(|id| id.to_string()).unwrap_or_default();
+    let locked = move || checkout.with(|c| c.phase != Phase::Browsing);
+    let event_problem = move || checkout.with(|c| c.problems.text("event", tr));
+    let (event_id, described) = (shared.id("event"), shared.id("event-error"));
+    move || {
+        let day = shown_day.get();
+        classes.with(|c| match c {
+            None => view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="mc-hint">{tr.f("load_error.classes", &[("reason", &tr.text(&error.user_message()))])}</p> }.into_any(),
+            Some(Ok(ClassDays { days, .. })) if days.iter().all(|(_, list)| list.is_empty()) => {
+                view! { <p class="mc-hint" data-testid="no-events">{tr.t("booking.no_classes")}</p> }.into_any()
+            }
+            Some(Ok(ClassDays { days, .. })) => {
+                let list = days.get(day).map(|(_, list)| list.as_slice()).unwrap_or_default();
+                let described = described.clone();
+                let zone = zone_shown(&shared);
+                // One binding for the select's value, not one per option: a schedule can hold
+                // thousands of classes, and every choice would wake each of them.
+                let initial_event = checkout.with_untracked(|c| c.selection.booking.event());
+                view! {
+                    <select id=event_id.clone() class="mc-select" data-testid="event-select" disabled=locked prop:value=chosen_event
+                        aria-invalid=move || event_problem().is_some().to_string()
+                        aria-describedby=move || event_problem().map(|_| described.clone())
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            checkout.update(|c| c.choose_event(value.parse().ok()));
+                        }>
+                        <option value="" selected=initial_event.is_none()>{tr.t("booking.no_class")}</option>
+                        {list.iter().map(|e| {
+                            let id = e.id;
+                            view! { <option value=id.to_string() selected=initial_event == Some(id)>{event_label(e, tr, zone.as_deref())}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }
+        })
+    }
+}
+
 #[component]
 fn SlotChoice(shared: Shared) -> impl IntoView {
     let Shared { checkout, slots, tr, .. } = shared;
