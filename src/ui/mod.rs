@@ -323,18 +323,20 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
         }
     });
 
+    // SPLIT POINT (placed to prove the split build end to end; the split points are placed anew in
+    // the restructured tree): the purchase is the chunk `checkout`, downloaded when the browser is
+    // idle after the list is painted, and needed at "continue".
+    crate::split::prefetch_when_idle("checkout", preload_checkout);
     let purchase = {
         let (api, offer_key, events) = (api.clone(), offer_key.clone(), events.clone());
         Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
             let (api, request, name, offer_key) = (api.clone(), request.clone(), name.clone(), offer_key.clone());
             let (payment_hosts, events, booking) = (payment_hosts.clone(), events.clone(), booking.clone());
             async move {
-                // Which of this membership the customer already holds, asked alongside (nothing is
-                // paid before the payment page): back from it, the new one is told from them.
-                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-                let since = crate::model::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
-                let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
-                purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
+                match teamup_purchase().await {
+                    Ok(run) => run(TeamUpPurchase { api, request, name, booking, offer_key, payment_hosts, events, checkout, tr }).await,
+                    Err(error) => purchase_code_missing(checkout, error),
+                }
             }
         })
     };
@@ -477,6 +479,49 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// What a TeamUp purchase needs (the split point below takes it through a plain `fn` pointer).
+struct TeamUpPurchase {
+    api: TeamUp,
+    request: PurchaseRequest,
+    name: String,
+    booking: Option<BookingCheck>,
+    offer_key: String,
+    payment_hosts: Vec<String>,
+    events: HostEvents,
+    checkout: RwSignal<Checkout<Selection>>,
+    tr: Tr,
+}
+
+type PurchaseRun = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+crate::lazy_fn!(checkout, preload_checkout;
+    fn teamup_purchase() -> fn(TeamUpPurchase) -> PurchaseRun {
+        |p| {
+            Box::pin(async move {
+                let TeamUpPurchase { api, request, name, booking, offer_key, payment_hosts, events, checkout, tr } = p;
+                // Which of this membership the customer already holds, asked alongside (nothing is
+                // paid before the payment page): back from it, the new one is told from them.
+                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
+                let since = crate::model::format_rfc3339_ms(now_ms() - 86_400_000.0)[..10].to_string();
+                let receipt = Receipt::TeamUp { customer: request.customer, membership: request.membership, booking, known: known.ok(), since };
+                purchase_answered(checkout, answer, name, receipt, &offer_key, &payment_hosts, &events, tr);
+            })
+        }
+    }
+);
+
+/// The purchase's code could not be downloaded, so nothing was sent: back to the form with every
+/// choice kept, saying so, with Try again. (Until the checkout has a transition of its own for this:
+/// `fail` with a refusal, whose message is replaced.)
+fn purchase_code_missing(checkout: RwSignal<Checkout<Selection>>, error: crate::split::ChunkError) {
+    console_error(&format!("membership-checkout: {error}: nothing was sent"));
+    checkout.try_update(|c| {
+        c.fail(&ApiError::LinkRefused(String::new()));
+        c.problems.form = Some(crate::i18n::Text::Key("load.part_failed"));
+        c.problems.retryable = true;
+    });
 }
 
 /// Every address the transport refused to send to (a link in an answer to another origin):
