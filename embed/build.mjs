@@ -60,7 +60,8 @@ const sizes = bytes => ({
 // earliest of their times.
 const NEEDED = ['first-screen', 'language', 'purchase', 'later'];
 const rank = needed => NEEDED.indexOf(needed.split(':')[0]);
-const LIMITS = { first_screen: 100 * 1024, purchase: 250 * 1024 };
+// The budgets, and the ceilings that stand in for them until they are met (embed/budgets.json).
+const { budgets: LIMITS, ceilings: CEILINGS = {} } = JSON.parse(readFileSync(join(root, 'embed/budgets.json'), 'utf8'));
 const languages = readdirSync(join(root, 'locales')).filter(f => /^[a-z]{2}\.txt$/.test(f)).map(f => f.slice(0, 2)).sort();
 
 const declared = JSON.parse(readFileSync(join(root, 'embed/chunks.json'), 'utf8')).chunks;
@@ -215,11 +216,16 @@ const inLanguage = lang => transferred.filter(f => f.needed === 'first-screen' |
 const perLanguage = Object.fromEntries(languages.map(lang => [lang, total(inLanguage(lang), 'brotli')]));
 const worst = languages.reduce((a, b) => (perLanguage[b] > perLanguage[a] ? b : a), 'en');
 const purchase = transferred.filter(f => ['first-screen', 'purchase'].includes(f.needed));
-const budget = (limit, list, extra) => ({ limit, brotli: total(list, 'brotli'), pass: total(list, 'brotli') <= limit, files: list.map(f => f.name), ...extra });
+// pass: within the budget. ceiling (while the budget is not met yet): the figure may not grow
+// beyond it; within_ceiling is what scripts/test.sh's build level gates on.
+const budget = (key, list, extra) => {
+  const brotli = total(list, 'brotli'), limit = LIMITS[key], ceiling = CEILINGS[key] ?? null;
+  return { limit, brotli, pass: brotli <= limit, ceiling, within_ceiling: brotli <= Math.max(limit, ceiling ?? 0), files: list.map(f => f.name), ...extra };
+};
 const budgets = {
-  unit: 'brotli bytes (quality 11); limits in KB of 1,024 bytes',
-  first_screen: budget(LIMITS.first_screen, inLanguage(worst), { language: worst, by_language: perLanguage }),
-  purchase: budget(LIMITS.purchase, purchase, { what: 'a TeamUp purchase with a plan and a class (English)' }),
+  unit: 'brotli bytes (quality 11); limits in KB of 1,024 bytes (embed/budgets.json)',
+  first_screen: budget('first_screen', inLanguage(worst), { language: worst, by_language: perLanguage }),
+  purchase: budget('purchase', purchase, { what: 'a TeamUp purchase with a plan and a class (English)' }),
 };
 
 const manifest = {
@@ -251,5 +257,6 @@ for (const f of files) {
 console.log(`  ${'everything a page may load'.padEnd(width)}${kib(total(transferred, 'bytes'))}${kib(total(transferred, 'gzip'))}${kib(total(transferred, 'brotli'))}`);
 for (const [key, b] of Object.entries(budgets).filter(([k]) => k !== 'unit')) {
   const note = key === 'first_screen' ? ` (${b.language}${Object.keys(perLanguage).length > 1 ? `; ${Object.entries(perLanguage).map(([l, n]) => `${l} ${(n / 1024).toFixed(1)}`).join(', ')}` : ''})` : '';
-  console.log(`  budget ${key.replace('_', ' ')}: ${(b.brotli / 1024).toFixed(1)} KiB brotli of ${b.limit / 1024} KiB${note}: ${b.pass ? 'ok' : 'OVER'}`);
+  const state = b.pass ? 'ok' : b.within_ceiling ? `OVER, not met yet (ceiling ${(b.ceiling / 1024).toFixed(1)} KiB)` : `OVER the ceiling ${((b.ceiling ?? b.limit) / 1024).toFixed(1)} KiB`;
+  console.log(`  budget ${key.replace('_', ' ')}: ${(b.brotli / 1024).toFixed(1)} KiB brotli of ${b.limit / 1024} KiB${note}: ${state}`);
 }

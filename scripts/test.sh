@@ -6,15 +6,14 @@
 #   wasm    wasm-bindgen-test component tests (tests/web.rs, ...) in headless Chromium
 #   build   trunk build --release -> dist/, then the split embed build -> dist-embed/
 #           (scripts/build-embed.sh), and its size budgets: brotli bytes before the first list
-#           (<= 100 KB) and for a whole TeamUp purchase (<= 250 KB), from dist-embed/manifest.json
+#           (<= 100 KB) and for a whole TeamUp purchase (<= 250 KB), from dist-embed/manifest.json;
+#           until a budget is met it fails only when the figure grows beyond its ceiling
+#           (embed/budgets.json)
 #   e2e     the browser suite (e2e/tests/) against the sandbox serving dist/ and, for the example
 #           pages and the chunk tests, dist-embed/ from a second origin; one test at a time
 #
 # Usage: scripts/test.sh [--skip-install] [LEVEL ...]     (no LEVEL: all four)
 # Logs: target/test-logs/<level>.log. Failure screenshots: target/e2e-screenshots/.
-#
-# MC_SIZE_BUDGETS=warn: a missed size budget is reported in the summary but does not fail the build
-# level (an escape hatch, off by default).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -145,21 +144,25 @@ for level in "${levels[@]}"; do
         const chunks = m.files.filter(f => f.role === "chunk");
         console.log(`embed ${m.version}: loader ${k(m.files[0].brotli)} + main wasm ${k(m.files[1].brotli)} + ${chunks.length} chunks ${k(chunks.reduce((s, f) => s + f.brotli, 0))} (brotli)`);')"
       SUMMARY+=("$(printf '%-7s ok: %s (%ss)' build "$sizes" "$((trunk_seconds + LEVEL_SECONDS))")")
-      # The size budgets (embed/build.mjs computes them; embed/chunks.json says which chunks each needs).
+      # The size budgets (embed/build.mjs computes them; embed/chunks.json says which chunks each
+      # needs). Until a budget is met, embed/budgets.json holds a ceiling for it: the level prints
+      # the figure against the budget and fails only when it grows beyond the ceiling.
       budgets="$(node -e '
         const b = require("./dist-embed/manifest.json").budgets, k = n => (n / 1024).toFixed(1) + " KiB";
-        for (const [name, x] of [["first screen", b.first_screen], ["purchase", b.purchase]])
-          console.log(`${x.pass ? "ok" : "OVER"} ${name}: ${k(x.brotli)} of ${k(x.limit)} brotli${x.language ? ` (${x.language})` : ""}`);')"
+        for (const [name, x] of [["first screen", b.first_screen], ["purchase", b.purchase]]) {
+          const state = x.pass ? "ok" : x.within_ceiling ? "NOT MET YET" : "OVER";
+          const ceiling = x.pass || x.ceiling == null ? "" : `; ceiling ${k(x.ceiling)} (embed/budgets.json)`;
+          console.log(`${state} ${name}: ${k(x.brotli)} of ${k(x.limit)} brotli${x.language ? ` (${x.language})` : ""}${ceiling}`);
+        }')"
       while IFS= read -r line; do
         SUMMARY+=("$(printf '%-7s %s' budget "$line")")
       done <<< "$budgets"
+      if grep -q '^NOT MET YET' <<< "$budgets"; then
+        SUMMARY+=("$(printf '%-7s %s' budget "a budget is not met yet: the level fails only above the ceiling (embed/budgets.json)")")
+      fi
       if grep -q '^OVER' <<< "$budgets"; then
-        if [ "${MC_SIZE_BUDGETS:-}" = warn ]; then
-          SUMMARY+=("$(printf '%-7s %s' budget "missed, not failing: MC_SIZE_BUDGETS=warn")")
-        else
-          TOTAL_FAILED=$((TOTAL_FAILED + 1))
-          fail "a size budget is missed: $(grep '^OVER' <<< "$budgets" | tr '\n' ';'). dist-embed/manifest.json lists each file; MC_SIZE_BUDGETS=warn reports without failing"
-        fi
+        TOTAL_FAILED=$((TOTAL_FAILED + 1))
+        fail "a size figure grew beyond its ceiling: $(grep '^OVER' <<< "$budgets" | tr '\n' ';'). dist-embed/manifest.json lists each file; embed/budgets.json says when a ceiling may change"
       fi
       ;;
     e2e)
