@@ -70,10 +70,7 @@ if (first) {
   class MembershipCheckoutElement extends HTMLElement {
     static get observedAttributes() { return SETTINGS.flatMap(name => [name, `data-${name}`]); }
 
-    connectedCallback() {
-      if (!widget) showSkeleton(this);
-      this.#schedule();
-    }
+    connectedCallback() { this.#schedule(); }
 
     disconnectedCallback() {
       // Moved within the page: the microtask in #schedule remounts it (and asks afresh).
@@ -99,7 +96,9 @@ if (first) {
       queueMicrotask(() => {
         this.#queued = false;
         if (!this.isConnected) return;
+        // (In a microtask: this module has finished defining what these use.)
         if (failure && !widget) showFailure(this);
+        else if (!widget) showSkeleton(this);
         whenReady(() => { if (this.isConnected) widget.attach(this, undefined, true); });
       });
     }
