@@ -4,5 +4,6 @@
 
 pub mod axe;
 pub mod browser;
+pub mod cdn;
 pub mod pages;
 pub mod studio;
