@@ -292,7 +292,16 @@ mod web {
         assert!(text.contains(&*tr.t("load.part_failed")) && text.contains(&*tr.t("try_again")), "{text}");
         let retry: web_sys::HtmlElement = host.query_selector("[data-testid=chunk-retry]").unwrap().unwrap().unchecked_into();
         retry.click();
-        let shown = host.query_selector("[data-testid=shown]").unwrap().expect("the part after Try again");
+        // The view follows the signal in a task of its own: give it a few turns.
+        let mut shown = None;
+        for _ in 0..50 {
+            shown = host.query_selector("[data-testid=shown]").unwrap();
+            if shown.is_some() {
+                break;
+            }
+            crate::backend::http::sleep(10).await;
+        }
+        let shown = shown.expect("the part after Try again");
         assert_eq!(shown.text_content().as_deref(), Some("part 7"));
         assert!(host.query_selector("[data-testid=chunk-failed]").unwrap().is_none());
         host.remove();
