@@ -325,8 +325,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
 
     // SPLIT POINT (placed to prove the split build end to end; the split points are placed anew in
     // the restructured tree): the purchase is the chunk `checkout`, downloaded when the browser is
-    // idle after the list is painted, and needed at "continue".
-    crate::split::prefetch_when_idle("checkout", preload_checkout);
+    // idle after the list is painted (below, where the list is shown), and needed at "continue".
     let purchase = {
         let (api, offer_key, events) = (api.clone(), offer_key.clone(), events.clone());
         Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
@@ -471,6 +470,7 @@ fn Checkout(settings: TeamUpSettings, common: Common) -> impl IntoView {
                         }
                         .into_any(),
                         Some(Ok(list)) => {
+                            crate::split::prefetch_when_idle("checkout", preload_checkout);
                             let prefetch = plan_cache.clone();
                             view! { <sections::Form memberships=list shared submit prefetch /> }.into_any()
                         }
