@@ -2,10 +2,10 @@
 //! scripts/build-embed.sh).
 //!
 //! A **split point** is a function whose code may live in a separate wasm chunk, written with
-//! [`lazy_fn!`](crate::lazy_fn):
+//! [`lazy_fn!`](crate::split::lazy_fn):
 //!
 //! ```ignore
-//! crate::lazy_fn!(booking, preload_booking;
+//! crate::split::lazy_fn!(booking, preload_booking;
 //!     fn booking_view() -> fn(Shared) -> AnyView {
 //!         |shared| view! { <BookingChoice shared /> }.into_any()
 //!     }
@@ -71,7 +71,6 @@ impl From<leptos::wasm_split::SplitLoaderError> for ChunkError {
 /// chunk `chunk` in the split build. `preload_name().await` downloads the chunk without calling
 /// anything (for [`prefetch_when_idle`]). Arguments are allowed (`fn name(x: u32) -> T`), with the
 /// restrictions of an `extern "C"` function. See the module documentation.
-#[macro_export]
 macro_rules! lazy_fn {
     ($chunk:ident; $(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         #[cfg(feature = "split")]
@@ -105,6 +104,8 @@ macro_rules! lazy_fn {
         }
     };
 }
+
+pub(crate) use lazy_fn;
 
 /// Shows `show(code)` once `load` has the code: at once when it is already here (always in the
 /// unsplit build, and in the split build once the chunk has arrived, so nothing flickers), else
@@ -219,8 +220,8 @@ mod tests {
     use super::*;
     use futures::FutureExt;
 
-    crate::lazy_fn!(test_chunk; fn answer() -> u32 { 6 * 7 });
-    crate::lazy_fn!(test_chunk, preload_test_chunk; fn doubled(x: u32) -> u32 { x * 2 });
+    lazy_fn!(test_chunk; fn answer() -> u32 { 6 * 7 });
+    lazy_fn!(test_chunk, preload_test_chunk; fn doubled(x: u32) -> u32 { x * 2 });
 
     /// Without the `split` feature a split point is ready at once, and its preload does nothing.
     #[test]
