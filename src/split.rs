@@ -122,6 +122,23 @@ where
     F: Fn() -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<T, ChunkError>> + 'static,
 {
+    on_demand_framed(tr, load, waiting, show, |notice| notice)
+}
+
+/// [`on_demand`] for a part that is the whole widget: `frame` puts the failure notice where the
+/// part would have been (the widget's root, so that it looks and reads like the widget's own).
+pub fn on_demand_framed<T, F, Fut>(
+    tr: Tr,
+    load: F,
+    waiting: impl Fn() -> AnyView + Send + Sync + 'static,
+    show: impl Fn(T) -> AnyView + Send + Sync + 'static,
+    frame: fn(AnyView) -> AnyView,
+) -> impl IntoView
+where
+    T: Copy + Send + Sync + 'static,
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ChunkError>> + 'static,
+{
     let state = RwSignal::new(None::<Result<T, ChunkError>>);
     let fetch = move || {
         let mut future = Box::pin(load());
@@ -140,7 +157,7 @@ where
         Some(Ok(code)) => show(code),
         Some(Err(error)) => {
             web_sys::console::error_1(&format!("membership-checkout: {error} (the browser console says why, above)").into());
-            view! {
+            frame(view! {
                 <div class="mc-notice mc-notice--error" data-testid="chunk-failed" role="alert">
                     <p class="mc-notice__title">{tr.t("load.part_failed")}</p>
                     <p>{tr.t("load.failed_body")}</p>
@@ -153,7 +170,7 @@ where
                     </button>
                 </div>
             }
-            .into_any()
+            .into_any())
         }
     }
 }

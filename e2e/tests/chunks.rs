@@ -88,27 +88,37 @@ impl Site {
         Ok(self.chunk_files(point)?.remove(0))
     }
 
-    /// Every chunk file of the build.
-    fn all_chunks(&self) -> Vec<String> {
+    /// Every chunk file a TeamUp purchase needs (embed/chunks.json: `purchase`), which a TeamUp
+    /// widget downloads when idle after its first paint. (Chunks needed `later`, such as the Uelz
+    /// checkout, it never asks for.)
+    fn purchase_chunks(&self) -> Vec<String> {
         self.manifest["files"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|f| f["role"] == json!("chunk"))
+            .filter(|f| f["role"] == json!("chunk") && f["needed"] == json!("purchase"))
             .filter_map(|f| f["name"].as_str().map(str::to_string))
             .collect()
     }
 
-    /// Writes a page of the studio's with one `<membership-checkout>` carrying `attributes`,
-    /// loading the embed from the CDN like the example pages do.
+    /// Writes a page of the studio's with one TeamUp `<membership-checkout>` carrying `attributes`
+    /// too, loading the embed from the CDN like the example pages do.
     fn page_with(&self, name: &str, attributes: &str) -> Result<()> {
+        self.page_with_element(
+            name,
+            &format!("api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"en-GB\" {attributes}"),
+        )
+    }
+
+    /// Writes a page of the studio's with one `<membership-checkout>` carrying exactly `attributes`.
+    fn page_with_element(&self, name: &str, attributes: &str) -> Result<()> {
         let loader = self.manifest["loader"].as_str().unwrap_or_default();
         let integrity = self.manifest["files"][0]["integrity"].as_str().unwrap_or_default();
         let html = format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Join</title>\n\
              <script type=\"module\" src=\"{}/{loader}\" integrity=\"{integrity}\" crossorigin=\"anonymous\"></script></head>\n\
              <body><h1>Become a member</h1>\n\
-             <membership-checkout id=\"checkout\" api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"en-GB\" {attributes}>\n\
+             <membership-checkout id=\"checkout\" {attributes}>\n\
              <p>Loading the membership checkout…</p></membership-checkout>\n<footer>Below the widget</footer></body></html>",
             self.cdn.url()
         );
@@ -310,7 +320,7 @@ async fn a_chunk_that_takes_too_long_offers_try_again_and_then_works() {
 async fn removing_the_last_widget_aborts_its_chunk_downloads() {
     run("removing_the_last_widget_aborts_its_chunk_downloads", |c| async move {
         let site = Site::start().await?;
-        let chunks = site.all_chunks();
+        let chunks = site.purchase_chunks();
         ensure!(!chunks.is_empty(), "the build has no chunk");
         for chunk in &chunks {
             site.cdn.set(chunk, Rule::Hold);
@@ -356,7 +366,7 @@ async fn two_widgets_share_each_chunk() {
         choose_monthly(&second).await?;
         first.wait_options("event-select").await?;
         second.wait_options("event-select").await?;
-        let chunks = site.all_chunks();
+        let chunks = site.purchase_chunks();
         for chunk in &chunks {
             wait_request(&site.cdn, chunk, "downloaded", |o| *o == Outcome::Answered(200)).await?;
         }
@@ -398,6 +408,37 @@ async fn the_early_answers_and_the_main_module_download_together() {
         ensure!(site.cdn.requests_for(&main) == vec![Outcome::Waiting], "the main module is still on its way: {asked:?}");
         site.cdn.heal(&main);
         CheckoutPage::on(&c).wait_state("browsing").await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// A Uelz widget's whole checkout is the chunk `uelz`: a TeamUp widget never asks for it; when it
+/// fails, the widget's root says so with Try again; once it downloads, the Uelz checkout itself
+/// runs (here it asks a gateway that isn't there, and says that in its own words).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_uelz_widget_downloads_its_checkout_and_a_failed_download_can_be_retried() {
+    run("a_uelz_widget_downloads_its_checkout_and_a_failed_download_can_be_retried", |c| async move {
+        let site = Site::start().await?;
+        let uelz = site.own_chunk("uelz")?;
+        let teamup = CheckoutPage::open(&c, &site.url("plain.html")).await?;
+        teamup.visible("memberships").await?;
+        ensure!(site.cdn.requests_for(&uelz).is_empty(), "a TeamUp widget asked for the Uelz checkout");
+
+        site.cdn.set(&uelz, Rule::Status(404));
+        site.page_with_element("uelz.html", "backend=\"uelz\" gateway-url=\"/no-gateway/v1\" locale=\"en-GB\"")?;
+        let widget = CheckoutPage::open(&c, &site.url("uelz.html")).await?;
+        let notice = widget.visible("chunk-failed").await?.text().await?;
+        ensure!(notice.contains("This part of the checkout could not load.") && notice.contains("Try again"), "{notice}");
+        ensure!(!widget.shows_now("load-error").await?, "nothing of the Uelz checkout ran");
+
+        site.cdn.heal(&uelz);
+        widget.click("chunk-retry").await?;
+        let said = widget.visible("load-error").await?.text().await?;
+        ensure!(said.contains("Try again"), "the Uelz checkout's own load error: {said}");
+        ensure!(!widget.shows_now("chunk-failed").await?, "the notice is gone");
+        ensure!(site.cdn.requests_for(&uelz).len() >= 2, "downloaded again: {:?}", site.cdn.requests_for(&uelz));
         Ok(())
     })
     .await;
