@@ -443,3 +443,36 @@ async fn a_uelz_widget_downloads_its_checkout_and_a_failed_download_can_be_retri
     })
     .await;
 }
+
+/// Starting a sign-in is the chunk `signin`: when it fails, Continue leaves the customer on the
+/// studio's page with the sign-in notice saying so; once it downloads, Continue goes to TeamUp's
+/// sign-in page with a PKCE challenge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_sign_in_starts_from_its_chunk_and_a_failed_download_can_be_retried() {
+    run("a_sign_in_starts_from_its_chunk_and_a_failed_download_can_be_retried", |c| async move {
+        let site = Site::start().await?;
+        let signin = site.own_chunk("signin")?;
+        site.cdn.set(&signin, Rule::Status(404));
+        site.page_with_element("signin.html", "api-base=\"/api/v2\" provider-id=\"100\" client-id=\"membership-checkout-e2e\" locale=\"en-GB\"")?;
+        let widget = CheckoutPage::open(&c, &site.url("signin.html")).await?;
+        widget.wait_state("browsing").await?;
+        widget.visible("sign-in-hint").await?;
+        widget.choose_membership(PACK).await?;
+        widget.press_continue().await?;
+        let notice = widget.visible("sign-in-notice").await?.text().await?;
+        ensure!(notice.contains("This part of the checkout could not load."), "{notice}");
+        ensure!(c.current_url().await?.path().ends_with("/signin.html"), "still on the studio's page");
+
+        site.cdn.heal(&signin);
+        widget.press_continue().await?;
+        wait_for("TeamUp's sign-in page", || async {
+            let at = c.current_url().await?;
+            Ok(at.query_pairs().any(|(k, v)| k == "code_challenge_method" && v == "S256").then_some(()))
+        })
+        .await?;
+        ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+        Ok(())
+    })
+    .await;
+}

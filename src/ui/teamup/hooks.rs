@@ -183,6 +183,40 @@ pub(crate) fn use_sign_in_start(settings: &TeamUpSettings, sign_in: SignIn) -> A
     let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
     Action::new_local(move |selection: &serde_json::Value| {
         let (api_base, client_id, selection) = (api_base.clone(), client_id.clone(), selection.clone());
-        async move { sign_in.begin(api_base, client_id, provider_id, selection).await }
+        async move {
+            match sign_in_begin().await {
+                Ok(begin) => begin(Begin { sign_in, api_base, client_id, provider_id, selection }).await,
+                Err(error) => {
+                    console_error(&format!("membership-checkout: {error}: the sign-in did not start"));
+                    sign_in.part_missing();
+                }
+            }
+        }
     })
+}
+
+/// What starting a sign-in needs (the split point below takes it through a plain `fn` pointer).
+struct Begin {
+    sign_in: SignIn,
+    api_base: String,
+    client_id: String,
+    provider_id: u64,
+    selection: serde_json::Value,
+}
+
+// SPLIT POINT `signin`: starting a sign-in (PKCE, the authorize address, keeping the request),
+// downloaded when idle after the first paint of a widget whose customers sign in, and needed at
+// "continue" while nobody is signed in.
+crate::split::lazy_fn!(signin, preload_signin;
+    fn sign_in_begin() -> fn(Begin) -> PurchaseRun {
+        |b| Box::pin(async move { b.sign_in.begin(b.api_base, b.client_id, b.provider_id, b.selection).await })
+    }
+);
+
+/// Downloads the sign-in's chunk when the browser is idle after the first paint (once a page),
+/// for a widget whose customers sign in and nobody has yet.
+pub(crate) fn prefetch_sign_in(sign_in: SignIn) {
+    if sign_in.enabled && sign_in.status.get_untracked() == Status::Anonymous {
+        crate::split::prefetch_when_idle("signin", preload_signin);
+    }
 }
