@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark (issue 8; not part of scripts/test.sh). Builds the release embed, starts three
-# sandboxes on free ports and measures in headless Chromium: sizes, first list and interactive against
-# a plain-JavaScript baseline (50 ms added latency, and a mobile profile), interaction latency at
-# 1,000 memberships / 5,000 events, memory after load. Writes target/bench/report.json, prints a
-# table, and exits 1 when a budget is missed (2 when the run itself went wrong). See bench/README.md.
+# The benchmark (not part of scripts/test.sh). Builds the release embed (the split build), starts
+# four sandboxes on free ports and measures in headless Chromium: sizes (each chunk, the first screen
+# and a purchase in brotli), first list and interactive against a plain-JavaScript baseline (50 ms
+# added latency, and a mobile profile), the first (cold) choice on the mobile profile, interaction
+# latency at 1,000 memberships / 5,000 events, the layout shift on the example pages, memory after
+# load. Writes target/bench/report.json, prints a table, and exits 1 when a budget is missed (2 when
+# the run itself went wrong). See bench/README.md.
 #
 # Usage: scripts/bench.sh [--runs N] [--interactions N] [--quick] [--no-budgets] [--only PHASES]
 #                         [--skip-install] [--skip-build] [--widget-dir DIR]
@@ -11,7 +13,7 @@
 #   --interactions N  iterations per interaction (default 50)
 #   --quick           5 runs, 15 interactions: quick look while developing, not for figures
 #   --no-budgets      report missed budgets without failing
-#   --only PHASES     comma-separated subset of sizes,desktop,mobile,scale,memory
+#   --only PHASES     comma-separated subset of sizes,desktop,mobile,cold,scale,cls,memory
 #   --skip-install    don't run scripts/install.sh
 #   --skip-build      measure the build already in target/bench/ (or --widget-dir)
 #   --widget-dir DIR  measure this build (an embed dir with manifest.json, or a trunk dist)
@@ -50,18 +52,12 @@ fi
 mkdir -p "$OUT"
 
 # --- build ---------------------------------------------------------------------------------------
-# The release embed (what scripts/build-embed.sh makes: trunk's release build bundled by
-# embed/build.mjs), built into target/bench/ so that dist/ and dist-embed/ (the e2e tests') are left
-# alone. Without embed/build.mjs: trunk's release build as it is.
-if [ -f embed/build.mjs ]; then default_dir="$OUT/dist-embed"; else default_dir="$OUT/dist"; fi
-widget_dir="${widget_dir:-$default_dir}"
+# The release embed as scripts/build-embed.sh makes it (the split build), into target/bench/ so that
+# dist-embed/ (the e2e tests') is left alone.
+widget_dir="${widget_dir:-$OUT/dist-embed}"
 if [ "$build" = 1 ]; then
-  log "building the release widget (trunk build --release --dist target/bench/dist)"
-  trunk build --release --dist "$OUT/dist" >&2
-  if [ -f embed/build.mjs ]; then
-    log "bundling the embed (node embed/build.mjs --dist target/bench/dist --out target/bench/dist-embed)"
-    node embed/build.mjs --dist "$OUT/dist" --out "$OUT/dist-embed" >&2
-  fi
+  log "building the split embed (scripts/build-embed.sh --out target/bench/dist-embed)"
+  bash scripts/build-embed.sh --out "$OUT/dist-embed" >&2
 fi
 log "building the sandbox"
 cargo build --release -p checkout-sandbox >&2
@@ -107,11 +103,17 @@ start_sandbox() { # NAME ARGS...
 start_sandbox latency --fault "*=latency,ms=$LATENCY_MS"; API="$URL"
 start_sandbox fast; API_FAST="$URL"
 start_sandbox scale --data "$OUT/scale-data.json"; API_SCALE="$URL"
-log "sandboxes: $API (+${LATENCY_MS} ms), $API_FAST, $API_SCALE (scale)"
+# The example pages (examples/) with the API on their own origin, as scripts/examples.sh serves
+# them: bench/run.mjs renders them into this folder for its CDN once that has a port.
+rm -rf "$OUT/examples-site"
+mkdir -p "$OUT/examples-site"
+start_sandbox examples --widget-dir "$OUT/examples-site"; API_EXAMPLES="$URL"
+log "sandboxes: $API (+${LATENCY_MS} ms), $API_FAST, $API_SCALE (scale), $API_EXAMPLES (example pages)"
 
 # --- measure -------------------------------------------------------------------------------------
 status=0
 node bench/run.mjs --widget-dir "$widget_dir" --api "$API" --api-fast "$API_FAST" --api-scale "$API_SCALE" \
+  --examples "$API_EXAMPLES" --examples-dir "$OUT/examples-site" \
   --latency "$LATENCY_MS" --out "$OUT/report.json" "${run_args[@]}" || status=$?
 log "done in $(( $(date +%s) - started )) s"
 exit "$status"

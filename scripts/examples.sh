@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The embedding examples (examples/) with the release embed build, the way a studio's site uses it:
-#   1. builds the embed (scripts/build-embed.sh: trunk build --release + the loader bundle),
+#   1. builds the embed (scripts/build-embed.sh: the split build, main module + chunks + loader),
 #   2. serves dist-embed/ as a "CDN" on http://127.0.0.1:8790 (a second origin, CORS like a CDN),
 #   3. renders the example pages for that CDN and serves them with the sandbox's API and payment
 #      pages on http://127.0.0.1:8797.

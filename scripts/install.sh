@@ -8,6 +8,8 @@
 #   playwright-core
 #   trunk 0.21.14                              cargo install --locked
 #   wasm-bindgen-cli == Cargo.lock's version   cargo install (also gives wasm-bindgen-test-runner)
+#   wasm-split-cli 0.2.4                       cargo install --locked wasm_split_cli_support --features build-binary
+#                                              (the embed build's code splitting, scripts/build-embed.sh)
 #
 # Afterwards `. scripts/env.sh` puts the tools on PATH (scripts/test.sh and scripts/preview.sh do that).
 set -euo pipefail
@@ -16,6 +18,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 TRUNK_VERSION="0.21.14"
+# The wasm splitter of the embed build (scripts/build-embed.sh). 0.2.2 and later don't cache a failed
+# chunk load (Try again downloads again); 0.2.4 matches wasm_split_helpers 0.2.3, which leptos brings
+# into Cargo.lock.
+WASM_SPLIT_VERSION="0.2.4"
 
 log() { printf '[install] %s\n' "$*"; }
 die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -110,6 +116,14 @@ else
   # No --locked: the CLI's own lockfile pins a crate version the registry no longer serves.
   log "cargo install wasm-bindgen-cli $wb_version (found: ${have_wb:-none}; takes ~4 minutes)"
   cargo install --force wasm-bindgen-cli --version "=$wb_version"
+fi
+
+# --- wasm-split-cli (it has no --version flag: cargo's list of installed crates says which is there) --
+if cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:" && command -v wasm-split-cli >/dev/null 2>&1; then
+  log "ok: wasm-split-cli $WASM_SPLIT_VERSION"
+else
+  log "cargo install wasm_split_cli_support $WASM_SPLIT_VERSION (wasm-split-cli; takes ~2 minutes)"
+  cargo install --locked --force wasm_split_cli_support --version "=$WASM_SPLIT_VERSION" --features build-binary
 fi
 
 log "done: tools ready (. scripts/env.sh puts them on PATH)"

@@ -4,9 +4,13 @@
 #   native  cargo test --workspace: unit tests of the widget's modules, the sandbox's tests, the e2e
 #           crate's fixture tests (its browser tests are #[ignore]d there and only compiled)
 #   wasm    wasm-bindgen-test component tests (tests/web.rs, ...) in headless Chromium
-#   build   trunk build --release -> dist/, then the embed build -> dist-embed/ (scripts/build-embed.sh)
+#   build   trunk build --release -> dist/, then the split embed build -> dist-embed/
+#           (scripts/build-embed.sh), and its size budgets: brotli bytes before the first list
+#           (<= 100 KB) and for a whole TeamUp purchase (<= 250 KB), from dist-embed/manifest.json;
+#           until a budget is met it fails only when the figure grows beyond its ceiling
+#           (embed/budgets.json)
 #   e2e     the browser suite (e2e/tests/) against the sandbox serving dist/ and, for the example
-#           pages, dist-embed/ from a second origin; one test at a time
+#           pages and the chunk tests, dist-embed/ from a second origin; one test at a time
 #
 # Usage: scripts/test.sh [--skip-install] [LEVEL ...]     (no LEVEL: all four)
 # Logs: target/test-logs/<level>.log. Failure screenshots: target/e2e-screenshots/.
@@ -131,14 +135,35 @@ for level in "${levels[@]}"; do
         trunk build --release
       [ -f dist/index.html ] || fail "trunk build --release left no dist/index.html"
       trunk_seconds="$LEVEL_SECONDS"
-      run_level embed "embed build (loader + wasm + typings) from dist/" \
+      run_level embed "split embed build (loader + main wasm + chunks + typings)" \
         "Reproduce with: bash scripts/build-embed.sh" -- \
-        bash scripts/build-embed.sh --no-trunk
+        bash scripts/build-embed.sh
       [ -f dist-embed/manifest.json ] || fail "the embed build left no dist-embed/manifest.json"
       sizes="$(node -e '
-        const m = require("./dist-embed/manifest.json"), k = n => (n / 1024).toFixed(0) + " KiB";
-        console.log(`embed ${m.version}: ${m.files.filter(f => f.role !== "typings").map(f => `${f.role} ${k(f.bytes)}`).join(", ")}; transferred ${k(m.total_transferred.bytes)} (${k(m.total_transferred.gzip)} gzip)`);')"
+        const m = require("./dist-embed/manifest.json"), k = n => (n / 1024).toFixed(1) + " KiB";
+        const chunks = m.files.filter(f => f.role === "chunk");
+        console.log(`embed ${m.version}: loader ${k(m.files[0].brotli)} + main wasm ${k(m.files[1].brotli)} + ${chunks.length} chunks ${k(chunks.reduce((s, f) => s + f.brotli, 0))} (brotli)`);')"
       SUMMARY+=("$(printf '%-7s ok: %s (%ss)' build "$sizes" "$((trunk_seconds + LEVEL_SECONDS))")")
+      # The size budgets (embed/build.mjs computes them; embed/chunks.json says which chunks each
+      # needs). Until a budget is met, embed/budgets.json holds a ceiling for it: the level prints
+      # the figure against the budget and fails only when it grows beyond the ceiling.
+      budgets="$(node -e '
+        const b = require("./dist-embed/manifest.json").budgets, k = n => (n / 1024).toFixed(1) + " KiB";
+        for (const [name, x] of [["first screen", b.first_screen], ["purchase", b.purchase]]) {
+          const state = x.pass ? "ok" : x.within_ceiling ? "NOT MET YET" : "OVER";
+          const ceiling = x.pass || x.ceiling == null ? "" : `; ceiling ${k(x.ceiling)} (embed/budgets.json)`;
+          console.log(`${state} ${name}: ${k(x.brotli)} of ${k(x.limit)} brotli${x.language ? ` (${x.language})` : ""}${ceiling}`);
+        }')"
+      while IFS= read -r line; do
+        SUMMARY+=("$(printf '%-7s %s' budget "$line")")
+      done <<< "$budgets"
+      if grep -q '^NOT MET YET' <<< "$budgets"; then
+        SUMMARY+=("$(printf '%-7s %s' budget "a budget is not met yet: the level fails only above the ceiling (embed/budgets.json)")")
+      fi
+      if grep -q '^OVER' <<< "$budgets"; then
+        TOTAL_FAILED=$((TOTAL_FAILED + 1))
+        fail "a size figure grew beyond its ceiling: $(grep '^OVER' <<< "$budgets" | tr '\n' ';'). dist-embed/manifest.json lists each file; embed/budgets.json says when a ceiling may change"
+      fi
       ;;
     e2e)
       [ -f dist/index.html ] || fail "no dist/index.html: the e2e level needs the release build (level 'build')"

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod model;
 pub mod redirect;
 pub mod settings;
+pub mod split;
 pub mod time;
 pub mod ui;
 pub mod url;

@@ -25,6 +25,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The length of a `#[cfg(test)]` or `#[cfg(all(test, …))]` attribute that `rest` starts with.
+fn test_only_attribute(rest: &str) -> Option<usize> {
+    if rest.starts_with("#[cfg(test)]") {
+        Some("#[cfg(test)]".len())
+    } else if rest.starts_with("#[cfg(all(test,") {
+        rest.find(")]").map(|end| end + 2)
+    } else {
+        None
+    }
+}
+
 /// The source without comments, string literals and `#[cfg(test)]` items (tests may reach
 /// anywhere; they are not part of the widget).
 fn code_only(source: &str) -> String {
@@ -47,10 +58,10 @@ fn code_only(source: &str) -> String {
             i += (j + 1).min(rest.len());
         } else if rest.starts_with("'\"'") {
             i += 3;
-        } else if rest.starts_with("#[cfg(test)]") {
+        } else if let Some(attribute) = test_only_attribute(rest) {
             // Skip the attribute and the item it guards: up to its matching closing brace (or `;`).
             let mut depth = 0usize;
-            let mut j = "#[cfg(test)]".len();
+            let mut j = attribute;
             loop {
                 match rest.as_bytes().get(j) {
                     None => break,
@@ -174,7 +185,8 @@ fn edges(graph: &Graph) -> BTreeSet<(String, String)> {
 fn the_reader_finds_imports_and_the_checker_finds_cycles() {
     let code = code_only(
         "use crate::backend::http::Transport;\nuse crate::{i18n::Tr, url};\n// crate::ui in a comment\nlet s = \"crate::host\";\n\
-         fn f() -> crate::time::Zone { other_crate::x() }\n#[cfg(test)]\nmod tests { use crate::redirect; }\n",
+         fn f() -> crate::time::Zone { other_crate::x() }\n#[cfg(test)]\nmod tests { use crate::redirect; }\n\
+         #[cfg(all(test, target_arch = \"wasm32\"))]\nmod web { use crate::auth; }\n",
     );
     let found: Vec<String> = imports(&code).into_iter().collect();
     assert_eq!(found, ["backend", "i18n", "time", "url"]);

@@ -96,7 +96,9 @@ if (first) {
       queueMicrotask(() => {
         this.#queued = false;
         if (!this.isConnected) return;
+        // (In a microtask: this module has finished defining what these use.)
         if (failure && !widget) showFailure(this);
+        else if (!widget) showSkeleton(this);
         whenReady(() => { if (this.isConnected) widget.attach(this, undefined, true); });
       });
     }
@@ -140,6 +142,49 @@ const FAILURE_CSS = `
 button { font: inherit; font-weight: 600; margin-top: 0.75em; padding: 0.6em 1em; cursor: pointer; border-radius: 10px;
   color: light-dark(#ffffff, #0b1f1a); background: light-dark(#2f6f5e, #7fd6bd); border: 1px solid transparent; }
 button:focus-visible { outline: 3px solid light-dark(#2f6f5e, #7fd6bd); outline-offset: 2px; }`;
+
+// The skeleton: until the widget's code has arrived, each host shows the widget's loading look at
+// the height its first screen will take (`--mc-loading-height`, the same default as
+// style/widget.css, which keeps it until the list paints), so the page below doesn't jump when the
+// widget arrives. In the host's shadow root, which the widget then takes over.
+const SKELETON_CSS = `
+:host { display: block; color-scheme: light dark; }
+:host([theme="dark"]), :host([data-theme="dark"]) { color-scheme: dark; }
+:host([theme="light"]), :host([data-theme="light"]) { color-scheme: light; }
+.mc { all: initial; display: grid; align-content: start; gap: 0.5em; box-sizing: border-box;
+  font-size: var(--mc-font-size, 16px); max-width: var(--mc-max-width, 40em); min-height: var(--mc-loading-height, 30em);
+  padding: var(--mc-space, 1em); background: var(--mc-surface, light-dark(#ffffff, #171c20));
+  border: 1px solid var(--mc-border, light-dark(#d5dae0, #3b4550)); border-radius: var(--mc-radius, 10px); }
+.bar { height: 3.75em; border-radius: var(--mc-radius, 10px); background: var(--mc-skeleton, light-dark(#eef0f3, #252d33)); }
+.hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }`;
+
+function showSkeleton(host) {
+  if (host.shadowRoot) return;
+  let root;
+  try { root = host.attachShadow({ mode: 'open' }); } catch { return; }
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(SKELETON_CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch { return; }
+  const { tag, words } = failureWords(host);
+  const box = document.createElement('div');
+  box.className = 'mc';
+  box.setAttribute('role', 'status');
+  box.setAttribute('data-testid', 'skeleton');
+  box.lang = tag;
+  const label = document.createElement('span');
+  label.className = 'hidden';
+  label.textContent = words[3];
+  box.append(label);
+  for (let i = 0; i < 3; i++) {
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.setAttribute('aria-hidden', 'true');
+    box.append(bar);
+  }
+  root.replaceChildren(box);
+}
 
 // A failure notice in the host's shadow root (the widget replaces it once it starts).
 function showFailure(host) {
@@ -327,6 +372,7 @@ function warmIntl(host) {
 if (first && typeof document !== 'undefined') {
   const hosts = document.querySelectorAll(`${TAG}, [data-membership-checkout]`);
   for (const host of hosts) askEarly(host);
+  for (const host of hosts) if (!widget) showSkeleton(host);
   // After the early requests are on their way; once per page (one host's locale warms the engine).
   if (hosts.length) setTimeout(() => warmIntl(hosts[0]), 0);
 }

@@ -76,10 +76,38 @@ pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl
             allowed.extend(payment_hosts);
             provide_context(PaymentHosts(allowed.clone()));
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            view! { <uelz::UelzCheckout settings common /> }.into_any()
+            let waiting = move || {
+                view! {
+                    <div class="mc" data-testid="checkout" data-backend="uelz" data-state="loading" aria-busy="true" lang=tr.locale dir=tr.dir()>
+                        <common::Loading label="loading.plans" />
+                    </div>
+                }
+                .into_any()
+            };
+            crate::split::on_demand_framed(tr, uelz_view, waiting, move |render| render(settings.clone(), common.clone()), uelz_frame)
+                .into_any()
         }
         Err(errors) => view! { <ConfigError errors tr /> }.into_any(),
     }
+}
+
+// SPLIT POINT `uelz`: the whole Uelz checkout (its form, the gateway client, the purchase), which
+// a TeamUp widget never needs; a Uelz widget downloads it before its first screen.
+crate::split::lazy_fn!(uelz;
+    fn uelz_view() -> fn(crate::settings::UelzSettings, Common) -> AnyView {
+        |settings, common| view! { <uelz::UelzCheckout settings common /> }.into_any()
+    }
+);
+
+/// The Uelz checkout's code could not download: its notice (Try again) in the widget's root.
+fn uelz_frame(notice: AnyView) -> AnyView {
+    let tr = tr();
+    view! {
+        <div class="mc" data-testid="checkout" data-backend="uelz" data-state="load-error" lang=tr.locale dir=tr.dir()>
+            {notice}
+        </div>
+    }
+    .into_any()
 }
 
 /// The widget's language, provided by [`MembershipCheckout`] to everything inside it.

@@ -323,3 +323,12 @@ pub fn element_from_js(client: &Client, value: &Value) -> Option<Element> {
         ElementRef::from(id.to_string()),
     ))
 }
+
+/// Runs `source` in every document this session opens from now on, before the page's own scripts
+/// (CDP `Page.addScriptToEvaluateOnNewDocument`).
+pub async fn add_init_script(c: &Client, source: &str) -> Result<()> {
+    c.issue_cmd(Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) })
+        .await
+        .context("adding an init script to the session")?;
+    Ok(())
+}

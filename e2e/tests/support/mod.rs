@@ -5,6 +5,7 @@
 
 pub mod axe;
 pub mod browser;
+pub mod cdn;
 pub mod keyboard;
 pub mod pages;
 pub mod studio;

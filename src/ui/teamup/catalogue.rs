@@ -42,18 +42,38 @@ pub(crate) fn TeamUpForm(memberships: Vec<Membership>, shared: Shared, submit: C
         .into_any();
     }
     let uid = shared.uid;
+    // SPLIT POINT `booking`: the class and slot pickers, downloaded when the browser is idle after
+    // the list is painted, and needed once a membership is chosen.
+    crate::split::prefetch_when_idle("booking", preload_booking);
+    let any_chosen = Memo::new(move |_| shared.selected.with(Option::is_some));
+    let booking = move || {
+        any_chosen.get().then(|| {
+            crate::split::on_demand(
+                tr,
+                booking_view,
+                move || view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
+                move |render| render(shared),
+            )
+        })
+    };
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
             {error_summary(checkout, move |name| format!("mc{uid}-{name}"), submit)}
             <Catalogue memberships shared prefetch />
             <Plans shared />
-            <BookingChoice shared />
+            {booking}
             <Summary shared />
             {continue_button(submitting, "continue.reserving")}
         </form>
     }
     .into_any()
 }
+
+crate::split::lazy_fn!(booking, preload_booking;
+    fn booking_view() -> fn(Shared) -> AnyView {
+        |shared| view! { <BookingChoice shared /> }.into_any()
+    }
+);
 
 #[component]
 fn Catalogue(memberships: Vec<Membership>, shared: Shared, prefetch: SendWrapper<PlanCache>) -> impl IntoView {

@@ -12,7 +12,7 @@ use crate::backend::plans::PlanCache;
 use crate::backend::teamup::{BookingCheck, PurchaseRequest, Schedule, TeamUp};
 use crate::checkout::Checkout;
 use crate::model::teamup::{Membership, Slot};
-use crate::ui::browser::now_ms;
+use crate::ui::browser::{console_error, now_ms};
 use crate::settings::TeamUpSettings;
 use crate::ui::common::{load, purchase_answered, AfterPurchase, Loaded};
 
@@ -134,11 +134,48 @@ pub(crate) fn use_purchase(api: &TeamUp, checkout: RwSignal<Checkout>, after: Af
     Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
         let (api, request, name, booking, after) = (api.clone(), request.clone(), name.clone(), booking.clone(), after.clone());
         async move {
-            let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-            let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
-            purchase_answered(checkout, answer, name, receipt, &after);
+            match teamup_purchase().await {
+                Ok(run) => run(Purchase { api, request, name, booking, after, checkout }).await,
+                Err(error) => {
+                    // Nothing was sent: the choices stay, the summary says so, with Try again.
+                    console_error(&format!("membership-checkout: {error}: nothing was sent"));
+                    checkout.try_update(Checkout::code_missing);
+                }
+            }
         }
     })
+}
+
+/// What a TeamUp purchase needs (the split point below takes it through a plain `fn` pointer).
+struct Purchase {
+    api: TeamUp,
+    request: PurchaseRequest,
+    name: String,
+    booking: Option<BookingCheck>,
+    after: AfterPurchase,
+    checkout: RwSignal<Checkout>,
+}
+
+type PurchaseRun = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+// SPLIT POINT `checkout`: the purchase (initiate_purchase, checking its answer, the redirect),
+// downloaded when the browser is idle after the list is painted and needed at "continue".
+crate::split::lazy_fn!(checkout, preload_checkout;
+    fn teamup_purchase() -> fn(Purchase) -> PurchaseRun {
+        |p| {
+            Box::pin(async move {
+                let Purchase { api, request, name, booking, after, checkout } = p;
+                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
+                let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
+                purchase_answered(checkout, answer, name, receipt, &after);
+            })
+        }
+    }
+);
+
+/// Downloads the purchase's chunk when the browser is idle after the first paint (once a page).
+pub(crate) fn prefetch_purchase() {
+    crate::split::prefetch_when_idle("checkout", preload_checkout);
 }
 
 /// Off to TeamUp to sign in, with the choices made so far (`selection`) kept for the return.
@@ -146,6 +183,40 @@ pub(crate) fn use_sign_in_start(settings: &TeamUpSettings, sign_in: SignIn) -> A
     let (api_base, client_id, provider_id) = (settings.api_base.clone(), settings.client_id.clone().unwrap_or_default(), settings.provider_id);
     Action::new_local(move |selection: &serde_json::Value| {
         let (api_base, client_id, selection) = (api_base.clone(), client_id.clone(), selection.clone());
-        async move { sign_in.begin(api_base, client_id, provider_id, selection).await }
+        async move {
+            match sign_in_begin().await {
+                Ok(begin) => begin(Begin { sign_in, api_base, client_id, provider_id, selection }).await,
+                Err(error) => {
+                    console_error(&format!("membership-checkout: {error}: the sign-in did not start"));
+                    sign_in.part_missing();
+                }
+            }
+        }
     })
+}
+
+/// What starting a sign-in needs (the split point below takes it through a plain `fn` pointer).
+struct Begin {
+    sign_in: SignIn,
+    api_base: String,
+    client_id: String,
+    provider_id: u64,
+    selection: serde_json::Value,
+}
+
+// SPLIT POINT `signin`: starting a sign-in (PKCE, the authorize address, keeping the request),
+// downloaded when idle after the first paint of a widget whose customers sign in, and needed at
+// "continue" while nobody is signed in.
+crate::split::lazy_fn!(signin, preload_signin;
+    fn sign_in_begin() -> fn(Begin) -> PurchaseRun {
+        |b| Box::pin(async move { b.sign_in.begin(b.api_base, b.client_id, b.provider_id, b.selection).await })
+    }
+);
+
+/// Downloads the sign-in's chunk when the browser is idle after the first paint (once a page),
+/// for a widget whose customers sign in and nobody has yet.
+pub(crate) fn prefetch_sign_in(sign_in: SignIn) {
+    if sign_in.enabled && sign_in.status.get_untracked() == Status::Anonymous {
+        crate::split::prefetch_when_idle("signin", preload_signin);
+    }
 }

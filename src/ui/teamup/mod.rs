@@ -186,6 +186,8 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
                         }
                         .into_any(),
                         Some(Ok(list)) => {
+                            hooks::prefetch_purchase();
+                            hooks::prefetch_sign_in(sign_in);
                             let prefetch = plan_cache.clone();
                             view! { <catalogue::TeamUpForm memberships=list shared submit prefetch /> }.into_any()
                         }

@@ -141,6 +141,11 @@ impl SignIn {
         }
     }
 
+    /// The sign-in's code could not download: nothing happened, the customer may try again.
+    pub fn part_missing(&self) {
+        self.refused(self.tr.t("load.part_failed").into());
+    }
+
     /// Says why a sign-in didn't work, to the customer and to the host page.
     fn refused(&self, message: String) {
         if let Some(events) = self.events.try_get_value() {

@@ -1,0 +1,478 @@
+//! The split embed build's chunks (`dist-embed/`, scripts/build-embed.sh) in Chromium: every chunk
+//! is checked against its hash, a chunk that fails is a failure the customer can retry without
+//! losing a choice, removing the last widget aborts chunk downloads, and widgets share chunks.
+//!
+//! The embed is served by a CDN stand-in (support::cdn) that can hold back, fail or cut off a
+//! file; the studio's pages come from the sandbox, as in `embed.rs`.
+//!
+//! `#[ignore]`d like the other browser suites; scripts/test.sh runs them.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure, Context, Result};
+use checkout_e2e::workspace_dir;
+use fantoccini::Client;
+use serde_json::{json, Value};
+
+use support::browser::{add_init_script, run, wait_for};
+use support::cdn::{Cdn, Outcome, Rule};
+use support::pages::{run_async_js, CheckoutPage, PaymentPage};
+use support::studio::Studio;
+
+const PACK: u64 = 101;
+const UNLIMITED_MONTHLY: u64 = 103;
+const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
+
+/// The embed build to test: `E2E_EMBED` (relative to the workspace) or `<workspace>/dist-embed`.
+fn embed_dir() -> PathBuf {
+    match std::env::var_os("E2E_EMBED") {
+        Some(dir) if !dir.is_empty() => workspace_dir().join(dir),
+        _ => workspace_dir().join("dist-embed"),
+    }
+}
+
+/// The demo studio serving the example pages, and the CDN stand-in serving (a copy of) the embed.
+struct Site {
+    studio: Studio,
+    cdn: Cdn,
+    manifest: Value,
+    _copy: tempfile::TempDir,
+}
+
+impl Site {
+    async fn start() -> Result<Self> {
+        Self::with_copy(|_, _| Ok(())).await
+    }
+
+    /// The CDN serves a copy of the build that `change` may alter first.
+    async fn with_copy(change: impl FnOnce(&Path, &Value) -> Result<()>) -> Result<Self> {
+        let manifest: Value = serde_json::from_slice(&std::fs::read(embed_dir().join("manifest.json")).context("reading dist-embed/manifest.json (run scripts/build-embed.sh)")?)?;
+        ensure!(manifest["split"] == json!(true), "dist-embed/ is not the split build (scripts/build-embed.sh)");
+        let copy = tempfile::Builder::new().prefix("checkout-e2e-chunks-").tempdir()?;
+        for entry in std::fs::read_dir(embed_dir())? {
+            let entry = entry?;
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name()))?;
+        }
+        change(copy.path(), &manifest)?;
+        let studio = Studio::start().await?;
+        let cdn = Cdn::serve(copy.path().to_path_buf()).await?;
+        let out = std::process::Command::new("node")
+            .arg(workspace_dir().join("embed/examples.mjs"))
+            .args(["--cdn", &format!("{}/", cdn.url()), "--out"])
+            .arg(studio.site_dir())
+            .arg("--embed")
+            .arg(copy.path())
+            .output()
+            .context("running node embed/examples.mjs")?;
+        ensure!(out.status.success(), "embed/examples.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(Site { studio, cdn, manifest, _copy: copy })
+    }
+
+    fn url(&self, page: &str) -> String {
+        self.studio.url(&format!("/{page}"))
+    }
+
+    /// The file names of split point `point`'s chunk (its own first, then shared ones).
+    fn chunk_files(&self, point: &str) -> Result<Vec<String>> {
+        let files = self.manifest["split_points"][point]["files"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no split point {point:?} in manifest.json: {}", self.manifest["split_points"]))?;
+        Ok(files.iter().filter_map(Value::as_str).map(str::to_string).collect())
+    }
+
+    /// Split point `point`'s own file (`...-split-<point>-<hash>.wasm`).
+    fn own_chunk(&self, point: &str) -> Result<String> {
+        Ok(self.chunk_files(point)?.remove(0))
+    }
+
+    /// Every chunk file a TeamUp purchase needs (embed/chunks.json: `purchase`), which a TeamUp
+    /// widget downloads when idle after its first paint. (Chunks needed `later`, such as the Uelz
+    /// checkout, it never asks for.)
+    fn purchase_chunks(&self) -> Vec<String> {
+        self.manifest["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["role"] == json!("chunk") && f["needed"] == json!("purchase"))
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Writes a page of the studio's with one TeamUp `<membership-checkout>` carrying `attributes`
+    /// too, loading the embed from the CDN like the example pages do.
+    fn page_with(&self, name: &str, attributes: &str) -> Result<()> {
+        self.page_with_element(
+            name,
+            &format!("api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"en-GB\" {attributes}"),
+        )
+    }
+
+    /// Writes a page of the studio's with one `<membership-checkout>` carrying exactly `attributes`.
+    fn page_with_element(&self, name: &str, attributes: &str) -> Result<()> {
+        let loader = self.manifest["loader"].as_str().unwrap_or_default();
+        let integrity = self.manifest["files"][0]["integrity"].as_str().unwrap_or_default();
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Join</title>\n\
+             <script type=\"module\" src=\"{}/{loader}\" integrity=\"{integrity}\" crossorigin=\"anonymous\"></script></head>\n\
+             <body><h1>Become a member</h1>\n\
+             <membership-checkout id=\"checkout\" {attributes}>\n\
+             <p>Loading the membership checkout…</p></membership-checkout>\n<footer>Below the widget</footer></body></html>",
+            self.cdn.url()
+        );
+        self.studio.write_page(name, &html)
+    }
+}
+
+/// Counts, in every page, the WebAssembly instances made (a chunk's code runs only once it is
+/// instantiated) and the instantiations refused.
+const WASM_PROBE_JS: &str = r#"
+window.__wasm = { made: 0, refused: 0 };
+for (const name of ['instantiate', 'instantiateStreaming']) {
+  const original = WebAssembly[name];
+  WebAssembly[name] = function (...args) {
+    return original.apply(this, args).then(
+      result => { window.__wasm.made++; return result; },
+      error => { window.__wasm.refused++; throw error; });
+  };
+}
+"#;
+
+async fn wasm_counts(c: &Client) -> Result<(u64, u64)> {
+    let counts = c.execute("return window.__wasm;", vec![]).await?;
+    Ok((counts["made"].as_u64().unwrap_or(0), counts["refused"].as_u64().unwrap_or(0)))
+}
+
+/// Waits until the CDN has had a request for `file` that ended as `want` says.
+async fn wait_request(cdn: &Cdn, file: &str, what: &str, want: impl Fn(&Outcome) -> bool) -> Result<()> {
+    wait_for(&format!("{file}: {what}"), || async { Ok(cdn.requests_for(file).iter().any(&want).then_some(())) }).await
+}
+
+async fn checked(widget: &CheckoutPage, css: &str) -> Result<bool> {
+    Ok(match widget.find_all(css).await?.into_iter().next() {
+        Some(input) => input.prop("checked").await?.as_deref() == Some("true"),
+        None => false,
+    })
+}
+
+/// The membership and plan chosen before a part failed are still chosen.
+async fn choices_kept(widget: &CheckoutPage) -> Result<()> {
+    ensure!(
+        checked(widget, &format!("input[name=membership][value=\"{UNLIMITED_MONTHLY}\"]")).await?,
+        "the membership chosen before the failure is no longer chosen"
+    );
+    ensure!(
+        checked(widget, &format!("input[name^=plan][value=\"{UNLIMITED_MONTHLY_PLAN}\"]")).await?,
+        "the plan chosen before the failure is no longer chosen"
+    );
+    Ok(())
+}
+
+/// Chooses the monthly membership and its plan (its class pickers are the `booking` chunk).
+async fn choose_monthly(widget: &CheckoutPage) -> Result<()> {
+    widget.wait_state("browsing").await?;
+    widget.choose_membership(UNLIMITED_MONTHLY).await?;
+    widget.choose_plan(UNLIMITED_MONTHLY_PLAN).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_tampered_chunk_is_refused_with_a_clear_error_and_nothing_is_bought() {
+    run("a_tampered_chunk_is_refused_with_a_clear_error_and_nothing_is_bought", |c| async move {
+        let mut tampered = String::new();
+        let site = Site::with_copy(|dir, manifest| {
+            // One flipped byte in the purchase's own chunk: same size, same name, another hash.
+            let file = manifest["split_points"]["checkout"]["files"][0].as_str().ok_or_else(|| anyhow!("no checkout chunk"))?;
+            let mut bytes = std::fs::read(dir.join(file))?;
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x55;
+            std::fs::write(dir.join(file), bytes)?;
+            tampered = file.to_string();
+            Ok(())
+        })
+        .await?;
+        add_init_script(&c, WASM_PROBE_JS).await?;
+        let widget = CheckoutPage::open(&c, &site.url("plain.html")).await?;
+        widget.choose_membership(PACK).await?;
+        let (made_before, _) = wasm_counts(&c).await?;
+        widget.press_continue().await?;
+
+        let summary = widget.visible("error-summary").await?.text().await?;
+        ensure!(summary.contains("This part of the checkout could not load."), "a clear message: {summary}");
+        ensure!(widget.shows_now("retry").await?, "Try again is offered: {summary}");
+        ensure!(checked(&widget, &format!("input[name=membership][value=\"{PACK}\"]")).await?, "the choice is kept");
+        // The CDN sent the tampered bytes; the browser refused them before any of it ran.
+        wait_request(&site.cdn, &tampered, "sent", |o| *o == Outcome::Answered(200)).await?;
+        let (made, refused) = wasm_counts(&c).await?;
+        ensure!(made == made_before, "no instance of the tampered chunk was made ({made_before} before continue, {made} after)");
+        ensure!(refused >= 1, "the chunk's instantiation was refused: {refused}");
+        let urls = support::pages::fetched_urls(&c).await?;
+        ensure!(!urls.iter().any(|u| u.contains("initiate_purchase")), "nothing was sent to the API: {urls:?}");
+        ensure!(site.studio.purchases()?.is_empty(), "no purchase");
+
+        // Try again fetches the chunk again (the failure was not remembered) and fails the same way.
+        let asked = site.cdn.requests_for(&tampered).len();
+        widget.click("retry").await?;
+        wait_for("the retry to download the chunk again", || async { Ok((site.cdn.requests_for(&tampered).len() > asked).then_some(())) }).await?;
+        widget.visible("error-summary").await?;
+        ensure!(site.studio.purchases()?.is_empty(), "still no purchase");
+        Ok(())
+    })
+    .await;
+}
+
+/// Blocks the `booking` and `checkout` chunks as `rule` says, chooses, sees each failure with Try
+/// again and the choices kept, heals the CDN, tries again and buys.
+async fn fails_then_works(c: Client, rule: Rule, page: &str) -> Result<()> {
+    let site = Site::start().await?;
+    if page != "plain.html" {
+        // A short time limit (the element's `timeout`, which chunk downloads share).
+        site.page_with(page, "timeout=\"2\"")?;
+    }
+    let (booking, checkout) = (site.own_chunk("booking")?, site.own_chunk("checkout")?);
+    site.cdn.set(&booking, rule.clone());
+    site.cdn.set(&checkout, rule.clone());
+    let widget = CheckoutPage::open(&c, &site.url(page)).await?;
+    choose_monthly(&widget).await?;
+
+    // The class pickers are a chunk: the notice takes their place.
+    let notice = widget.visible("chunk-failed").await?.text().await?;
+    ensure!(notice.contains("This part of the checkout could not load.") && notice.contains("Try again"), "{notice}");
+    choices_kept(&widget).await?;
+    ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+
+    // Continue needs the purchase's chunk: the error summary says so, with Try again.
+    widget.press_continue().await?;
+    let summary = widget.visible("error-summary").await?.text().await?;
+    ensure!(summary.contains("This part of the checkout could not load."), "{summary}");
+    ensure!(widget.shows_now("retry").await?, "Try again is offered: {summary}");
+    choices_kept(&widget).await?;
+    ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+
+    // The class pickers' chunk is back: their Try again shows them, and a class can be chosen.
+    // (A failed attempt re-renders the form, whose class pickers then ask for their chunk again:
+    // a slow download may still be on its way, and simply arrives.)
+    site.cdn.heal(&booking);
+    let retried = wait_for("the class pickers' Try again, or the class pickers", || async {
+        if widget.shows_now("chunk-retry").await? {
+            return Ok(Some(true));
+        }
+        Ok((!widget.options("event-select").await.unwrap_or_default().is_empty()).then_some(false))
+    })
+    .await?;
+    if retried {
+        widget.click("chunk-retry").await?;
+    }
+    let event = widget.choose_event_for(UNLIMITED_MONTHLY).await?;
+    choices_kept(&widget).await?;
+
+    // The purchase's chunk still fails: continue says so again, with Try again; nothing is lost.
+    if !widget.shows_now("retry").await? {
+        widget.press_continue().await?;
+    }
+    widget.visible("retry").await?;
+    choices_kept(&widget).await?;
+    ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+
+    // It is back: Try again buys, with every choice made before the failures.
+    site.cdn.heal(&checkout);
+    widget.click("retry").await?;
+    PaymentPage::wait(&c).await?;
+    let purchase = site.studio.only_purchase()?;
+    ensure!(
+        purchase["membership"] == json!(UNLIMITED_MONTHLY) && purchase["event"] == json!(event),
+        "the purchase has the choices made before the failures: {purchase}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_missing_chunk_offers_try_again_keeps_the_choices_and_then_works() {
+    run("a_missing_chunk_offers_try_again_keeps_the_choices_and_then_works", |c| async move {
+        fails_then_works(c, Rule::Status(404), "plain.html").await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_chunk_cut_off_like_offline_offers_try_again_and_then_works() {
+    run("a_chunk_cut_off_like_offline_offers_try_again_and_then_works", |c| async move {
+        fails_then_works(c, Rule::CutOff, "plain.html").await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_chunk_that_takes_too_long_offers_try_again_and_then_works() {
+    run("a_chunk_that_takes_too_long_offers_try_again_and_then_works", |c| async move {
+        fails_then_works(c, Rule::Hold, "slow.html").await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn removing_the_last_widget_aborts_its_chunk_downloads() {
+    run("removing_the_last_widget_aborts_its_chunk_downloads", |c| async move {
+        let site = Site::start().await?;
+        let chunks = site.purchase_chunks();
+        ensure!(!chunks.is_empty(), "the build has no chunk");
+        for chunk in &chunks {
+            site.cdn.set(chunk, Rule::Hold);
+        }
+        c.goto(&site.url("two-widgets.html")).await?;
+        let first = CheckoutPage::on(&c).within("#first");
+        let second = CheckoutPage::on(&c).within("#second");
+        first.wait_state("browsing").await?;
+        second.wait_state("browsing").await?;
+        // After the first paint the widgets download their next chunks when idle: held here.
+        for chunk in &chunks {
+            wait_request(&site.cdn, chunk, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        }
+
+        // One widget leaves: the other still needs the downloads, so they go on.
+        c.execute("document.getElementById('first').remove();", vec![]).await?;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        for chunk in &chunks {
+            let outcomes = site.cdn.requests_for(chunk);
+            ensure!(outcomes.iter().all(|o| *o == Outcome::Waiting), "{chunk} was given up while a widget still needs it: {outcomes:?}");
+        }
+
+        // The last one leaves: every chunk download in flight is aborted.
+        c.execute("document.getElementById('second').remove();", vec![]).await?;
+        for chunk in &chunks {
+            wait_request(&site.cdn, chunk, "given up by the browser", |o| *o == Outcome::GivenUp).await?;
+        }
+        ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn two_widgets_share_each_chunk() {
+    run("two_widgets_share_each_chunk", |c| async move {
+        let site = Site::start().await?;
+        c.goto(&site.url("two-widgets.html")).await?;
+        let first = CheckoutPage::on(&c).within("#first");
+        let second = CheckoutPage::on(&c).within("#second");
+        choose_monthly(&first).await?;
+        choose_monthly(&second).await?;
+        first.wait_options("event-select").await?;
+        second.wait_options("event-select").await?;
+        let chunks = site.purchase_chunks();
+        for chunk in &chunks {
+            wait_request(&site.cdn, chunk, "downloaded", |o| *o == Outcome::Answered(200)).await?;
+        }
+        let counts = site.cdn.counts();
+        for chunk in &chunks {
+            ensure!(counts.get(&format!("/{chunk}")) == Some(&1), "{chunk} downloaded once for both widgets: {counts:?}");
+        }
+        let main = site.manifest["wasm"].as_str().unwrap_or_default();
+        ensure!(counts.get(&format!("/{main}")) == Some(&1), "the main module downloaded once: {counts:?}");
+
+        // Each widget still has its own choices, and the second buys its own.
+        second.choose_membership(PACK).await?;
+        ensure!(checked(&first, &format!("input[name=membership][value=\"{UNLIMITED_MONTHLY}\"]")).await?, "the first widget's choice stays");
+        second.press_continue().await?;
+        PaymentPage::wait(&c).await?;
+        ensure!(site.studio.only_purchase()?["membership"] == json!(PACK), "the second widget bought its own choice");
+        Ok(())
+    })
+    .await;
+}
+
+/// The loader's early API answers and the first chunk (the main module) still download together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn the_early_answers_and_the_main_module_download_together() {
+    run("the_early_answers_and_the_main_module_download_together", |c| async move {
+        let site = Site::start().await?;
+        let main = site.manifest["wasm"].as_str().unwrap_or_default().to_string();
+        site.cdn.set(&main, Rule::Hold);
+        c.goto(&site.url("plain.html")).await?;
+        wait_request(&site.cdn, &main, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        // While the main module is held, the loader has asked the API for the first screen.
+        let asked = wait_for("the catalogue asked for while the main module downloads", || async {
+            let urls = run_async_js(&c, "return performance.getEntriesByType('resource').map(e => e.name);", vec![]).await?;
+            let urls: Vec<String> = serde_json::from_value(urls)?;
+            Ok(urls.iter().any(|u| u.contains("/memberships?")).then_some(urls))
+        })
+        .await?;
+        ensure!(site.cdn.requests_for(&main) == vec![Outcome::Waiting], "the main module is still on its way: {asked:?}");
+        site.cdn.heal(&main);
+        CheckoutPage::on(&c).wait_state("browsing").await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// A Uelz widget's whole checkout is the chunk `uelz`: a TeamUp widget never asks for it; when it
+/// fails, the widget's root says so with Try again; once it downloads, the Uelz checkout itself
+/// runs (here it asks a gateway that isn't there, and says that in its own words).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_uelz_widget_downloads_its_checkout_and_a_failed_download_can_be_retried() {
+    run("a_uelz_widget_downloads_its_checkout_and_a_failed_download_can_be_retried", |c| async move {
+        let site = Site::start().await?;
+        let uelz = site.own_chunk("uelz")?;
+        let teamup = CheckoutPage::open(&c, &site.url("plain.html")).await?;
+        teamup.visible("memberships").await?;
+        ensure!(site.cdn.requests_for(&uelz).is_empty(), "a TeamUp widget asked for the Uelz checkout");
+
+        site.cdn.set(&uelz, Rule::Status(404));
+        site.page_with_element("uelz.html", "backend=\"uelz\" gateway-url=\"/no-gateway/v1\" locale=\"en-GB\"")?;
+        let widget = CheckoutPage::open(&c, &site.url("uelz.html")).await?;
+        let notice = widget.visible("chunk-failed").await?.text().await?;
+        ensure!(notice.contains("This part of the checkout could not load.") && notice.contains("Try again"), "{notice}");
+        ensure!(!widget.shows_now("load-error").await?, "nothing of the Uelz checkout ran");
+
+        site.cdn.heal(&uelz);
+        widget.click("chunk-retry").await?;
+        let said = widget.visible("load-error").await?.text().await?;
+        ensure!(said.contains("Try again"), "the Uelz checkout's own load error: {said}");
+        ensure!(!widget.shows_now("chunk-failed").await?, "the notice is gone");
+        ensure!(site.cdn.requests_for(&uelz).len() >= 2, "downloaded again: {:?}", site.cdn.requests_for(&uelz));
+        Ok(())
+    })
+    .await;
+}
+
+/// Starting a sign-in is the chunk `signin`: when it fails, Continue leaves the customer on the
+/// studio's page with the sign-in notice saying so; once it downloads, Continue goes to TeamUp's
+/// sign-in page with a PKCE challenge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_sign_in_starts_from_its_chunk_and_a_failed_download_can_be_retried() {
+    run("a_sign_in_starts_from_its_chunk_and_a_failed_download_can_be_retried", |c| async move {
+        let site = Site::start().await?;
+        let signin = site.own_chunk("signin")?;
+        site.cdn.set(&signin, Rule::Status(404));
+        site.page_with_element("signin.html", "api-base=\"/api/v2\" provider-id=\"100\" client-id=\"membership-checkout-e2e\" locale=\"en-GB\"")?;
+        let widget = CheckoutPage::open(&c, &site.url("signin.html")).await?;
+        widget.wait_state("browsing").await?;
+        widget.visible("sign-in-hint").await?;
+        widget.choose_membership(PACK).await?;
+        widget.press_continue().await?;
+        let notice = widget.visible("sign-in-notice").await?.text().await?;
+        ensure!(notice.contains("This part of the checkout could not load."), "{notice}");
+        ensure!(c.current_url().await?.path().ends_with("/signin.html"), "still on the studio's page");
+
+        site.cdn.heal(&signin);
+        widget.press_continue().await?;
+        wait_for("TeamUp's sign-in page", || async {
+            let at = c.current_url().await?;
+            Ok(at.query_pairs().any(|(k, v)| k == "code_challenge_method" && v == "S256").then_some(()))
+        })
+        .await?;
+        ensure!(site.studio.purchases()?.is_empty(), "nothing bought");
+        Ok(())
+    })
+    .await;
+}
