@@ -3,10 +3,12 @@
 // so it does the same work the widget does on load and on each choice:
 //   - reads the same host attributes, removes the token from the DOM, renders into an open shadow
 //     root with the widget's own stylesheet (adopted, like the embed), shows the loading skeleton;
-//   - sends the same TeamUp requests with the same headers, following DRF `next` links one page at a
-//     time: profiles, memberships, events of the next 14 days, one permits_registration_for_event
-//     lookup per class type among them, appointment slots; the plans of the recurring memberships
-//     each page of the catalogue shows, once it is painted (and again on choice if that failed);
+//   - sends the same TeamUp requests with the same headers (src/backend/teamup.rs, docs/contract.md
+//     §2a), following DRF `next` links one page at a time: profiles, the studio with its address
+//     (`expand=address`: its time zone), memberships, events of the next 14 days with their venues
+//     (`expand=venue`), one permits_registration_for_event lookup per class type among them,
+//     appointment slots; the plans (`expand=joining_fee`) of the recurring memberships each page of
+//     the catalogue shows, once it is painted (and again on choice if that failed);
 //   - shows the same list (same markup, classes and data-testid names), then plans, the class and
 //     appointment selects (only classes the chosen membership may book) and the summary;
 //   - a time limit on every request (AbortController), and the `membership-checkout:ready` event.
@@ -84,18 +86,19 @@ class Baseline {
     const from = encodeURIComponent(new Date(now).toISOString());
     const to = encodeURIComponent(new Date(now + SCHEDULE_DAYS * 864e5).toISOString());
     const api = this.base;
+    this.membershipsUrl = `${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`;
     const customer = this.all(`${api}/auth/profiles?page_size=100`).then((profiles) => {
       const p = profiles.find((p) => p.profile_type === 'customer' && (p.provider?.id ?? p.provider) === this.provider);
       if (!p) throw new Error('no customer profile');
       return p.id;
     });
-    const memberships = this.all(`${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`).then((list) =>
+    const memberships = this.all(this.membershipsUrl).then((list) =>
       list.filter((m) => m.for_sale && m.visible_to_customers),
     );
     // As the widget: the studio's time zone (for class times), optional.
-    this.zone = this.get(`${api}/providers/${this.provider}`)
+    this.zone = this.get(`${api}/providers/${this.provider}?expand=address`)
       .then((p) => {
-        const studio = typeof p.timezone === 'string' && p.timezone ? p.timezone : null;
+        const studio = typeof p.address?.timezone === 'string' && p.address.timezone.trim() ? p.address.timezone.trim() : null;
         this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', ...(studio && { timeZone: studio }) });
         const local = new Intl.DateTimeFormat().resolvedOptions().timeZone;
         if (!studio || studio === local) return null;
@@ -103,7 +106,7 @@ class Baseline {
         return studio;
       })
       .catch(() => null);
-    this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&page_size=250`).then(
+    this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&expand=venue&page_size=250`).then(
       async (events) => {
         events = events.filter((e) => (e.status || 'active') === 'active' && !full(e) && Date.parse(e.starts_at) > now);
         const groups = new Map(); // class type (or the event itself) -> first event
@@ -195,7 +198,14 @@ class Baseline {
   plansOf(m) {
     let answer = this.planAnswers.get(m.id);
     if (!answer) {
-      const url = m.plans && /^https?:/.test(m.plans) ? `${m.plans}${m.plans.includes('?') ? '&' : '?'}page_size=100` : `${this.base}/membership_payment_plans?membership=${m.id}&page_size=100`;
+      // As the widget: the membership's `plans` link (read against the catalogue's address), else
+      // the list filter; with the joining fee, a deferred field.
+      let url = `${this.base}/membership_payment_plans?membership=${m.id}&expand=joining_fee&page_size=100`;
+      if (m.plans) {
+        const link = new URL(m.plans, this.membershipsUrl);
+        link.search += `${link.search ? '&' : '?'}expand=joining_fee&page_size=100`;
+        url = link.href;
+      }
       answer = this.all(url);
       answer.catch(() => this.planAnswers.delete(m.id));
       this.planAnswers.set(m.id, answer);
