@@ -410,7 +410,9 @@ function h(tag, attrs, children) {
 const row = (term, text, testid) => h('div', null, [h('dt', null, term), h('dd', testid && { 'data-testid': testid }, text)]);
 const plural = (n, unit) => (n === 1 ? `1 ${unit}` : `${n} ${unit}s`);
 const full = (e) => e.max_occupancy > 0 && e.attending_count >= e.max_occupancy;
-const group = (e) => (e.offering_type?.id != null ? `t${e.offering_type.id}` : `e${e.id}`);
+// A related object is an id unless expanded (events expand only the venue), or an object.
+const relatedId = (r) => (typeof r === 'number' ? r : r?.id);
+const group = (e) => (relatedId(e.offering_type) != null ? `t${relatedId(e.offering_type)}` : `e${e.id}`);
 // As the widget (src/model.rs): an amount in its currency through Intl in the customer's locale,
 // else the vendor's ready-made label, else the bare amount.
 const currencies = new Map(); // locale|currency -> Intl.NumberFormat
