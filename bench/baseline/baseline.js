@@ -3,10 +3,12 @@
 // so it does the same work the widget does on load and on each choice:
 //   - reads the same host attributes, removes the token from the DOM, renders into an open shadow
 //     root with the widget's own stylesheet (adopted, like the embed), shows the loading skeleton;
-//   - sends the same TeamUp requests with the same headers, following DRF `next` links one page at a
-//     time: profiles, memberships, events of the next 14 days, one permits_registration_for_event
-//     lookup per class type among them, appointment slots; the plans of the recurring memberships
-//     each page of the catalogue shows, once it is painted (and again on choice if that failed);
+//   - sends the same TeamUp requests with the same headers (src/backend/teamup.rs, docs/contract.md
+//     §2a), following DRF `next` links one page at a time: profiles, the studio with its address
+//     (`expand=address`: its time zone), memberships, events of the next 14 days with their venues
+//     (`expand=venue`), one permits_registration_for_event lookup per class type among them,
+//     appointment slots; the plans (`expand=joining_fee`) of the recurring memberships each page of
+//     the catalogue shows, once it is painted (and again on choice if that failed);
 //   - shows the same list (same markup, classes and data-testid names), then plans, the class and
 //     appointment selects (only classes the chosen membership may book) and the summary;
 //   - a time limit on every request (AbortController), and the `membership-checkout:ready` event.
@@ -84,26 +86,33 @@ class Baseline {
     const from = encodeURIComponent(new Date(now).toISOString());
     const to = encodeURIComponent(new Date(now + SCHEDULE_DAYS * 864e5).toISOString());
     const api = this.base;
+    this.membershipsUrl = `${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`;
     const customer = this.all(`${api}/auth/profiles?page_size=100`).then((profiles) => {
       const p = profiles.find((p) => p.profile_type === 'customer' && (p.provider?.id ?? p.provider) === this.provider);
       if (!p) throw new Error('no customer profile');
       return p.id;
     });
-    const memberships = this.all(`${api}/memberships?for_sale=true&visible_to_customers=true&page_size=100`).then((list) =>
+    const memberships = this.all(this.membershipsUrl).then((list) =>
       list.filter((m) => m.for_sale && m.visible_to_customers),
     );
-    // As the widget: the studio's time zone (for class times), optional.
-    this.zone = this.get(`${api}/providers/${this.provider}`)
-      .then((p) => {
-        const studio = typeof p.timezone === 'string' && p.timezone ? p.timezone : null;
-        this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', ...(studio && { timeZone: studio }) });
+    // As the widget: class and appointment times in the studio's zone (address.timezone), named
+    // when it is not the visitor's; the visitor's own, said so, when the studio's is missing or
+    // unknown to the browser (or the studio could not be read).
+    this.zone = this.get(`${api}/providers/${this.provider}?expand=address`)
+      .then((p) => (typeof p.address?.timezone === 'string' ? p.address.timezone.trim() : ''), () => '')
+      .then((studio) => {
         const local = new Intl.DateTimeFormat().resolvedOptions().timeZone;
-        if (!studio || studio === local) return null;
-        this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: studio, timeZoneName: 'short' });
-        return studio;
-      })
-      .catch(() => null);
-    this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&page_size=250`).then(
+        if (studio && studio === local) return null;
+        try {
+          if (!studio) throw new RangeError('no zone');
+          this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: studio });
+          this.when = new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: studio, timeZoneName: 'short' });
+          return { kind: 'studio', text: `Times are in the studio's time zone (${studio.replace(/_/g, ' ')}).` };
+        } catch {
+          return { kind: 'fallback', text: `We couldn't get the studio's time zone, so times are shown in yours (${(local || '').replace(/_/g, ' ')}).` };
+        }
+      });
+    this.schedule = this.all(`${api}/events?starts_at_gte=${from}&starts_at_lte=${to}&status=active&sort=start&expand=venue&page_size=250`).then(
       async (events) => {
         events = events.filter((e) => (e.status || 'active') === 'active' && !full(e) && Date.parse(e.starts_at) > now);
         const groups = new Map(); // class type (or the event itself) -> first event
@@ -137,7 +146,7 @@ class Baseline {
       const kind = KINDS[m.type] || 'Membership';
       const body = h('span', { class: 'mc-option__body' }, [
         h('span', { class: 'mc-option__name' }, m.name),
-        h('span', { class: 'mc-option__price' }, priceLabel(m)),
+        h('span', { class: 'mc-option__price' }, priceLabel(m, this.locale)),
         h('span', { class: 'mc-option__meta' }, duration ? `${kind} · ${duration}` : kind),
       ]);
       if (m.description && m.description.trim()) body.append(h('span', { class: 'mc-option__description' }, m.description));
@@ -195,7 +204,14 @@ class Baseline {
   plansOf(m) {
     let answer = this.planAnswers.get(m.id);
     if (!answer) {
-      const url = m.plans && /^https?:/.test(m.plans) ? `${m.plans}${m.plans.includes('?') ? '&' : '?'}page_size=100` : `${this.base}/membership_payment_plans?membership=${m.id}&page_size=100`;
+      // As the widget: the membership's `plans` link (read against the catalogue's address), else
+      // the list filter; with the joining fee, a deferred field.
+      let url = `${this.base}/membership_payment_plans?membership=${m.id}&expand=joining_fee&page_size=100`;
+      if (m.plans) {
+        const link = new URL(m.plans, this.membershipsUrl);
+        link.search += `${link.search ? '&' : '?'}expand=joining_fee&page_size=100`;
+        url = link.href;
+      }
       answer = this.all(url);
       answer.catch(() => this.planAnswers.delete(m.id));
       this.planAnswers.set(m.id, answer);
@@ -237,8 +253,11 @@ class Baseline {
       }
       options.replaceChildren(
         ...plans.map((p) => {
-          const details = [commitmentLabel(p), joiningFeeLabel(p)].filter(Boolean);
-          const body = h('span', { class: 'mc-option__body' }, h('span', { class: 'mc-option__name' }, planPrice(p)));
+          // As the widget: "£25.00 joining fee · £104.00 due today" when the plan has a joining fee.
+          const fee = joiningFee(p);
+          const due = dueToday(p);
+          const details = [commitmentLabel(p), fee && `${money(fee, this.locale)} joining fee`, due && `${money(due, this.locale)} due today`].filter(Boolean);
+          const body = h('span', { class: 'mc-option__body' }, h('span', { class: 'mc-option__name' }, planPrice(p, this.locale)));
           if (details.length) body.append(h('span', { class: 'mc-option__meta' }, details.join(' · ')));
           return h('label', { class: 'mc-option mc-option--compact' }, [h('input', { type: 'radio', name: 'plan', value: String(p.id) }), body]);
         }),
@@ -268,10 +287,8 @@ class Baseline {
         h('div', { class: 'mc-field' }, [h('label', { class: 'mc-label', for: 'b-slot' }, 'Appointment'), slots]),
       ]),
     );
-    this.zone.then((zone) => {
-      if (zone && this.selection.membership === m.id) {
-        hint.after(h('p', { class: 'mc-hint', 'data-testid': 'time-zone-note' }, `Times are in the studio's time zone (${zone.replace(/_/g, ' ')}).`));
-      }
+    this.zone.then((note) => {
+      if (note && this.selection.membership === m.id) hint.after(h('p', { class: 'mc-hint', 'data-testid': 'time-zone-note', 'data-zone': note.kind }, note.text));
     });
     Promise.all([this.schedule, this.zone]).then(([{ events: all, permitted }]) => {
       if (this.selection.membership !== m.id) return;
@@ -367,9 +384,15 @@ class Baseline {
       this.summaryEl.replaceChildren(h('p', { class: 'mc-hint' }, 'Choose a membership to see your summary.'));
       return;
     }
-    const rows = [row('Membership', `${m.name} · ${priceLabel(m)}`)];
+    const rows = [row('Membership', `${m.name} · ${priceLabel(m, this.locale)}`)];
     const plan = s.plan != null ? this.plans?.get(s.plan) : null;
-    if (plan) rows.push(row('Payment plan', [planPrice(plan), commitmentLabel(plan), joiningFeeLabel(plan)].filter(Boolean).join(' · ')));
+    if (plan) {
+      rows.push(row('Payment plan', [planPrice(plan, this.locale), commitmentLabel(plan)].filter(Boolean).join(' · ')));
+      const fee = joiningFee(plan);
+      const due = dueToday(plan);
+      if (fee) rows.push(row('Joining fee', money(fee, this.locale), 'summary-joining-fee'));
+      if (due) rows.push(row('To pay today', money(due, this.locale), 'summary-due-today'));
+    }
     if (s.event != null) rows.push(row('Booking', `Class: ${this.eventLabels?.get(s.event) ?? `#${s.event}`}`));
     if (s.slot != null) rows.push(row('Booking', `Appointment: ${this.slotLabels?.get(s.slot) ?? s.slot}`));
     this.summaryEl.replaceChildren(h('dl', { class: 'mc-summary__list' }, rows));
@@ -384,37 +407,66 @@ function h(tag, attrs, children) {
   if (children != null) el.append(...(Array.isArray(children) ? children : [children]));
   return el;
 }
-const row = (term, text) => h('div', null, [h('dt', null, term), h('dd', null, text)]);
+const row = (term, text, testid) => h('div', null, [h('dt', null, term), h('dd', testid && { 'data-testid': testid }, text)]);
 const plural = (n, unit) => (n === 1 ? `1 ${unit}` : `${n} ${unit}s`);
 const full = (e) => e.max_occupancy > 0 && e.attending_count >= e.max_occupancy;
-const group = (e) => (e.offering_type?.id != null ? `t${e.offering_type.id}` : `e${e.id}`);
-function money(m) {
+// A related object is an id unless expanded (events expand only the venue), or an object.
+const relatedId = (r) => (typeof r === 'number' ? r : r?.id);
+const group = (e) => (relatedId(e.offering_type) != null ? `t${relatedId(e.offering_type)}` : `e${e.id}`);
+// As the widget (src/model.rs): an amount in its currency through Intl in the customer's locale,
+// else the vendor's ready-made label, else the bare amount.
+const currencies = new Map(); // locale|currency -> Intl.NumberFormat
+function money(m, locale) {
   if (!m) return '';
+  const amount = m.decimal == null ? NaN : Number(m.decimal);
+  if (Number.isFinite(amount) && m.iso_currency_code) {
+    const key = `${locale}|${m.iso_currency_code}`;
+    try {
+      if (!currencies.has(key)) currencies.set(key, new Intl.NumberFormat(locale, { style: 'currency', currency: m.iso_currency_code }));
+      return currencies.get(key).format(amount);
+    } catch {
+      // an unknown currency: the vendor's label
+    }
+  }
   if (m.string && m.string.trim()) return m.string;
-  if (m.decimal == null) return '';
-  return m.iso_currency_code ? `${Number(m.decimal).toFixed(2)} ${m.iso_currency_code.toUpperCase()}` : Number(m.decimal).toFixed(2);
+  if (!Number.isFinite(amount)) return '';
+  return m.iso_currency_code ? `${amount.toFixed(2)} ${m.iso_currency_code.toUpperCase()}` : amount.toFixed(2);
 }
-function priceLabel(m) {
-  const label = money(m.display_price || m.price);
+function priceLabel(m, locale) {
+  const label = money(m.display_price || m.price, locale);
   return m.type === 'recurring_plan' && label ? `from ${label}` : label;
 }
-function planPrice(p) {
-  if (p.price_with_period && p.price_with_period.trim()) return p.price_with_period;
-  const price = money(p.price);
-  if (!p.billing_period_unit || !price) return price;
-  const n = p.billing_period_length || 1;
-  const unit = p.billing_period_unit.replace(/s$/, '');
-  return `${price} ${n === 1 ? `every ${unit}` : `every ${n} ${unit}s`}`;
+const unitOf = (unit) => ['day', 'week', 'month', 'quarter', 'year'].find((u) => u === String(unit || '').trim().toLowerCase().replace(/s+$/, ''));
+// "£26.00 every 2 weeks" from the figures; TeamUp's own price_with_period when they are missing.
+function planPrice(p, locale) {
+  const price = money(p.price, locale);
+  const unit = unitOf(p.billing_period_unit);
+  const n = Math.max(1, p.billing_period_length || 1);
+  if (unit && price) return `${price} ${n === 1 ? `every ${unit}` : `every ${n} ${unit}s`}`;
+  return p.price_with_period && p.price_with_period.trim() ? p.price_with_period : price;
 }
+// "6-week commitment": the committed periods in the plan's unit; else TeamUp's duration_description.
 function commitmentLabel(p) {
-  if (p.duration_description && p.duration_description.trim()) return p.duration_description;
-  if (p.committed_billing_periods == null || !p.billing_period_unit) return null;
-  return `${p.committed_billing_periods}-${p.billing_period_unit.replace(/s$/, '')} commitment`;
+  const unit = unitOf(p.billing_period_unit);
+  if (p.committed_billing_periods > 0 && unit && unit !== 'quarter') return `${p.committed_billing_periods * Math.max(1, p.billing_period_length || 1)}-${unit} commitment`;
+  return p.duration_description && p.duration_description.trim() ? p.duration_description : null;
 }
-function joiningFeeLabel(p) {
+// The joining fee's amount (deferred: an object only with expand=joining_fee), unless zero.
+function joiningFee(p) {
   const fee = p.joining_fee;
   if (!fee || typeof fee !== 'object' || !fee.amount || Number(fee.amount.decimal) === 0) return null;
-  return `${money(fee.amount)} joining fee`;
+  return fee.amount;
+}
+// The first payment: the first period and the joining fee, added in cents; null without a fee or
+// when the two can't be added (an amount missing, or two currencies).
+function dueToday(p) {
+  const fee = joiningFee(p);
+  const price = p.price;
+  const code = price?.iso_currency_code;
+  if (!fee || !code || String(fee.iso_currency_code || '').toLowerCase() !== code.toLowerCase()) return null;
+  if (price.decimal == null || fee.decimal == null) return null;
+  const cents = Math.round(Number(price.decimal) * 100) + Math.round(Number(fee.decimal) * 100);
+  return Number.isFinite(cents) ? { decimal: cents / 100, iso_currency_code: code } : null;
 }
 
 for (const host of document.querySelectorAll('[data-bench-baseline]')) new Baseline(host).start();
