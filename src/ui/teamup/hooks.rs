@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use super::signin::{SignIn, Status};
-use super::PlansFor;
+use super::{PlansFor, Shared};
 use crate::backend::error::ApiError;
 use crate::backend::plans::PlanCache;
 use crate::backend::teamup::{BookingCheck, PurchaseRequest, Schedule, TeamUp};
+use crate::checkout::teamup::booking_check;
 use crate::checkout::Checkout;
 use crate::model::teamup::{Membership, Slot};
-use crate::ui::browser::{console_error, now_ms};
+use crate::ui::browser::{console_error, focus_control_later, now_ms, page_url, session_remove};
 use crate::settings::TeamUpSettings;
 use crate::ui::common::{load, purchase_answered, AfterPurchase, Loaded};
 
@@ -219,4 +220,60 @@ pub(crate) fn prefetch_sign_in(sign_in: SignIn) {
     if sign_in.enabled && sign_in.status.get_untracked() == Status::Anonymous {
         crate::split::prefetch_when_idle("signin", preload_signin);
     }
+}
+
+/// "Continue": with nobody signed in yet, sign in first when the choices are complete (they are
+/// carried through it); otherwise the checkout makes the request and the purchase is sent. Back
+/// from signing in with the choices made, it carries on once the customer and the catalogue are
+/// known.
+pub(crate) fn use_submit(
+    shared: Shared,
+    settings: &TeamUpSettings,
+    sign_in: SignIn,
+    customer: Loaded<Result<Option<u64>, ApiError>>,
+    memberships: Loaded<Result<Vec<Membership>, ApiError>>,
+    return_url: Option<String>,
+    purchase: Action<(PurchaseRequest, String, Option<BookingCheck>), ()>,
+) -> Callback<()> {
+    let Shared { checkout, selected, slots, .. } = shared;
+    let go_sign_in = use_sign_in_start(settings, sign_in);
+    let submit = Callback::new(move |_: ()| {
+        let Some(Ok(customer)) = customer.get_untracked() else { return };
+        let Some(customer) = customer else {
+            // Nobody signed in yet: sign in first (if the choices are complete), then come back here.
+            if sign_in.enabled && checkout.try_update(Checkout::check) == Some(true) {
+                let selection = checkout.with_untracked(|c| serde_json::to_value(&c.selection).unwrap_or_default());
+                go_sign_in.dispatch_local(selection);
+            }
+            return;
+        };
+        let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
+        // The page as it is: nothing in its address is read back (the outcome is asked of TeamUp).
+        let return_to = return_url.clone().unwrap_or_else(page_url);
+        let booking = checkout.with_untracked(|c| {
+            slots.with_untracked(|s| booking_check(&c.selection.booking, s.as_ref().and_then(|s| s.as_ref().ok()).map_or(&[], Vec::as_slice)))
+        });
+        if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
+            purchase.dispatch_local((request, name, booking));
+        }
+    });
+    // Back from signing in with the choices made: carry on to payment once the customer is known.
+    Effect::new(move |_| {
+        let ready = matches!(customer.get(), Some(Ok(Some(_)))) && matches!(memberships.get(), Some(Ok(_)));
+        if ready && sign_in.continue_after.get_value() {
+            sign_in.continue_after.set_value(false);
+            submit.run(());
+        }
+    });
+    submit
+}
+
+/// "Start again": the kept offer is forgotten, the form comes back, and the keyboard continues at
+/// the membership choice.
+pub(crate) fn use_start_again(shared: Shared, root: NodeRef<leptos::html::Div>, offer_key: String) -> Callback<()> {
+    Callback::new(move |_: ()| {
+        session_remove(&offer_key);
+        shared.checkout.update(Checkout::start_again);
+        focus_control_later(root, shared.id("membership"));
+    })
 }

@@ -12,19 +12,19 @@ use std::sync::atomic::Ordering;
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::browser::{console_error, focus_control_later, page_url, session_remove};
+use super::browser::console_error;
 use super::common::{announce, confirm_on_return, data_state, offer, AfterPurchase, LoadError, Loaded, Loading};
 use super::events::{host_events, HostEvents};
 use super::{widget_transport, Common, INSTANCES};
 use crate::backend::error::ApiError;
 use crate::backend::plans::PlanCache;
 use crate::backend::teamup::TeamUp;
-use crate::checkout::teamup::{booking_check, Booking, Selection};
+use crate::checkout::teamup::{Booking, Selection};
 use crate::checkout::Checkout;
 use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
-use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_sign_in_start, use_slots, use_studio_zone};
+use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -94,50 +94,10 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
 
     let after = AfterPurchase { offer_key: offer_key.clone(), events: events.clone(), allowed: payment_hosts, tr };
     let purchase = use_purchase(&api, checkout, after);
-    let go_sign_in = use_sign_in_start(&settings, sign_in);
-    let submit = Callback::new(move |_: ()| {
-        let Some(Ok(customer)) = customer.get_untracked() else { return };
-        let Some(customer) = customer else {
-            // Nobody signed in yet: sign in first (if the choices are complete), then come back here.
-            if sign_in.enabled && checkout.try_update(Checkout::check) == Some(true) {
-                let selection = checkout.with_untracked(|c| serde_json::to_value(&c.selection).unwrap_or_default());
-                go_sign_in.dispatch_local(selection);
-            }
-            return;
-        };
-        let name = selected.get_untracked().map(|m| m.name).unwrap_or_default();
-        // The page as it is: nothing in its address is read back (the outcome is asked of TeamUp).
-        let return_to = return_url.clone().unwrap_or_else(page_url);
-        let booking = checkout.with_untracked(|c| {
-            slots.with_untracked(|s| booking_check(&c.selection.booking, s.as_ref().and_then(|s| s.as_ref().ok()).map_or(&[], Vec::as_slice)))
-        });
-        if let Some(request) = checkout.try_update(|c| c.submit(customer, &return_to)).flatten() {
-            purchase.dispatch_local((request, name, booking));
-        }
-    });
-    // Back from signing in with the choices made: carry on to payment once the customer is known.
-    Effect::new(move |_| {
-        let ready = matches!(customer.get(), Some(Ok(Some(_)))) && matches!(memberships.get(), Some(Ok(_)));
-        if ready && sign_in.continue_after.get_value() {
-            sign_in.continue_after.set_value(false);
-            submit.run(());
-        }
-    });
     let sign_out = {
         let session = send_wrapper::SendWrapper::new(session.clone());
         Callback::new(move |_: ()| sign_in.sign_out(&session))
     };
-    let root = NodeRef::<leptos::html::Div>::new();
-    let start_again = {
-        let offer_key = offer_key.clone();
-        Callback::new(move |_: ()| {
-            session_remove(&offer_key);
-            checkout.update(Checkout::start_again);
-            // Back to the form: the keyboard continues at the membership choice.
-            focus_control_later(root, format!("mc{uid}-membership"));
-        })
-    };
-
     let shared = Shared {
         checkout,
         selected,
@@ -149,6 +109,9 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         tr,
         uid,
     };
+    let submit = use_submit(shared, &settings, sign_in, customer, memberships, return_url, purchase);
+    let root = NodeRef::<leptos::html::Div>::new();
+    let start_again = use_start_again(shared, root, offer_key.clone());
     let load_state = use_load_state(sign_in, customer, memberships);
     let state = move || data_state(checkout.with(|c| c.phase.name()), load_state.with(|l| l.as_ref().map(Result::is_ok)));
     let reload = move |_: ()| {
