@@ -32,6 +32,14 @@ pub fn workspace_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The embed build under test: `E2E_EMBED` (relative to the workspace) or `<workspace>/dist-embed`.
+pub fn embed_dir() -> PathBuf {
+    match std::env::var_os("E2E_EMBED") {
+        Some(dir) if !dir.is_empty() => workspace_dir().join(dir),
+        _ => workspace_dir().join("dist-embed"),
+    }
+}
+
 /// Cargo's target directory (`CARGO_TARGET_DIR` or `<workspace>/target`): screenshots and logs go there.
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {

@@ -9,11 +9,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, ensure, Context, Result};
-use checkout_e2e::workspace_dir;
+use checkout_e2e::{embed_dir, workspace_dir};
 use fantoccini::Client;
 use serde_json::{json, Value};
 
@@ -25,14 +25,6 @@ use support::studio::Studio;
 const PACK: u64 = 101;
 const UNLIMITED_MONTHLY: u64 = 103;
 const UNLIMITED_MONTHLY_PLAN: u64 = 1032;
-
-/// The embed build to test: `E2E_EMBED` (relative to the workspace) or `<workspace>/dist-embed`.
-fn embed_dir() -> PathBuf {
-    match std::env::var_os("E2E_EMBED") {
-        Some(dir) if !dir.is_empty() => workspace_dir().join(dir),
-        _ => workspace_dir().join("dist-embed"),
-    }
-}
 
 /// The demo studio serving the example pages, and the CDN stand-in serving (a copy of) the embed.
 struct Site {

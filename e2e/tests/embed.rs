@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{anyhow, ensure, Context, Result};
-use checkout_e2e::{target_dir, workspace_dir};
+use checkout_e2e::{embed_dir, target_dir, workspace_dir};
 use checkout_sandbox::{spawn_static_site, Running};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
@@ -24,14 +24,6 @@ use support::studio::Studio;
 
 const PACK: u64 = 101;
 const DROP_IN: u64 = 102;
-
-/// The embed build to test: `E2E_EMBED` (relative to the workspace) or `<workspace>/dist-embed`.
-fn embed_dir() -> PathBuf {
-    match std::env::var_os("E2E_EMBED") {
-        Some(dir) if !dir.is_empty() => workspace_dir().join(dir),
-        _ => workspace_dir().join("dist-embed"),
-    }
-}
 
 /// The demo studio serving the example pages, and a "CDN" on another origin serving the embed build.
 struct Site {
