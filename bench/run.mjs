@@ -605,7 +605,7 @@ async function floorInteractions(browser, url, { iterations, timeout, log }) {
 // rendered frame in which the membership is checked, its plans and its class choice are shown.
 // Whatever that choice still waits for (the chunk, if its idle-time download isn't over; its code
 // running for the first time) is in the figure. chunk_ready_at_input says per run whether the
-// pickers' chunk had arrived before the click.
+// checkout's chunk (form) had arrived before the click.
 async function coldChoices(browser, url, { profile, runs, timeout, log, label, chunkFile }) {
   const out = { latency: [], work: [], next_paint: [], chunk_ready: 0, failures: [] };
   for (let i = 0; i < runs; i++) {
@@ -636,7 +636,7 @@ async function coldChoices(browser, url, { profile, runs, timeout, log, label, c
       await context.close();
     }
   }
-  log(`  ${label} cold choice (${profile}): ${out.latency.length} samples${chunkFile ? `, pickers' chunk already there in ${out.chunk_ready}` : ''}`);
+  log(`  ${label} cold choice (${profile}): ${out.latency.length} samples${chunkFile ? `, checkout's chunk (form) already there in ${out.chunk_ready}` : ''}`);
   return { runs: out.latency.length, latency_ms: stats(out.latency), next_paint_ms: stats(out.next_paint), work_ms: stats(out.work), chunk_ready_at_input: chunkFile ? out.chunk_ready : null, failures: out.failures };
 }
 
@@ -868,7 +868,7 @@ function print(report) {
     if (!report.cold?.[profile]) continue;
     const w = report.cold[profile].widget, b = report.cold[profile].baseline;
     p();
-    p(`cold choice, ${profile} profile: membership ${COLD_MEMBERSHIP} chosen first on a freshly loaded page (${w.runs} + ${b.runs} runs; pickers' chunk already there in ${w.chunk_ready_at_input ?? '-'} of ${w.runs})`);
+    p(`cold choice, ${profile} profile: membership ${COLD_MEMBERSHIP} chosen first on a freshly loaded page (${w.runs} + ${b.runs} runs; checkout's chunk (form) already there in ${w.chunk_ready_at_input ?? '-'} of ${w.runs})`);
     p(table([
       ['', 'widget p50', 'p95', 'baseline p50', 'p95'],
       ['membership -> plans + class pickers', ms1(w.latency_ms.p50), ms1(w.latency_ms.p95), ms1(b.latency_ms.p50), ms1(b.latency_ms.p95)],
@@ -958,7 +958,7 @@ async function main() {
     if (o.only.includes('cold')) {
       const runs = o.quick ? 3 : Math.min(o.runs, 10);
       log(`cold choice (desktop, mobile), ${runs} runs per page and profile:`);
-      const chunkFile = assets.manifest?.split_points?.booking?.files?.[0] ?? null;
+      const chunkFile = assets.manifest?.split_points?.form?.files?.[0] ?? null;
       report.cold = { membership: COLD_MEMBERSHIP, chunk: chunkFile };
       for (const [profile, server] of [['desktop', slow], ['mobile', fast]]) {
         const pages = urls(server, profile);

@@ -5,15 +5,15 @@
 //! [`lazy_fn!`](crate::split::lazy_fn):
 //!
 //! ```ignore
-//! crate::split::lazy_fn!(booking, preload_booking;
-//!     fn booking_view() -> fn(Shared) -> AnyView {
-//!         |shared| view! { <BookingChoice shared /> }.into_any()
+//! crate::split::lazy_fn!(signin, preload_signin;
+//!     fn sign_in_begin() -> fn(Begin) -> PurchaseRun {
+//!         |b| Box::pin(async move { b.sign_in.begin(b.api_base, b.client_id, b.provider_id, b.selection).await })
 //!     }
 //! );
 //! ```
 //!
-//! `booking_view().await` is `Result<fn(Shared) -> AnyView, ChunkError>`. With the `split` feature,
-//! the first call downloads the chunk `booking` (once per page, shared by every widget, from next to
+//! `sign_in_begin().await` is `Result<fn(Begin) -> PurchaseRun, ChunkError>`. With the `split` feature,
+//! the first call downloads the chunk `signin` (once per page, shared by every widget, from next to
 //! the loader, checked against its SHA-384) and a download that fails (offline, 404, too slow, wrong
 //! hash) is an `Err(ChunkError)`, never a panic; the next call downloads again. Without the feature
 //! (trunk's preview, the tests) it is a plain `async fn` that is ready at once, and nothing is split.
@@ -34,8 +34,8 @@
 //! Functions given the same chunk name share one chunk. Code used by several chunks goes into
 //! shared chunks that load with them.
 //!
-//! Around the split points: [`on_demand`] shows a view from a chunk (a notice with Try again when
-//! the chunk fails), and [`prefetch_when_idle`] downloads a chunk the customer will probably need
+//! Around the split points: [`fetched`] holds a chunk's code in a signal, [`on_demand`] shows a
+//! view from a chunk (a notice with Try again, [`failure_notice`], when the chunk fails), and [`prefetch_when_idle`] downloads a chunk the customer will probably need
 //! once the browser is idle after the first paint.
 
 use std::future::Future;
@@ -139,6 +139,23 @@ where
     F: Fn() -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<T, ChunkError>> + 'static,
 {
+    let (state, retry) = fetched(load);
+    move || match state.get() {
+        None => waiting(),
+        Some(Ok(code)) => show(code),
+        Some(Err(_)) => frame(failure_notice(tr, retry).into_any()),
+    }
+}
+
+/// The code `load` brings, as a signal: `None` while it downloads, then its result. Asked for
+/// at once; the callback asks again (after a failure: "Try again"). Code already here (always in
+/// the unsplit build) is in the signal before this returns, so nothing flickers.
+pub fn fetched<T, F, Fut>(load: F) -> (RwSignal<Option<Result<T, ChunkError>>>, Callback<()>)
+where
+    T: Send + Sync + 'static,
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ChunkError>> + 'static,
+{
     let state = RwSignal::new(None::<Result<T, ChunkError>>);
     let fetch = move || {
         let mut future = Box::pin(load());
@@ -146,32 +163,34 @@ where
             Some(ready) => state.set(Some(ready)),
             None => leptos::task::spawn_local(async move {
                 let result = future.await;
+                if let Err(error) = &result {
+                    web_sys::console::error_1(&format!("membership-checkout: {error} (the browser console says why, above)").into());
+                }
                 // The widget may be gone by now.
                 state.try_set(Some(result));
             }),
         }
     };
     fetch();
-    move || match state.get() {
-        None => waiting(),
-        Some(Ok(code)) => show(code),
-        Some(Err(error)) => {
-            web_sys::console::error_1(&format!("membership-checkout: {error} (the browser console says why, above)").into());
-            frame(view! {
-                <div class="mc-notice mc-notice--error" data-testid="chunk-failed" role="alert">
-                    <p class="mc-notice__title">{tr.t("load.part_failed")}</p>
-                    <p>{tr.t("load.failed_body")}</p>
-                    <button type="button" class="mc-button mc-button--secondary" data-testid="chunk-retry"
-                        on:click=move |_| {
-                            state.set(None);
-                            fetch();
-                        }>
-                        {tr.t("try_again")}
-                    </button>
-                </div>
-            }
-            .into_any())
-        }
+    (
+        state,
+        Callback::new(move |_: ()| {
+            state.set(None);
+            fetch();
+        }),
+    )
+}
+
+/// A part of the widget could not download: the notice, with Try again (`retry`).
+pub fn failure_notice(tr: Tr, retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="mc-notice mc-notice--error" data-testid="chunk-failed" role="alert">
+            <p class="mc-notice__title">{tr.t("load.part_failed")}</p>
+            <p>{tr.t("load.failed_body")}</p>
+            <button type="button" class="mc-button mc-button--secondary" data-testid="chunk-retry" on:click=move |_| retry.run(())>
+                {tr.t("try_again")}
+            </button>
+        </div>
     }
 }
 

@@ -245,17 +245,6 @@ impl<S: VendorForm> Checkout<S> {
         self.problems.form = None;
     }
 
-    /// The code that sends the purchase could not be downloaded (a chunk of the embed build), so
-    /// nothing was sent: back to browsing with every choice kept, saying so, with Try again.
-    pub fn code_missing(&mut self) {
-        if self.phase != Phase::Submitting {
-            return;
-        }
-        self.phase = Phase::Browsing;
-        self.problems = Problems { form: Some(Text::Key("load.part_failed")), retryable: true, ..Problems::default() };
-        self.summarise_problems();
-    }
-
     /// The server refused or could not be reached: back to browsing, selection kept, each
     /// message placed on its control.
     pub fn fail(&mut self, error: &ApiError) {
@@ -849,20 +838,6 @@ mod tests {
         assert_eq!(c.problems.get("event"), Some(Text::Said("This class is full.".into())));
         assert!(!c.problems.retryable, "a validation refusal needs a changed choice");
         assert_eq!(c.phase, Phase::Browsing);
-    }
-
-    #[test]
-    fn purchase_code_that_did_not_download_keeps_the_choices_and_offers_try_again() {
-        let mut c = submitted();
-        c.code_missing();
-        assert_eq!(c.phase, Phase::Browsing);
-        assert_eq!(c.selection.membership, Some(7), "the choice stays");
-        assert_eq!(c.problems.form_text(Tr::english()).as_deref(), Some("This part of the checkout could not load."));
-        assert!(c.problems.retryable && c.problems.summary);
-        assert!(c.submit(4242, RETURN).is_some(), "Try again sends the purchase");
-        let mut browsing = Checkout::<Selection>::default();
-        browsing.code_missing();
-        assert!(browsing.problems.is_empty(), "outside submitting it changes nothing");
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl
             allowed.extend(payment_hosts);
             provide_context(PaymentHosts(allowed.clone()));
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            view! { <teamup::TeamUpCheckout settings common /> }.into_any()
+            teamup::first::first_screen(settings, common)
         }
         Ok(Settings { backend: Backend::Uelz(settings), return_url, timeout_ms, payment_hosts, .. }) => {
             let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.gateway_url).into_iter().collect();

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use super::choices::{BookingChoice, Plans};
+use super::first::{membership_card, CardState, CATALOGUE_PAGE};
 use super::summary::Summary;
 use super::Shared;
 use crate::backend::plans::PlanCache;
@@ -12,10 +13,6 @@ use crate::model::teamup::Membership;
 use crate::ui::common::{continue_button, error_summary, field_error};
 use crate::ui::tr;
 use wasm_bindgen::JsCast;
-
-/// Memberships shown at first, and added by each "Show more": a long catalogue renders (and
-/// the browser lays out) a page at a time.
-pub const CATALOGUE_PAGE: usize = 20;
 
 /// Pages of the catalogue to show at first: one, or as many as it takes to show the membership
 /// already chosen (a choice restored after signing in).
@@ -42,20 +39,8 @@ pub(crate) fn TeamUpForm(memberships: Vec<Membership>, shared: Shared, submit: C
         .into_any();
     }
     let uid = shared.uid;
-    // SPLIT POINT `booking`: the class and slot pickers, downloaded when the browser is idle after
-    // the list is painted, and needed once a membership is chosen.
-    crate::split::prefetch_when_idle("booking", preload_booking);
     let any_chosen = Memo::new(move |_| shared.selected.with(Option::is_some));
-    let booking = move || {
-        any_chosen.get().then(|| {
-            crate::split::on_demand(
-                tr,
-                booking_view,
-                move || view! { <p class="mc-hint" role="status">{tr.t("loading.classes")}</p> }.into_any(),
-                move |render| render(shared),
-            )
-        })
-    };
+    let booking = move || any_chosen.get().then(|| view! { <BookingChoice shared /> });
     view! {
         <form class="mc-form" novalidate on:submit=on_submit>
             {error_summary(checkout, move |name| format!("mc{uid}-{name}"), submit)}
@@ -68,12 +53,6 @@ pub(crate) fn TeamUpForm(memberships: Vec<Membership>, shared: Shared, submit: C
     }
     .into_any()
 }
-
-crate::split::lazy_fn!(booking, preload_booking;
-    fn booking_view() -> fn(Shared) -> AnyView {
-        |shared| view! { <BookingChoice shared /> }.into_any()
-    }
-);
 
 #[component]
 fn Catalogue(memberships: Vec<Membership>, shared: Shared, prefetch: SendWrapper<PlanCache>) -> impl IntoView {
@@ -168,49 +147,20 @@ impl Card {
     fn view(&self, m: &Membership) -> impl IntoView {
         let Card { shared, chosen, locked, problem, invalid, error_id, prefetch } = self.clone();
         // Interest in a card (pointing at it, or the keyboard reaching it) starts loading its plans.
-        let interest = {
-            let membership = SendWrapper::new(m.clone());
-            move || prefetch.prefetch(&membership)
-        };
-        let interest_too = interest.clone();
-        let (checkout, tr) = (shared.checkout, shared.tr);
+        let membership = SendWrapper::new(m.clone());
+        let on_interest = Callback::new(move |_| prefetch.prefetch(&membership));
+        let checkout = shared.checkout;
         let (id, needs_plan) = (m.id, m.needs_plan());
-        let meta = match m.duration_label(tr) {
-            Some(d) => format!("{} · {d}", tr.t(m.kind_key())),
-            None => tr.t(m.kind_key()).to_string(),
-        };
-        // Named by its name and price; the kind, length and description describe it
-        // (a screen reader reads the name first, the rest after a pause).
-        let part = format!("mc{}-m{id}", shared.uid);
-        let description = m.description.clone().filter(|d| !d.trim().is_empty());
-        let details = if description.is_some() { format!("{part}-meta {part}-desc") } else { format!("{part}-meta") };
-        let described_by = move || match problem.get() {
-            Some(_) => format!("{details} {error_id}"),
-            None => details.clone(),
-        };
-        let chosen_too = chosen.clone();
-        view! {
-            <label class="mc-option" class:mc-option--chosen=move || chosen_too.selected(&Some(id)) data-testid=format!("membership-{id}")
-                on:pointerenter=move |_| interest() on:focusin=move |_| interest_too()>
-                <input
-                    type="radio"
-                    name="membership"
-                    value=id.to_string()
-                    prop:checked=move || chosen.selected(&Some(id))
-                    disabled=locked
-                    aria-invalid=move || invalid.get().to_string()
-                    aria-labelledby=format!("{part}-name {part}-price")
-                    aria-describedby=described_by
-                    on:change=move |_| checkout.update(|c| c.choose_membership(id, needs_plan))
-                />
-                <span class="mc-option__body">
-                    <span class="mc-option__name" id=format!("{part}-name")>{m.name.clone()}</span>
-                    <span class="mc-option__price" id=format!("{part}-price")>{m.price_label(tr)}</span>
-                    <span class="mc-option__meta" id=format!("{part}-meta")>{meta}</span>
-                    {description.map(|d| view! { <span class="mc-option__description" id=format!("{part}-desc")>{d}</span> })}
-                </span>
-            </label>
-        }
+        membership_card(m, CardState {
+            uid: shared.uid,
+            tr: shared.tr,
+            chosen: Signal::derive(move || chosen.selected(&Some(id))),
+            locked: locked.into(),
+            invalid: invalid.into(),
+            error_shown: Some(Signal::derive(move || problem.get().map(|_| error_id.clone()))),
+            on_choose: Callback::new(move |_| checkout.update(|c| c.choose_membership(id, needs_plan))),
+            on_interest: Some(on_interest),
+        })
     }
 }
 

@@ -17,11 +17,6 @@ use crate::ui::browser::{console_error, focus_control_later, now_ms, page_url, s
 use crate::settings::TeamUpSettings;
 use crate::ui::common::{load, purchase_answered, AfterPurchase, Loaded};
 
-/// The memberships on sale: the first screen.
-pub(crate) fn use_catalogue(api: &TeamUp) -> Loaded<Result<Vec<Membership>, ApiError>> {
-    load(api, |api| async move { api.memberships().await })
-}
-
 /// Who is buying: `None` while nobody is signed in (the catalogue shows, and continuing signs in
 /// first); the `customer-id` setting when it gives one; else the signed-in customer's profile at
 /// this studio.
@@ -135,49 +130,14 @@ pub(crate) fn use_purchase(api: &TeamUp, checkout: RwSignal<Checkout>, after: Af
     Action::new_local(move |(request, name, booking): &(PurchaseRequest, String, Option<BookingCheck>)| {
         let (api, request, name, booking, after) = (api.clone(), request.clone(), name.clone(), booking.clone(), after.clone());
         async move {
-            match teamup_purchase().await {
-                Ok(run) => run(Purchase { api, request, name, booking, after, checkout }).await,
-                Err(error) => {
-                    // Nothing was sent: the choices stay, the summary says so, with Try again.
-                    console_error(&format!("membership-checkout: {error}: nothing was sent"));
-                    checkout.try_update(Checkout::code_missing);
-                }
-            }
+            let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
+            let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
+            purchase_answered(checkout, answer, name, receipt, &after);
         }
     })
 }
 
-/// What a TeamUp purchase needs (the split point below takes it through a plain `fn` pointer).
-struct Purchase {
-    api: TeamUp,
-    request: PurchaseRequest,
-    name: String,
-    booking: Option<BookingCheck>,
-    after: AfterPurchase,
-    checkout: RwSignal<Checkout>,
-}
-
 type PurchaseRun = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
-
-// SPLIT POINT `checkout`: the purchase (initiate_purchase, checking its answer, the redirect),
-// downloaded when the browser is idle after the list is painted and needed at "continue".
-crate::split::lazy_fn!(checkout, preload_checkout;
-    fn teamup_purchase() -> fn(Purchase) -> PurchaseRun {
-        |p| {
-            Box::pin(async move {
-                let Purchase { api, request, name, booking, after, checkout } = p;
-                let (answer, known) = futures::join!(api.initiate_purchase(&request), api.held_ids(request.customer, request.membership));
-                let receipt = crate::checkout::teamup::receipt(&request, booking, known.ok(), now_ms());
-                purchase_answered(checkout, answer, name, receipt, &after);
-            })
-        }
-    }
-);
-
-/// Downloads the purchase's chunk when the browser is idle after the first paint (once a page).
-pub(crate) fn prefetch_purchase() {
-    crate::split::prefetch_when_idle("checkout", preload_checkout);
-}
 
 /// Off to TeamUp to sign in, with the choices made so far (`selection`) kept for the return.
 pub(crate) fn use_sign_in_start(settings: &TeamUpSettings, sign_in: SignIn) -> Action<serde_json::Value, ()> {

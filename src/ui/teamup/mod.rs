@@ -3,11 +3,10 @@
 
 mod catalogue;
 mod choices;
+pub(crate) mod first;
 mod hooks;
 pub(crate) mod signin;
 mod summary;
-
-use std::sync::atomic::Ordering;
 
 use leptos::prelude::*;
 use serde_json::json;
@@ -15,7 +14,7 @@ use serde_json::json;
 use super::browser::console_error;
 use super::common::{announce, confirm_on_return, data_state, offer, AfterPurchase, LoadError, Loaded, Loading};
 use super::events::{host_events, HostEvents};
-use super::{widget_transport, Common, INSTANCES};
+use super::{widget_transport, Common};
 use crate::backend::error::ApiError;
 use crate::backend::plans::PlanCache;
 use crate::backend::teamup::TeamUp;
@@ -24,7 +23,8 @@ use crate::checkout::Checkout;
 use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
-use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
+use first::FirstScreen;
+use hooks::{use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -55,7 +55,7 @@ impl Shared {
 }
 
 #[component]
-pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl IntoView {
+pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: FirstScreen) -> impl IntoView {
     let Common { return_url, tr, timeout_ms, payment_hosts } = common;
     let events = host_events();
     let (session, sign_in) = signin::start(&settings, events.fresh_token_renewal());
@@ -65,7 +65,7 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         session.set_renewal(api.refresher());
         signin::keep_fresh(sign_in, session.clone());
     }
-    let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
+    let uid = first.uid;
     let prefix = crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id);
     let offer_key = format!("{prefix}:offer");
     let checkout = RwSignal::new(Checkout::<Selection>::default());
@@ -84,7 +84,19 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
         }
     });
     let customer = use_customer(&api, sign_in, settings.customer_id);
-    let memberships = use_catalogue(&api);
+    // The first screen asked for the catalogue: its answer (or the request on its way) is used.
+    let memberships = first.memberships;
+    if let Some(id) = first.chosen.get_untracked() {
+        // Chosen on the first screen, before this was here (a choice restored after signing in wins).
+        let needs_plan = memberships.with_untracked(|l| l.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).map(Membership::needs_plan));
+        if let Some(needs_plan) = needs_plan {
+            checkout.update(|c| {
+                if c.selection.membership.is_none() {
+                    c.choose_membership(id, needs_plan)
+                }
+            });
+        }
+    }
     let schedule = use_schedule(&api);
     let slots = use_slots(&api);
     let zone = use_studio_zone(&api);
@@ -149,7 +161,6 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common) -> impl I
                         }
                         .into_any(),
                         Some(Ok(list)) => {
-                            hooks::prefetch_purchase();
                             hooks::prefetch_sign_in(sign_in);
                             let prefetch = plan_cache.clone();
                             view! { <catalogue::TeamUpForm memberships=list shared submit prefetch /> }.into_any()
@@ -174,7 +185,7 @@ fn selection_detail(s: &Selection) -> serde_json::Value {
 /// Every address the transport refused to send to (a link in an answer to another origin):
 /// the console hears which, and the host page gets an `error` event. (The section that needed it
 /// says so to the customer.)
-fn refusals_reported(events: &HostEvents, tr: Tr) -> crate::backend::http::OnRefused {
+pub(crate) fn refusals_reported(events: &HostEvents, tr: Tr) -> crate::backend::http::OnRefused {
     let events = events.clone();
     std::rc::Rc::new(move |method, url: &str| {
         console_error(&format!("membership-checkout: refused to request {url:?}: it is not on the API's origin, so nothing was sent there"));
