@@ -28,8 +28,19 @@ pub const RETRY_MAX_MS: f64 = 60_000.0;
 /// provider id) can't read, refresh, use or complete another's sign-in. Written as a JSON array,
 /// which no other triple writes alike: `membership-checkout:["https://goteamup.com","app",100]`.
 pub fn storage_prefix(api_origin: &str, client_id: Option<&str>, provider_id: u64) -> String {
-    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
     format!("membership-checkout:[{},{},{provider_id}]", quoted(api_origin), quoted(client_id.unwrap_or("")))
+}
+
+/// `text` as a JSON string literal: the browser's `JSON.stringify` in the widget (no serde_json on
+/// the first screen, which writes this prefix), serde_json's natively.
+#[cfg(target_arch = "wasm32")]
+fn quoted(text: &str) -> String {
+    js_sys::JSON::stringify(&wasm_bindgen::JsValue::from_str(text)).map(String::from).unwrap_or_default()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// When to try a failed renewal again: [`RETRY_FIRST_MS`] after the first failure, doubling up to

@@ -347,10 +347,10 @@ async fn the_token_never_reaches_the_dom_the_address_or_the_console() {
 #[wasm_bindgen_test]
 async fn removing_the_widget_aborts_its_requests() {
     storage().clear().unwrap();
-    js("window.__started = 0; window.__aborted = 0;");
+    js("window.__started = 0; window.__aborted = 0; window.__urls = [];");
     let _fetch = FakeFetch::install(
         r#"(url, init) => new Promise((resolve, reject) => {
-            window.__started++;
+            window.__started++; window.__urls.push(String(url));
             init.signal.addEventListener('abort', () => { window.__aborted++; reject(new DOMException('aborted', 'AbortError')); });
         })"#,
     );
@@ -369,7 +369,7 @@ async fn removing_the_widget_aborts_its_requests() {
     sleep(50).await;
     assert_eq!(js("window.__aborted").as_f64().unwrap(), started, "every request in flight is aborted on removal");
     sleep(600).await;
-    assert_eq!(js("window.__started").as_f64().unwrap(), started, "and nothing is retried after removal");
+    assert_eq!(js("window.__started").as_f64().unwrap(), started, "and nothing is retried after removal: {:?}", js("window.__urls.join(' ')").as_string());
 }
 
 /// A catalogue of one pack; `initiate_purchase` answers with `next_url`.
@@ -1354,10 +1354,10 @@ fn the_studios_zone_is_used_when_the_browser_knows_it() {
 
 #[wasm_bindgen_test]
 async fn early_requests_are_aborted_when_their_element_leaves_or_nobody_takes_them() {
-    js("window.__started = 0; window.__aborted = 0;");
+    js("window.__started = 0; window.__aborted = 0; window.__urls = [];");
     let _fetch = FakeFetch::install(
         r#"(url, init) => new Promise((resolve, reject) => {
-            window.__started++;
+            window.__started++; window.__urls.push(String(url));
             init.signal.addEventListener('abort', () => { window.__aborted++; reject(new DOMException('aborted', 'AbortError')); });
         })"#,
     );

@@ -3,8 +3,6 @@
 //! TeamUp documents the envelope `{code, message, type, field_errors}`; DRF layers may still answer
 //! `{detail}` or a bare `{field: [messages]}` (DRF's own shapes), so all three are understood.
 
-use serde_json::{Map, Value};
-
 use crate::i18n::Text;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,22 +27,9 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Reads an error response body leniently.
+    /// Reads an error response body leniently ([`super::json::error_body`]).
     pub fn from_response(status: u16, body: &str) -> ApiError {
-        let mut code = None;
-        let mut message = None;
-        let mut field_errors = Vec::new();
-        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(body) {
-            code = obj.get("code").and_then(Value::as_str).map(str::to_owned);
-            // `message`, else `detail`: a `message` that is null or not text doesn't hide `detail`.
-            message = ["message", "detail"].iter().find_map(|k| obj.get(*k).and_then(Value::as_str)).map(str::to_owned);
-            match obj.get("field_errors") {
-                Some(Value::Object(fields)) => field_errors = collect_fields(fields),
-                // A bare DRF validation body: every key holding a list of strings is a field.
-                None if code.is_none() && message.is_none() => field_errors = collect_fields(&obj),
-                _ => {}
-            }
-        }
+        let (code, message, field_errors) = super::json::error_body(body);
         ApiError::Http { status, code, message, field_errors }
     }
 
@@ -113,22 +98,6 @@ impl ApiError {
 fn is_generic(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("request was invalid") || m == "invalid input."
-}
-
-fn collect_fields(obj: &Map<String, Value>) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = obj
-        .iter()
-        .filter_map(|(k, v)| {
-            let msgs: Vec<String> = match v {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
-                _ => return None,
-            };
-            (!msgs.is_empty()).then(|| (k.clone(), msgs))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 impl std::fmt::Display for ApiError {

@@ -13,6 +13,7 @@ use teamup::BookingCheck;
 
 pub mod error;
 pub mod http;
+pub mod json;
 pub mod plans;
 pub mod teamup;
 pub mod uelz;

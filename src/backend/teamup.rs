@@ -260,23 +260,23 @@ impl TeamUp {
 
     // ---- calls ----
 
-    /// Follows `next` until the end (DRF pagination).
+    /// Follows `next` until the end (DRF pagination), reading each item with serde.
     async fn get_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
-        self.get_pages(first, &mut |results| {
-            let page: Vec<T> = serde_json::from_str(results).map_err(|e| ApiError::Malformed(e.to_string()))?;
-            items.extend(page);
-            Ok(())
+        self.get_pages(first, &mut |body| {
+            let page = RawPage::read(body)?;
+            let results: Vec<T> = serde_json::from_str(page.results.get()).map_err(|e| ApiError::Malformed(e.to_string()))?;
+            items.extend(results);
+            Ok(page.next)
         })
         .await?;
         Ok(items)
     }
 
-    /// The pagination loop of [`TeamUp::get_all`], once for every item type: each page's envelope
-    /// is read here ([`RawPage`]), and `keep` reads and keeps its `results` (the raw JSON array).
-    /// An answer `keep` refuses fails the attempt as a whole (retried like an unreadable one), so a
-    /// retried page is never counted twice.
-    async fn get_pages(&self, first: String, keep: &mut dyn FnMut(&str) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    /// The pagination loop, once for every item type: `read` reads a page's body, keeps its items
+    /// and says where the next page is. A page `read` refuses fails the attempt as a whole
+    /// (retried like an unreadable one), so a retried page is never counted twice.
+    async fn get_pages(&self, first: String, read: &mut dyn FnMut(&str) -> Result<Option<String>, ApiError>) -> Result<(), ApiError> {
         let mut url = Some(first);
         let mut seen = HashSet::new();
         while let Some(current) = url.take() {
@@ -285,9 +285,7 @@ impl TeamUp {
             }
             let mut next = None;
             self.send_authorized(Method::Get, &current, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
-                let page = RawPage::read(&reply.body)?;
-                keep(page.results.get())?;
-                next = page.next;
+                next = read(&reply.body)?;
                 Ok(())
             })
             .await?;
@@ -333,8 +331,17 @@ impl TeamUp {
         Ok(confirmation_of(receipt, &held, Some(&booked)))
     }
 
+    /// The catalogue: the first screen's answer, read without serde ([`super::json`]).
     pub async fn memberships(&self) -> Result<Vec<Membership>, ApiError> {
-        let all: Vec<Membership> = self.get_all(self.memberships_url()).await?;
+        let mut all = Vec::new();
+        self.get_pages(self.memberships_url(), &mut |body| {
+            let (items, next) = super::json::page(body)?;
+            for item in &items {
+                all.push(super::json::membership(item)?);
+            }
+            Ok(next)
+        })
+        .await?;
         Ok(all.into_iter().filter(Membership::is_purchasable).collect())
     }
 

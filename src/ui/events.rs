@@ -55,18 +55,28 @@ impl HostEvents {
     }
 
     /// `membership-checkout:error` with `{stage, message, status}` (one builder for every caller).
+    /// (Built without serde_json: the first screen reports refused links through it.)
     pub fn error(&self, stage: &str, message: &str, status: Option<u16>) {
-        self.emit("error", serde_json::json!({ "stage": stage, "message": message, "status": status }), false);
+        let detail = js_sys::Object::new();
+        let status = status.map_or(JsValue::NULL, |s| JsValue::from(s));
+        for (key, value) in [("message", JsValue::from_str(message)), ("stage", JsValue::from_str(stage)), ("status", status)] {
+            let _ = js_sys::Reflect::set(&detail, &JsValue::from_str(key), &value);
+        }
+        self.dispatch("error", &detail, false);
     }
 
     /// Dispatches `membership-checkout:<name>`; returns false if a listener cancelled it.
     pub fn emit(&self, name: &str, detail: Value, cancelable: bool) -> bool {
+        self.dispatch(name, &js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL), cancelable)
+    }
+
+    fn dispatch(&self, name: &str, detail: &JsValue, cancelable: bool) -> bool {
         let Some(host) = self.0.as_ref() else { return true };
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
         init.set_cancelable(cancelable);
-        init.set_detail(&js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL));
+        init.set_detail(detail);
         match web_sys::CustomEvent::new_with_event_init_dict(&format!("{PREFIX}{name}"), &init) {
             // A listener that throws is the host's problem, not a reason to stop the checkout.
             Ok(event) => host.dispatch_event(&event).unwrap_or(true),
