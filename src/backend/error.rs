@@ -106,7 +106,7 @@ impl std::fmt::Display for ApiError {
             ApiError::Network(detail) => write!(f, "network error: {detail}"),
             ApiError::Timeout => write!(f, "timed out"),
             ApiError::Malformed(detail) => write!(f, "malformed response: {detail}"),
-            ApiError::LinkRefused(url) => write!(f, "refused to request {url:?}: not on the API's origin"),
+            ApiError::LinkRefused(url) => write!(f, "refused to request \"{url}\": not on the API's origin"),
             ApiError::Http { status, code, message, .. } => write!(
                 f,
                 "HTTP {status}{}{}",

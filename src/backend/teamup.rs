@@ -278,11 +278,13 @@ impl TeamUp {
     /// (retried like an unreadable one), so a retried page is never counted twice.
     async fn get_pages(&self, first: String, read: &mut dyn FnMut(&str) -> Result<Option<String>, ApiError>) -> Result<(), ApiError> {
         let mut url = Some(first);
-        let mut seen = HashSet::new();
+        // (A list, not a set: at most MAX_PAGES addresses, and no hash table on the first screen.)
+        let mut seen: Vec<String> = Vec::new();
         while let Some(current) = url.take() {
-            if !seen.insert(current.clone()) || seen.len() > MAX_PAGES {
+            if seen.contains(&current) || seen.len() >= MAX_PAGES {
                 return Err(ApiError::Malformed("pagination does not end".into()));
             }
+            seen.push(current.clone());
             let mut next = None;
             self.send_authorized(Method::Get, &current, None, self.transport.timeout_ms, Repeat::Safe, &mut |reply| {
                 next = read(&reply.body)?;

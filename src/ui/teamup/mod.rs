@@ -188,7 +188,7 @@ fn selection_detail(s: &Selection) -> serde_json::Value {
 pub(crate) fn refusals_reported(events: &HostEvents, tr: Tr) -> crate::backend::http::OnRefused {
     let events = events.clone();
     std::rc::Rc::new(move |method, url: &str| {
-        console_error(&format!("membership-checkout: refused to request {url:?}: it is not on the API's origin, so nothing was sent there"));
+        console_error(&format!("membership-checkout: refused to request \"{url}\": it is not on the API's origin, so nothing was sent there"));
         let stage = match method {
             crate::backend::http::Method::Get => "load",
             crate::backend::http::Method::Post => "purchase",
