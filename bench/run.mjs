@@ -601,9 +601,9 @@ async function floorInteractions(browser, url, { iterations, timeout, log }) {
 
 // ---------------------------------------------------------------------------------------------
 // The cold choice: on a freshly loaded page (mobile profile), the first membership choice, whose
-// class pickers (in the split build) are a chunk of their own: from the click's timeStamp to the
+// plans and class pickers (in the split build) are in the chunk `form`: from the click's timeStamp to the
 // rendered frame in which the membership is checked, its plans and its class choice are shown.
-// Whatever that choice still waits for (the chunk, if its idle-time download isn't over; its code
+// Whatever that choice still waits for (the chunk, if its download isn't over; its code
 // running for the first time) is in the figure. chunk_ready_at_input says per run whether the
 // checkout's chunk (form) had arrived before the click.
 async function coldChoices(browser, url, { profile, runs, timeout, log, label, chunkFile }) {
