@@ -417,7 +417,7 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::E
     }
     Ok(match Option::<NumOrStr>::deserialize(d)? {
         Some(NumOrStr::Num(n)) => Some(n),
-        Some(NumOrStr::Str(s)) => s.trim().parse().ok(),
+        Some(NumOrStr::Str(s)) => crate::num::parse_decimal(&s),
         None => None,
     })
 }
