@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn decimals_are_read_as_rust_reads_them() {
-        for text in ["45.00", " 45 ", "-1.5", "+2", ".5", "5.", "1e3", "1E-2", "2.5e+1", "0", "007.10"] {
+        for text in ["45.00", " 45 ", "-1.5", "+2", ".5", "5.", "1e3", "1E-2", "2.5e+1", "1.e5", "0", "007.10"] {
             assert_eq!(parse_decimal(text), Some(text.trim().parse::<f64>().unwrap()), "{text}");
         }
     }

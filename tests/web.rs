@@ -656,7 +656,7 @@ fn plain_numbers_and_fallback_labels_go_through_the_browsers_number() {
     assert_eq!(num::two_decimals(1.005), "1.00", "the nearest f64 is below the tie");
     assert_eq!(num::two_decimals(0.125), "0.13", "a true tie rounds half up, as Intl does");
     assert_eq!(num::two_decimals(-4.0), "-4.00");
-    for (text, value) in [("45.00", 45.0), (" 45 ", 45.0), ("-1.5", -1.5), ("+2", 2.0), (".5", 0.5), ("5.", 5.0), ("1E-2", 0.01), ("0.1", 0.1)] {
+    for (text, value) in [("45.00", 45.0), (" 45 ", 45.0), ("-1.5", -1.5), ("+2", 2.0), (".5", 0.5), ("5.", 5.0), ("1E-2", 0.01), ("1.e5", 100_000.0), ("0.1", 0.1)] {
         assert_eq!(num::parse_decimal(text), Some(value), "{text}");
     }
     for text in ["", ".", "e5", "1e", "1,5", "0x10", "1_000", "inf", "NaN", "Infinity", "1e999", "12abc", "£45"] {
