@@ -76,7 +76,7 @@ fn setting_text(value: &JsValue) -> Option<String> {
         return flag.then(String::new);
     }
     if let Some(number) = value.as_f64() {
-        return Some(js_sys::Number::from(number).to_string_with_radix(10).ok()?.into());
+        return Some(crate::num::plain(number));
     }
     None
 }

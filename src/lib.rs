@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod host;
 pub mod i18n;
 pub mod model;
+pub mod num;
 pub mod redirect;
 pub mod settings;
 pub mod split;

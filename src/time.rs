@@ -60,8 +60,8 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<f64> {
         if i == start {
             return None;
         }
-        let frac: f64 = std::str::from_utf8(&b[start - 1..i]).ok()?.parse().ok()?;
-        millis = (frac * 1000.0).floor();
+        // Whole milliseconds, the rest cut off: the first three digits, padded ("5" is 500).
+        millis = b[start..i].iter().chain(b"000").take(3).fold(0.0, |ms, d| ms * 10.0 + f64::from(d - b'0'));
     }
     let offset_min = match b.get(i)? {
         b'Z' | b'z' if i + 1 == b.len() => 0,
@@ -259,6 +259,22 @@ mod tests {
         // 2024-07-29T15:51:28.071Z, checked against `date -u -d ... +%s%3N`.
         assert_eq!(parse_rfc3339_ms("2024-07-29T15:51:28.071Z"), Some(1_722_268_288_071.0));
         assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0.0));
+    }
+
+    #[test]
+    fn fractions_of_any_length_are_whole_milliseconds() {
+        let at = |fraction: &str| parse_rfc3339_ms(&format!("1970-01-01T00:00:01.{fraction}Z"));
+        assert_eq!(at("5"), Some(1500.0));
+        assert_eq!(at("07"), Some(1070.0));
+        assert_eq!(at("071"), Some(1071.0));
+        assert_eq!(at("071999"), Some(1071.0));
+        assert_eq!(at("999999999999999999999"), Some(1999.0));
+        // Each three-digit fraction as the float parse before it read them.
+        for ms in 0..1000 {
+            let fraction = format!("{ms:03}");
+            let float: f64 = format!(".{fraction}").parse().unwrap();
+            assert_eq!(at(&fraction), Some(1000.0 + (float * 1000.0).floor()), "{fraction}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// What each leaf may import of the crate.
-const LEAVES: [(&str, &[&str]); 3] = [("url", &[]), ("time", &[]), ("model", &["time"])];
+const LEAVES: [(&str, &[&str]); 4] = [("url", &[]), ("time", &[]), ("num", &[]), ("model", &["num", "time"])];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

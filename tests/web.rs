@@ -643,6 +643,42 @@ fn money_numbers_and_dates_go_through_intl_for_the_locale() {
     assert_eq!(intl::utc_offset_ms(ms, Some("Mars/Olympus_Mons")), None, "an unknown zone has no offset");
 }
 
+/// In wasm the browser's `Number` writes and reads plain numbers (src/num.rs), not Rust's float code.
+#[wasm_bindgen_test]
+fn plain_numbers_and_fallback_labels_go_through_the_browsers_number() {
+    use membership_checkout::i18n::Tr;
+    use membership_checkout::model::{teamup::Money, uelz::Price};
+    use membership_checkout::num;
+    assert_eq!(num::plain(3.0), "3");
+    assert_eq!(num::plain(53.1), "53.1");
+    assert_eq!(num::plain(1_765_080_000_000.0), "1765080000000");
+    assert_eq!(num::two_decimals(53.1), "53.10");
+    assert_eq!(num::two_decimals(1.005), "1.00", "the nearest f64 is below the tie");
+    assert_eq!(num::two_decimals(0.125), "0.13", "a true tie rounds half up, as Intl does");
+    assert_eq!(num::two_decimals(-4.0), "-4.00");
+    for (text, value) in [("45.00", 45.0), (" 45 ", 45.0), ("-1.5", -1.5), ("+2", 2.0), (".5", 0.5), ("5.", 5.0), ("1E-2", 0.01), ("1.e5", 100_000.0), ("0.1", 0.1)] {
+        assert_eq!(num::parse_decimal(text), Some(value), "{text}");
+    }
+    for text in ["", ".", "e5", "1e", "1,5", "0x10", "1_000", "inf", "NaN", "Infinity", "1e999", "12abc", "£45"] {
+        assert_eq!(num::parse_decimal(text), None, "{text}");
+    }
+    // Whole numbers in the locale's digits; plain digits are only the fallback where Intl fails.
+    assert_eq!(Tr::english().number(1234.0), "1,234");
+    // A money object whose currency Intl refuses and that has no vendor label: the figures.
+    let money: Money = serde_json::from_str(r#"{"decimal": "53.1", "iso_currency_code": "nope"}"#).unwrap();
+    assert_eq!(money.decimal, Some(53.1), "a decimal sent as text is read");
+    assert_eq!(money.label(Tr::english()), "53.10 NOPE");
+    let bare: Money = serde_json::from_str(r#"{"decimal": 7}"#).unwrap();
+    assert_eq!(bare.label(Tr::english()), "7.00");
+    let gbp: Money = serde_json::from_str(r#"{"decimal": "45.5", "iso_currency_code": "GBP"}"#).unwrap();
+    assert_eq!(gbp.label(Tr::english()), "£45.50");
+    // Uelz amounts are decimal strings.
+    let price = |amount: &str, currency: &str| Price { amount: amount.into(), currency: currency.into() };
+    assert_eq!(price("59.00", "EUR").label(Tr::english()), "€59.00");
+    assert!(price("0.00", "EUR").is_zero() && !price("0.01", "EUR").is_zero());
+    assert_eq!(price("abc", "EUR").label(Tr::english()), "abc EUR");
+}
+
 #[wasm_bindgen_test]
 async fn the_locale_setting_chooses_the_language_and_direction() {
     let el = host(&[UNREACHABLE[0], UNREACHABLE[1], UNREACHABLE[2], ("data-locale", "de-AT")]);

@@ -298,8 +298,8 @@ async fn fetch_text(window: &web_sys::Window, url: &str, init: &RequestInit) -> 
     let status = response.status();
     let date = response.headers().get("date").ok().flatten();
     let retry_after = response.headers().get("retry-after").ok().flatten();
-    let declared = response.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<f64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+    let declared = response.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len as f64 > MAX_BODY_BYTES) {
         return Err(ApiError::Malformed("the answer is far too large".into()));
     }
     let text = JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?;

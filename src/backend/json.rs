@@ -202,7 +202,7 @@ fn money<J: JsonView>(v: &J, key: &str) -> Result<Option<Money>, ApiError> {
         None => None,
         Some(d) => match (d.number(), d.text()) {
             (Some(n), _) => Some(n),
-            (None, Some(text)) => crate::model::teamup::decimal_text(&text),
+            (None, Some(text)) => crate::num::parse_decimal(&text),
             _ => return Err(wrong("decimal")),
         },
     };

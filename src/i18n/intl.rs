@@ -91,12 +91,12 @@ mod platform {
 /// A number in the locale's digits and grouping.
 #[cfg(target_arch = "wasm32")]
 pub fn number(n: f64, locale: &str) -> String {
-    platform::format("NumberFormat", locale, &[("maximumFractionDigits", "0")], &n.into()).unwrap_or_else(|| format!("{n}"))
+    platform::format("NumberFormat", locale, &[("maximumFractionDigits", "0")], &n.into()).unwrap_or_else(|| crate::num::plain(n))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn number(n: f64, _locale: &str) -> String {
-    format!("{n}")
+    crate::num::plain(n)
 }
 
 /// "€53.10", "53,10 €", "٥٣٫١٠ €"…; `None` if the platform doesn't know the currency.
@@ -214,8 +214,8 @@ fn parse_gmt_offset(text: &str) -> Option<f64> {
         _ => return None,
     };
     let (hours, minutes) = text[1..].split_once(':').unwrap_or((&text[1..], "0"));
-    let (hours, minutes): (f64, f64) = (hours.parse().ok()?, minutes.parse().ok()?);
-    Some(sign * (hours * 3_600_000.0 + minutes * 60_000.0))
+    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    Some(sign * (f64::from(hours) * 3_600_000.0 + f64::from(minutes) * 60_000.0))
 }
 
 /// "18:45": when an offer lapses, on the customer's clock, or "13:45 GMT-5" in `zone` (a studio

@@ -31,8 +31,8 @@ impl Money {
             return s.to_string();
         }
         match (self.decimal, self.iso_currency_code.as_deref()) {
-            (Some(d), Some(code)) => format!("{d:.2} {}", code.to_ascii_uppercase()),
-            (Some(d), None) => format!("{d:.2}"),
+            (Some(d), Some(code)) => format!("{} {}", crate::num::two_decimals(d), code.to_ascii_uppercase()),
+            (Some(d), None) => crate::num::two_decimals(d),
             _ => String::new(),
         }
     }

@@ -408,11 +408,6 @@ impl Record {
     }
 }
 
-/// A `decimal` given as text (`"12.50"`): its number, if it holds one.
-pub fn decimal_text(text: &str) -> Option<f64> {
-    text.trim().parse().ok()
-}
-
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -422,7 +417,7 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::E
     }
     Ok(match Option::<NumOrStr>::deserialize(d)? {
         Some(NumOrStr::Num(n)) => Some(n),
-        Some(NumOrStr::Str(s)) => decimal_text(&s),
+        Some(NumOrStr::Str(s)) => crate::num::parse_decimal(&s),
         None => None,
     })
 }

@@ -13,7 +13,7 @@ pub struct Price {
 impl Price {
     /// For display only (through `Intl.NumberFormat`); sums are the gateway's job.
     pub fn value(&self) -> Option<f64> {
-        self.amount.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+        crate::num::parse_decimal(&self.amount)
     }
 
     pub fn is_zero(&self) -> bool {
