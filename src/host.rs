@@ -12,14 +12,12 @@
 use std::cell::{OnceCell, RefCell};
 
 use js_sys::{Object, Reflect};
-use leptos::mount::UnmountHandle;
-use leptos::tachys::view::any_view::AnyViewState;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use crate::settings;
-use crate::ui::{self, MembershipCheckout};
+use crate::ui;
 
 /// The attribute that marks a host element in the data-attribute form.
 pub const HOST_ATTRIBUTE: &str = "data-membership-checkout";
@@ -31,7 +29,8 @@ const MOUNTED_ATTRIBUTE: &str = "data-membership-checkout-mounted";
 /// request fewer, and always the version the code expects.
 pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
-pub type Handle = UnmountHandle<AnyViewState>;
+/// A mounted widget: dropping it unmounts it.
+pub type Handle = ui::start::Widget;
 
 struct Mounted {
     host: HtmlElement,
@@ -89,7 +88,6 @@ pub fn mount(host: HtmlElement) -> Handle {
 /// Renders a widget into `host`: `given` (JS API settings) first, then the host's attributes
 /// (`data-api-base`, or `api-base` on the custom element).
 pub fn mount_with(host: HtmlElement, given: &Object) -> Handle {
-    use leptos::prelude::*;
     take_token(&host, given);
     let custom = host.tag_name().eq_ignore_ascii_case(TAG);
     let lookup = |name: &str| {
@@ -112,10 +110,7 @@ pub fn mount_with(host: HtmlElement, given: &Object) -> Handle {
     let _ = host.set_attribute(MOUNTED_ATTRIBUTE, "");
     let fresh_token = Reflect::get(given, &JsValue::from_str("getFreshToken")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let events = ui::events::HostEvents::new(Some(host)).with_fresh_token(fresh_token);
-    leptos::mount::mount_to(root, move || {
-        provide_context(events);
-        view! { <MembershipCheckout settings /> }.into_any()
-    })
+    ui::start::start(root, settings, events)
 }
 
 /// A token written on the element moves into widget memory: other scripts can't read it off the

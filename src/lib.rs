@@ -18,4 +18,3 @@ pub mod ui;
 pub mod url;
 
 pub use host::{mount, mount_all, mount_with, HOST_ATTRIBUTE};
-pub use ui::MembershipCheckout;

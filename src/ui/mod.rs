@@ -1,12 +1,16 @@
-//! Thin Leptos views: [`MembershipCheckout`] picks the vendor's checkout from the settings;
-//! [`common`] holds what both vendors' views share (loading and error states, the form's error
+//! The widget's views. [`start`] is its entry, without Leptos: it picks the vendor's checkout
+//! from the settings and paints what comes first with plain DOM ([`dom`]) while the checkout's
+//! code downloads; then the Leptos checkout takes over ([`mount_checkout`]). Those are thin Leptos
+//! views: [`common`] holds what both vendors' views share (loading and error states, the form's error
 //! summary, after "continue": the countdown, confirming, the outcome), [`teamup`] and [`uelz`]
 //! their own screens. They read the [`crate::checkout`] state machine and send it intents; every
 //! decision is the checkout's.
 
 pub mod browser;
 pub mod common;
+mod dom;
 pub mod events;
+pub mod start;
 mod teamup;
 mod uelz;
 
@@ -15,14 +19,12 @@ use std::sync::atomic::AtomicUsize;
 use leptos::prelude::*;
 
 use crate::backend::http::Transport;
-use crate::i18n::{intl, Tr};
-use crate::settings::{Backend, SettingError, Settings};
-use browser::console_error;
+use crate::i18n::Tr;
 
 pub(crate) static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
 /// Uelz's hosted checkout (`https://app.uelzpay.com/checkout/<id>`), as a `host:port` entry.
-const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com:443";
+pub(crate) const UELZ_CHECKOUT_HOST: &str = "app.uelzpay.com:443";
 
 /// Where this widget may send the customer to pay (`host:port` entries, see
 /// [`crate::redirect`]): provided to everything inside the widget, so that an offer kept from an
@@ -55,82 +57,41 @@ pub(crate) fn widget_transport(timeout_ms: u32) -> Transport {
     }
 }
 
-/// The widget: settings problems, or the checkout, in the customer's language (the `locale`
-/// setting, else the browser's languages, else English).
-#[component]
-pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
-    let requested = settings.as_ref().ok().and_then(|s| s.locale.clone());
-    let tr = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
-    provide_context(tr);
-    match settings {
-        Ok(Settings { backend: Backend::TeamUp(settings), return_url, timeout_ms, payment_hosts, .. }) => {
-            let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.api_base).into_iter().collect();
-            allowed.extend(payment_hosts);
-            provide_context(PaymentHosts(allowed.clone()));
-            let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            teamup::first::first_screen(settings, common)
-        }
-        Ok(Settings { backend: Backend::Uelz(settings), return_url, timeout_ms, payment_hosts, .. }) => {
-            let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.gateway_url).into_iter().collect();
-            allowed.push(UELZ_CHECKOUT_HOST.to_string());
-            allowed.extend(payment_hosts);
-            provide_context(PaymentHosts(allowed.clone()));
-            let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            let waiting = move || {
-                view! {
-                    <div class="mc" data-testid="checkout" data-backend="uelz" data-state="loading" aria-busy="true" lang=tr.locale dir=tr.dir()>
-                        <common::Loading label="loading.plans" />
-                    </div>
-                }
-                .into_any()
-            };
-            crate::split::on_demand_framed(tr, uelz_view, waiting, move |render| render(settings.clone(), common.clone()), uelz_frame)
-                .into_any()
-        }
-        Err(errors) => view! { <ConfigError errors tr /> }.into_any(),
-    }
-}
+/// The Uelz checkout, mounted into a widget's container: what the `uelz` chunk holds.
+pub(crate) type UelzMount = fn(web_sys::HtmlElement, crate::settings::UelzSettings, Common, events::HostEvents) -> start::Mounted;
 
 // SPLIT POINT `uelz`: the whole Uelz checkout (its form, the gateway client, the purchase), which
 // a TeamUp widget never needs; a Uelz widget downloads it before its first screen.
 crate::split::lazy_fn!(uelz;
-    fn uelz_view() -> fn(crate::settings::UelzSettings, Common) -> AnyView {
-        |settings, common| view! { <uelz::UelzCheckout settings common /> }.into_any()
+    fn uelz_view() -> UelzMount {
+        |container, settings, common, events| {
+            mount_checkout(container, common.tr, common.payment_hosts.clone(), events, move || view! { <uelz::UelzCheckout settings common /> }.into_any())
+        }
     }
 );
 
-/// The Uelz checkout's code could not download: its notice (Try again) in the widget's root.
-fn uelz_frame(notice: AnyView) -> AnyView {
-    let tr = tr();
-    view! {
-        <div class="mc" data-testid="checkout" data-backend="uelz" data-state="load-error" lang=tr.locale dir=tr.dir()>
-            {notice}
-        </div>
-    }
-    .into_any()
+/// Mounts a Leptos checkout into `container`, in place of the plain screen there, with what
+/// everything inside it reads from the context: the language ([`tr`]), where it may send the
+/// customer to pay ([`PaymentHosts`]) and the host page's events.
+pub(crate) fn mount_checkout(
+    container: web_sys::HtmlElement,
+    tr: Tr,
+    payment_hosts: Vec<String>,
+    events: events::HostEvents,
+    checkout: impl FnOnce() -> AnyView + 'static,
+) -> start::Mounted {
+    // Emptied through `textContent`, not `innerHTML` (Trusted Types, see docs/security.md).
+    container.set_text_content(None);
+    let handle = leptos::mount::mount_to(container, move || {
+        provide_context(tr);
+        provide_context(PaymentHosts(payment_hosts));
+        provide_context(events);
+        checkout()
+    });
+    Box::new(handle)
 }
 
 /// The widget's language, provided by [`MembershipCheckout`] to everything inside it.
 pub(crate) fn tr() -> Tr {
     use_context::<Tr>().unwrap_or_default()
-}
-
-#[component]
-fn ConfigError(errors: Vec<SettingError>, tr: Tr) -> impl IntoView {
-    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    console_error(&format!("membership-checkout: invalid settings on the host element: {}", lines.join("; ")));
-    view! {
-        <div class="mc" data-testid="checkout" data-state="config-error" lang=tr.locale dir=tr.dir()>
-            <div class="mc-notice mc-notice--error" data-testid="config-error" role="alert">
-                <p class="mc-notice__title">{tr.t("config.title")}</p>
-                <p>{tr.t("config.body")}</p>
-                <ul>
-                    {errors
-                        .into_iter()
-                        .map(|e| view! { <li><code>{e.attribute}</code>" "<span lang="en">{e.message}</span></li> })
-                        .collect_view()}
-                </ul>
-            </div>
-        </div>
-    }
 }

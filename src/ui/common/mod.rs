@@ -14,6 +14,7 @@ use crate::backend::error::ApiError;
 use crate::backend::{Confirmation, Receipt};
 use crate::checkout::{Checkout, Next, PendingOffer, Phase, Resumed, VendorForm};
 use crate::i18n::Tr;
+use crate::ui::teamup::first::Answer;
 
 /// What one read through [`load`] has answered: `None` until the first answer, then the latest
 /// one (kept while a newer request is on its way; an answer overtaken by a newer request is
@@ -63,14 +64,38 @@ impl<T: Send + Sync + 'static> Loaded<T> {
 pub(crate) fn load<C, T, Fut>(client: &C, fetch: impl Fn(C) -> Fut + 'static) -> Loaded<T>
 where
     C: Clone + 'static,
-    T: Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    load_after(None, client, fetch)
+}
+
+/// [`load`], whose first answer is `handed` (asked for by someone else, maybe still on its way):
+/// only [`Loaded::refetch`] asks again.
+pub(crate) fn load_after<C, T, Fut>(handed: Option<Answer<T>>, client: &C, fetch: impl Fn(C) -> Fut + 'static) -> Loaded<T>
+where
+    C: Clone + 'static,
+    T: Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = T> + 'static,
 {
     let client = client.clone();
     let loaded = Loaded { value: RwSignal::new(None), again: Trigger::new() };
     let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let handed = handed.map(|answer| {
+        // Here already: in the first render, so nothing flickers.
+        let latest = latest.clone();
+        answer.when_ready(move |value| {
+            if latest.get() == 0 {
+                loaded.value.try_set(Some(value.clone()));
+            }
+        });
+    });
+    let mut first = handed.is_some();
     Effect::new(move |_| {
         loaded.again.track();
+        if std::mem::take(&mut first) {
+            return;
+        }
         let asked = fetch(client.clone());
         let (latest, this) = (latest.clone(), latest.get() + 1);
         latest.set(this);

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use super::browser::console_error;
-use super::common::{announce, confirm_on_return, data_state, offer, AfterPurchase, LoadError, Loaded, Loading};
+use super::common::{announce, confirm_on_return, data_state, load_after, offer, AfterPurchase, LoadError, Loaded, Loading};
 use super::events::{host_events, HostEvents};
 use super::{widget_transport, Common};
 use crate::backend::error::ApiError;
@@ -60,6 +60,8 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: Fi
     let events = host_events();
     let (session, sign_in) = signin::start(&settings, events.fresh_token_renewal());
     let transport = widget_transport(timeout_ms).on_refused(refusals_reported(&events, tr));
+    // The catalogue is asked for again (Try again) as the first screen asked for it: without a token.
+    let catalogue = TeamUp::new(&settings, transport.clone());
     let api = TeamUp::with_session(&settings, transport, session.clone());
     if sign_in.enabled {
         session.set_renewal(api.refresher());
@@ -85,8 +87,8 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: Fi
     });
     let customer = use_customer(&api, sign_in, settings.customer_id);
     // The first screen asked for the catalogue: its answer (or the request on its way) is used.
-    let memberships = first.memberships;
-    if let Some(id) = first.chosen.get_untracked() {
+    let memberships = load_after(Some(first.memberships), &catalogue, |api| async move { api.memberships().await });
+    if let Some(id) = first.chosen {
         // Chosen on the first screen, before this was here (a choice restored after signing in wins).
         let needs_plan = memberships.with_untracked(|l| l.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).map(Membership::needs_plan));
         if let Some(needs_plan) = needs_plan {

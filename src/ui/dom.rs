@@ -1,0 +1,104 @@
+//! Plain DOM for what the widget paints before its Leptos checkout is here (the settings problems,
+//! the loading state, the first list, the notices): elements built one by one through web-sys, never
+//! from an HTML string (a page enforcing Trusted Types refuses `innerHTML`, see docs/security.md),
+//! so the main module of the embed build holds no Leptos at all.
+//!
+//! Each writer here has a Leptos twin in the checkout that paints the same markup (same elements,
+//! attributes in the same order, same text): when the checkout takes over, nothing is seen to change.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, EventTarget};
+
+use crate::i18n::Tr;
+
+/// The document the widget paints in.
+pub(crate) fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("the widget runs in a document")
+}
+
+/// `<tag a="…" …>`, attributes set in the order given.
+pub(crate) fn el(tag: &str, attributes: &[(&str, &str)]) -> Element {
+    let element = document().create_element(tag).expect("an element");
+    for (name, value) in attributes {
+        let _ = element.set_attribute(name, value);
+    }
+    element
+}
+
+/// Appends `child` to `parent` and returns it.
+pub(crate) fn add(parent: &Element, child: Element) -> Element {
+    let _ = parent.append_child(&child);
+    child
+}
+
+/// Appends a text node.
+pub(crate) fn text(parent: &Element, text: &str) {
+    let _ = parent.append_with_str_1(text);
+}
+
+/// `<tag …>text</tag>` appended to `parent`.
+pub(crate) fn add_text(parent: &Element, tag: &str, attributes: &[(&str, &str)], words: &str) -> Element {
+    let child = add(parent, el(tag, attributes));
+    text(&child, words);
+    child
+}
+
+/// Event listeners of the plain screen: removed (and their closures freed) when the screen is
+/// painted again, taken over, or the widget removed.
+#[derive(Default)]
+pub(crate) struct Listeners(RefCell<Vec<(EventTarget, &'static str, Closure<dyn FnMut(Event)>)>>);
+
+impl Listeners {
+    pub fn on(&self, target: &EventTarget, kind: &'static str, handler: impl FnMut(Event) + 'static) {
+        let closure = Closure::<dyn FnMut(Event)>::new(handler);
+        let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+        self.0.borrow_mut().push((target.clone(), kind, closure));
+    }
+
+    pub fn clear(&self) {
+        // Taken out first: a closure being dropped may be the one running (wasm-bindgen frees it
+        // once it returns).
+        let all = std::mem::take(&mut *self.0.borrow_mut());
+        for (target, kind, closure) in &all {
+            let _ = target.remove_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+const HIDDEN: &str = "true";
+
+/// The placeholders while something loads (twin: `ui::common::Loading`); `label` is a catalogue
+/// key said to screen readers.
+pub(crate) fn loading(tr: Tr, label: &'static str) -> Element {
+    let root = el("div", &[("class", "mc-loading"), ("role", "status")]);
+    add_text(&root, "span", &[("class", "mc-visually-hidden")], tr.t(label));
+    for _ in 0..3 {
+        add(&root, el("div", &[("class", "mc-skeleton"), ("aria-hidden", HIDDEN)]));
+    }
+    root
+}
+
+/// A notice with Try again (twins: `ui::common::LoadError`, `split::failure_notice`); `button`
+/// is the Try again button's test id.
+pub(crate) fn notice(title: &str, body: &str, testid: &str, button: &str, tr: Tr) -> (Element, Element) {
+    let root = el("div", &[("class", "mc-notice mc-notice--error"), ("data-testid", testid), ("role", "alert")]);
+    add_text(&root, "p", &[("class", "mc-notice__title")], title);
+    add_text(&root, "p", &[], body);
+    let retry = add_text(&root, "button", &[("type", "button"), ("class", "mc-button mc-button--secondary"), ("data-testid", button)], tr.t("try_again"));
+    (root, retry)
+}
+
+/// A part of the widget could not download: the notice (twin: `split::failure_notice`) and its
+/// Try again button.
+pub(crate) fn failure_notice(tr: Tr) -> (Element, Element) {
+    notice(tr.t("load.part_failed"), tr.t("load.failed_body"), "chunk-failed", "chunk-retry", tr)
+}
