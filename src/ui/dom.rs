@@ -39,6 +39,15 @@ pub(crate) fn text(parent: &Element, text: &str) {
     let _ = parent.append_with_str_1(text);
 }
 
+/// The empty comments Leptos leaves in what it renders (where a list of views, or an absent
+/// one, may later put something): a plain twin writes them where its Leptos twin has them, so that
+/// the two are the same markup.
+pub(crate) fn markers(parent: &Element, count: usize) {
+    for _ in 0..count {
+        let _ = parent.append_child(&document().create_comment(""));
+    }
+}
+
 /// `<tag …>text</tag>` appended to `parent`.
 pub(crate) fn add_text(parent: &Element, tag: &str, attributes: &[(&str, &str)], words: &str) -> Element {
     let child = add(parent, el(tag, attributes));

@@ -451,13 +451,20 @@ fn plain_card(m: &Membership, uid: usize, tr: Tr, chosen: bool) -> (Element, Ele
         // The property, as the checkout's `prop:checked`: the attribute would change the markup.
         let _ = js_sys::Reflect::set(&input, &"checked".into(), &true.into());
     }
+    // Leptos' markers (see `dom::markers`): one after each text, one for an absent description,
+    // two after the children of the body and of the label.
     let body = add(&label, el("span", &[("class", "mc-option__body")]));
-    add_text(&body, "span", &[("class", "mc-option__name"), ("id", &format!("{part}-name"))], &m.name);
-    add_text(&body, "span", &[("class", "mc-option__price"), ("id", &format!("{part}-price"))], &m.price_label(tr));
-    add_text(&body, "span", &[("class", "mc-option__meta"), ("id", &format!("{part}-meta"))], &meta);
-    if let Some(d) = description {
-        add_text(&body, "span", &[("class", "mc-option__description"), ("id", &format!("{part}-desc"))], &d);
+    let texts = [("mc-option__name", "name", m.name.clone()), ("mc-option__price", "price", m.price_label(tr)), ("mc-option__meta", "meta", meta)];
+    for (class, id, words) in texts {
+        let span = add_text(&body, "span", &[("class", class), ("id", &format!("{part}-{id}"))], &words);
+        dom::markers(&span, 1);
     }
+    match description {
+        Some(d) => dom::markers(&add_text(&body, "span", &[("class", "mc-option__description"), ("id", &format!("{part}-desc"))], &d), 1),
+        None => dom::markers(&body, 1),
+    }
+    dom::markers(&body, 2);
+    dom::markers(&label, 2);
     (label, input)
 }
 
