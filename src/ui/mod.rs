@@ -91,7 +91,7 @@ pub(crate) fn mount_checkout(
     Box::new(handle)
 }
 
-/// The widget's language, provided by [`MembershipCheckout`] to everything inside it.
+/// The widget's language, provided by [`mount_checkout`] to everything inside it.
 pub(crate) fn tr() -> Tr {
     use_context::<Tr>().unwrap_or_default()
 }
