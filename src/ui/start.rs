@@ -20,7 +20,7 @@ use crate::i18n::{intl, Tr};
 use crate::settings::{Backend, SettingError, Settings};
 
 /// A mounted widget: dropping it removes everything (its requests aborted, its listeners
-/// removed, the checkout unmounted).
+/// removed, the checkout unmounted, the plain screen taken out of the page).
 pub struct Widget(Rc<Inner>);
 
 /// A mounted Leptos checkout (its unmount handle, from the chunk that mounted it).
@@ -82,6 +82,8 @@ impl Drop for Widget {
         // Taken out first: unmounting may run code that looks at the widget.
         let checkout = inner.checkout.borrow_mut().take();
         drop(checkout);
+        // What the plain part painted goes too (the checkout's unmount took its own).
+        inner.container.set_text_content(None);
     }
 }
 
