@@ -112,16 +112,12 @@ pub struct Catalogue {
 impl Catalogue {
     /// The language's catalogue as compiled into the widget: the same entries [`Catalogue::parse`]
     /// reads from its `locales/` file (empty if that file doesn't parse).
-    pub fn compiled(lang: Lang) -> Catalogue {
-        let texts = match lang {
-            Lang::En => compiled::EN,
-            Lang::De => compiled::DE,
-            Lang::Es => compiled::ES,
-            Lang::Fr => compiled::FR,
-            Lang::Ar => compiled::AR,
-        };
+    /// In the split build a language other than English is here only once [`load`] has fetched
+    /// it; until then this is `None`.
+    pub fn compiled(lang: Lang) -> Option<Catalogue> {
+        let texts = compiled_texts(lang)?;
         let entries = compiled::KEYS.split('\n').zip(texts.split('\n')).filter(|(_, text)| !text.is_empty()).collect();
-        Catalogue { entries }
+        Some(Catalogue { entries })
     }
 
     /// Reads `key = text` lines; `#` starts a comment line. Malformed lines are reported, not
@@ -152,15 +148,82 @@ impl Catalogue {
     }
 }
 
+/// The language's compiled texts (build.rs's column), if they are here: all of them in the
+/// unsplit build (trunk's preview, the tests).
+#[cfg(not(feature = "split"))]
+fn compiled_texts(lang: Lang) -> Option<&'static str> {
+    Some(match lang {
+        Lang::En => compiled::EN,
+        Lang::De => compiled::DE,
+        Lang::Es => compiled::ES,
+        Lang::Fr => compiled::FR,
+        Lang::Ar => compiled::AR,
+    })
+}
+
+/// The language's compiled texts, if they are here. In the split build only English is in the
+/// main module; each other language is a chunk of its own (`locale_<code>`), here once [`load`]
+/// has fetched it.
+#[cfg(feature = "split")]
+fn compiled_texts(lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::En => Some(compiled::EN),
+        _ => FETCHED.with(|fetched| fetched.borrow().iter().find(|(l, _)| *l == lang).map(|(_, texts)| *texts)),
+    }
+}
+
+// SPLIT POINTS `locale_de`, `locale_es`, `locale_fr`, `locale_ar`: each non-English catalogue's
+// texts. Only these functions name them, so in the split build each text lands in its chunk, and
+// a widget downloads only its own language (before its first screen; the loader starts that
+// download beside the main module's). English is the main module's, the fallback of every other.
+crate::split::lazy_fn!(locale_de; fn de_texts() -> &'static str { compiled::DE });
+crate::split::lazy_fn!(locale_es; fn es_texts() -> &'static str { compiled::ES });
+crate::split::lazy_fn!(locale_fr; fn fr_texts() -> &'static str { compiled::FR });
+crate::split::lazy_fn!(locale_ar; fn ar_texts() -> &'static str { compiled::AR });
+
+/// Makes `lang`'s catalogue available: at once if it is here (English; every language in the
+/// unsplit build; one an earlier widget on the page loaded), else by downloading its chunk. An
+/// `Err` leaves the language absent (its texts fall back to English); the next call tries again.
+pub async fn load(lang: Lang) -> Result<(), crate::split::ChunkError> {
+    if compiled_texts(lang).is_some() {
+        return Ok(());
+    }
+    let texts = match lang {
+        Lang::En => return Ok(()),
+        Lang::De => de_texts().await?,
+        Lang::Es => es_texts().await?,
+        Lang::Fr => fr_texts().await?,
+        Lang::Ar => ar_texts().await?,
+    };
+    #[cfg(feature = "split")]
+    FETCHED.with(|fetched| {
+        let mut fetched = fetched.borrow_mut();
+        if !fetched.iter().any(|(l, _)| *l == lang) {
+            fetched.push((lang, texts));
+        }
+    });
+    let _ = texts;
+    Ok(())
+}
+
 thread_local! {
+    /// The catalogue texts [`load`] fetched (split build).
+    #[cfg(feature = "split")]
+    static FETCHED: RefCell<Vec<(Lang, &'static str)>> = const { RefCell::new(Vec::new()) };
     static CATALOGUES: RefCell<HashMap<Lang, &'static Catalogue>> = RefCell::default();
     static TAGS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The language's catalogue, read once per page. A catalogue that fails to parse (the tests
-/// prevent that) counts as empty, so its text falls back to English.
+/// prevent that) counts as empty, so its text falls back to English. One that is not here (split
+/// build, not downloaded: see [`load`]) is English's, without remembering that for the language.
 fn catalogue(lang: Lang) -> &'static Catalogue {
-    CATALOGUES.with(|all| *all.borrow_mut().entry(lang).or_insert_with(|| Box::leak(Box::new(Catalogue::compiled(lang)))))
+    let lang = if compiled_texts(lang).is_some() { lang } else { Lang::En };
+    CATALOGUES.with(|all| {
+        *all.borrow_mut()
+            .entry(lang)
+            .or_insert_with(|| Box::leak(Box::new(Catalogue::compiled(lang).unwrap_or_else(|| Catalogue { entries: HashMap::new() }))))
+    })
 }
 
 /// One copy of each locale tag seen, so [`Tr`] stays `Copy` (a page sees a handful).
@@ -456,7 +519,7 @@ mod tests {
     #[test]
     fn the_compiled_catalogues_are_the_locale_files() {
         for lang in Lang::ALL {
-            let compiled = Catalogue::compiled(lang);
+            let compiled = Catalogue::compiled(lang).expect("every catalogue is compiled in without `split`");
             let source = Catalogue::parse(lang.source()).unwrap();
             assert_eq!(compiled.entries, source.entries, "locales/{}.txt", lang.code());
             assert!(!compiled.entries.is_empty());
