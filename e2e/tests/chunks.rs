@@ -576,3 +576,48 @@ async fn a_widget_whose_catalogue_fails_to_download_works_in_english() {
     })
     .await;
 }
+
+/// Where the studio's content below the widget is (its top, in CSS pixels).
+async fn below_the_widget(c: &Client) -> Result<f64> {
+    let top = c.execute("return document.querySelector('footer').getBoundingClientRect().top;", vec![]).await?;
+    top.as_f64().ok_or_else(|| anyhow!("no footer: {top}"))
+}
+
+/// While an Arabic widget waits for its catalogue, it shows the loading skeleton at the height of
+/// the loader's (nothing below it moves), then paints Arabic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_widget_waiting_for_its_catalogue_holds_the_skeletons_height() {
+    run("a_widget_waiting_for_its_catalogue_holds_the_skeletons_height", |c| async move {
+        let site = Site::start().await?;
+        let arabic = site.own_chunk("locale_ar")?;
+        let main = site.manifest["wasm"].as_str().unwrap_or_default().to_string();
+        site.page_with_element("arabic.html", "api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"ar\"")?;
+        site.cdn.set(&main, Rule::Hold);
+        site.cdn.set(&arabic, Rule::Hold);
+        c.goto(&site.url("arabic.html")).await?;
+        wait_request(&site.cdn, &main, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        wait_request(&site.cdn, &arabic, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        let with_loader_skeleton = below_the_widget(&c).await?;
+
+        // The main module runs; the catalogue is still on its way: the widget's own skeleton.
+        site.cdn.heal(&main);
+        let widget = CheckoutPage::on(&c);
+        widget.wait_state("loading").await?;
+        ensure!(!widget.find_all(".mc-skeleton").await?.is_empty(), "the widget's loading skeleton");
+        let waiting = below_the_widget(&c).await?;
+        ensure!(
+            (waiting - with_loader_skeleton).abs() < 1.0,
+            "the content below the widget moved from {with_loader_skeleton} to {waiting} px while the catalogue downloads"
+        );
+        ensure!(site.cdn.requests_for(&arabic) == vec![Outcome::Waiting], "one request for the catalogue: {:?}", site.cdn.requests_for(&arabic));
+
+        site.cdn.heal(&arabic);
+        widget.wait_state("browsing").await?;
+        let (lang, button) = language_shown(&widget).await?;
+        ensure!(lang == "ar" && button == catalogue_text("ar", "continue")?, "Arabic: lang={lang:?}, {button:?}");
+        ensure!(widget.wait_root().await?.attr("dir").await?.as_deref() == Some("rtl"), "right to left");
+        Ok(())
+    })
+    .await;
+}
