@@ -99,8 +99,9 @@ impl Lang {
 }
 
 /// The catalogues as build.rs compacts them: `KEYS` (one per line) and, per language, its texts
-/// in the same order (an empty line where it has none).
-mod compiled {
+/// in the same order (an empty line where it has none). In the split build each non-English
+/// column is named only by its language's split point (ui/language.rs), so it lands in that chunk.
+pub(crate) mod compiled {
     include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
 }
 
@@ -112,8 +113,8 @@ pub struct Catalogue {
 impl Catalogue {
     /// The language's catalogue as compiled into the widget: the same entries [`Catalogue::parse`]
     /// reads from its `locales/` file (empty if that file doesn't parse).
-    /// In the split build a language other than English is here only once [`load`] has fetched
-    /// it; until then this is `None`.
+    /// In the split build a language other than English is here only once it has [`arrived`];
+    /// until then this is `None`.
     pub fn compiled(lang: Lang) -> Option<Catalogue> {
         let texts = compiled_texts(lang)?;
         let entries = compiled::KEYS.split('\n').zip(texts.split('\n')).filter(|(_, text)| !text.is_empty()).collect();
@@ -162,8 +163,8 @@ fn compiled_texts(lang: Lang) -> Option<&'static str> {
 }
 
 /// The language's compiled texts, if they are here. In the split build only English is in the
-/// main module; each other language is a chunk of its own (`locale_<code>`), here once [`load`]
-/// has fetched it.
+/// main module; each other language is a chunk of its own (`locale_<code>`, ui/language.rs), here
+/// once it has [`arrived`].
 #[cfg(feature = "split")]
 fn compiled_texts(lang: Lang) -> Option<&'static str> {
     match lang {
@@ -172,42 +173,26 @@ fn compiled_texts(lang: Lang) -> Option<&'static str> {
     }
 }
 
-// SPLIT POINTS `locale_de`, `locale_es`, `locale_fr`, `locale_ar`: each non-English catalogue's
-// texts. Only these functions name them, so in the split build each text lands in its chunk, and
-// a widget downloads only its own language (before its first screen; the loader starts that
-// download beside the main module's). English is the main module's, the fallback of every other.
-crate::split::lazy_fn!(locale_de; fn de_texts() -> &'static str { compiled::DE });
-crate::split::lazy_fn!(locale_es; fn es_texts() -> &'static str { compiled::ES });
-crate::split::lazy_fn!(locale_fr; fn fr_texts() -> &'static str { compiled::FR });
-crate::split::lazy_fn!(locale_ar; fn ar_texts() -> &'static str { compiled::AR });
+/// Whether `lang`'s catalogue is here: always in the unsplit build; in the split build English,
+/// and another language once its chunk has been downloaded (ui/language.rs) and [`arrived`].
+pub fn is_here(lang: Lang) -> bool {
+    compiled_texts(lang).is_some()
+}
 
-/// Makes `lang`'s catalogue available: at once if it is here (English; every language in the
-/// unsplit build; one an earlier widget on the page loaded), else by downloading its chunk. An
-/// `Err` leaves the language absent (its texts fall back to English); the next call tries again.
-pub async fn load(lang: Lang) -> Result<(), crate::split::ChunkError> {
-    if compiled_texts(lang).is_some() {
-        return Ok(());
-    }
-    let texts = match lang {
-        Lang::En => return Ok(()),
-        Lang::De => de_texts().await?,
-        Lang::Es => es_texts().await?,
-        Lang::Fr => fr_texts().await?,
-        Lang::Ar => ar_texts().await?,
-    };
-    #[cfg(feature = "split")]
+/// `texts` (build.rs's column for `lang`, from that language's chunk) are here: the language's
+/// catalogue is read from them from now on.
+#[cfg(feature = "split")]
+pub fn arrived(lang: Lang, texts: &'static str) {
     FETCHED.with(|fetched| {
         let mut fetched = fetched.borrow_mut();
         if !fetched.iter().any(|(l, _)| *l == lang) {
             fetched.push((lang, texts));
         }
     });
-    let _ = texts;
-    Ok(())
 }
 
 thread_local! {
-    /// The catalogue texts [`load`] fetched (split build).
+    /// The catalogue texts downloaded from their chunks (split build), see [`arrived`].
     #[cfg(feature = "split")]
     static FETCHED: RefCell<Vec<(Lang, &'static str)>> = const { RefCell::new(Vec::new()) };
     static CATALOGUES: RefCell<HashMap<Lang, &'static Catalogue>> = RefCell::default();
@@ -216,7 +201,7 @@ thread_local! {
 
 /// The language's catalogue, read once per page. A catalogue that fails to parse (the tests
 /// prevent that) counts as empty, so its text falls back to English. One that is not here (split
-/// build, not downloaded: see [`load`]) is English's, without remembering that for the language.
+/// build, not downloaded: see [`is_here`]) is English's, without remembering that for the language.
 fn catalogue(lang: Lang) -> &'static Catalogue {
     let lang = if compiled_texts(lang).is_some() { lang } else { Lang::En };
     CATALOGUES.with(|all| {

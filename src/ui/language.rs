@@ -1,8 +1,8 @@
 //! The widget in its customer's language: its first screen waits for that language's catalogue.
 //!
 //! In the split embed build only English is in the main module; every other catalogue is a chunk
-//! of its own ([`crate::i18n::load`]), which the loader starts downloading beside the main module
-//! (embed/chunks.js `earlyChunks`), so it is usually here as soon as the widget starts. Until it
+//! of its own (the split points below, [`load`]), which the loader starts downloading beside the
+//! main module (embed/chunks.js `earlyChunks`), so it is usually here as soon as the widget starts. Until it
 //! is, the widget shows its loading skeleton, the same box at the same height as the loader's and
 //! the checkout's own, so nothing on the host page moves. In the unsplit build (trunk's preview,
 //! the tests) every catalogue is compiled in and the widget paints at once, as it did before.
@@ -18,7 +18,7 @@ use std::future::Future;
 
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{compiled, Lang, Tr};
 use crate::split::ChunkError;
 
 use super::common::Loading;
@@ -27,7 +27,37 @@ use super::common::Loading;
 /// `tr` is `wanted`, or English if its catalogue could not be downloaded. The loading skeleton
 /// meanwhile.
 pub(crate) fn in_language(wanted: Tr, show: impl Fn(Tr) -> AnyView + Send + Sync + 'static) -> AnyView {
-    in_language_from(wanted, crate::i18n::load, show)
+    in_language_from(wanted, load, show)
+}
+
+// SPLIT POINTS `locale_de`, `locale_es`, `locale_fr`, `locale_ar`: each non-English catalogue's
+// texts. Only these functions name them, so in the split build each one lands in its own chunk,
+// and a widget downloads only its language's. English is the main module's, every other's
+// fallback.
+crate::split::lazy_fn!(locale_de; fn de_texts() -> &'static str { compiled::DE });
+crate::split::lazy_fn!(locale_es; fn es_texts() -> &'static str { compiled::ES });
+crate::split::lazy_fn!(locale_fr; fn fr_texts() -> &'static str { compiled::FR });
+crate::split::lazy_fn!(locale_ar; fn ar_texts() -> &'static str { compiled::AR });
+
+/// Makes `lang`'s catalogue available: at once if it is here (English; every language in the
+/// unsplit build; one an earlier widget on the page downloaded), else by downloading its chunk. An
+/// `Err` leaves the language absent (its texts fall back to English); the next call tries again.
+pub(crate) async fn load(lang: Lang) -> Result<(), ChunkError> {
+    if crate::i18n::is_here(lang) {
+        return Ok(());
+    }
+    let texts = match lang {
+        Lang::En => return Ok(()),
+        Lang::De => de_texts().await?,
+        Lang::Es => es_texts().await?,
+        Lang::Fr => fr_texts().await?,
+        Lang::Ar => ar_texts().await?,
+    };
+    #[cfg(feature = "split")]
+    crate::i18n::arrived(lang, texts);
+    #[cfg(not(feature = "split"))]
+    let _ = texts;
+    Ok(())
 }
 
 /// [`in_language`] with the catalogue's download given (the tests give a failing or a slow one).
