@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod common;
 pub mod events;
+mod language;
 mod teamup;
 mod uelz;
 
@@ -56,11 +57,16 @@ pub(crate) fn widget_transport(timeout_ms: u32) -> Transport {
 }
 
 /// The widget: settings problems, or the checkout, in the customer's language (the `locale`
-/// setting, else the browser's languages, else English).
+/// setting, else the browser's languages, else English), once that language's texts are here
+/// (see [`language`]).
 #[component]
 pub fn MembershipCheckout(settings: Result<Settings, Vec<SettingError>>) -> impl IntoView {
     let requested = settings.as_ref().ok().and_then(|s| s.locale.clone());
-    let tr = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
+    let wanted = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
+    language::in_language(wanted, move |tr| widget(settings.clone(), tr))
+}
+
+fn widget(settings: Result<Settings, Vec<SettingError>>, tr: Tr) -> AnyView {
     provide_context(tr);
     match settings {
         Ok(Settings { backend: Backend::TeamUp(settings), return_url, timeout_ms, payment_hosts, .. }) => {
