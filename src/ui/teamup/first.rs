@@ -33,7 +33,8 @@ pub const CATALOGUE_PAGE: usize = 20;
 #[derive(Clone, Copy)]
 pub(crate) struct FirstScreen {
     /// The catalogue, asked for once by the first screen; the checkout reads (and reloads) it.
-    pub memberships: Loaded<Result<Vec<Membership>, ApiError>>,
+    /// `None` for a widget whose customers sign in: its checkout asks, with the customer's token.
+    pub memberships: Option<Loaded<Result<Vec<Membership>, ApiError>>>,
     /// A membership chosen on the first screen, before the checkout was here.
     pub chosen: RwSignal<Option<u64>>,
     /// Unique per widget: element ids must not clash when a page holds two widgets, and stay the
@@ -46,17 +47,18 @@ pub(crate) fn first_screen(settings: TeamUpSettings, common: Common) -> AnyView 
     let tr = common.tr;
     let events = host_events();
     let transport = widget_transport(common.timeout_ms).on_refused(refusals_reported(&events, tr));
-    // The catalogue is the same for every customer: it is asked for without anybody's token (the
-    // sign-in, with its tokens, is the checkout's), which is also what the loader's early request
-    // asks, so its answer is used.
+    // Asked as the checkout would: with the host page's token if it gave one (as the loader's
+    // early request asks, so its answer is used). A widget whose customers sign in leaves the
+    // catalogue to its checkout, which asks with the signed-in customer's token.
+    let signs_in = settings.client_id.is_some();
     let api = TeamUp::new(&settings, transport);
     let first = FirstScreen {
-        memberships: load(&api, |api| async move { api.memberships().await }),
+        memberships: (!signs_in).then(|| load(&api, |api| async move { api.memberships().await })),
         chosen: RwSignal::new(None),
         uid: INSTANCES.fetch_add(1, Ordering::Relaxed) + 1,
     };
     let offer_key = format!("{}:offer", crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id));
-    let list_first = settings.client_id.is_none() && session_get(&offer_key).is_none();
+    let list_first = !signs_in && session_get(&offer_key).is_none();
 
     // The rest of the checkout: its download starts now, beside the memberships request.
     let (code, retry) = crate::split::fetched(teamup_form);
@@ -98,7 +100,7 @@ crate::split::lazy_fn!(form;
 /// The root's `data-state` before the checkout is here: `loading`, or `load-error` when the
 /// catalogue (or the checkout's code) could not be read. Never `browsing`: that is the checkout's.
 fn floor_state(first: FirstScreen, failed: bool) -> &'static str {
-    match first.memberships.with(|m| m.as_ref().map(Result::is_ok)) {
+    match first.memberships.and_then(|l| l.with(|m| m.as_ref().map(Result::is_ok))) {
         Some(false) => "load-error",
         _ if failed => "load-error",
         _ => "loading",
@@ -115,17 +117,20 @@ fn first_list(
     retry: Callback<()>,
     tr: Tr,
 ) -> AnyView {
-    let shown = first.memberships.with(|m| match m {
-        Some(Ok(list)) if list_first && !list.is_empty() => Some(Ok(list[..list.len().min(CATALOGUE_PAGE)].to_vec())),
-        Some(Err(error)) => Some(Err(error.clone())),
-        _ => None,
+    let shown = first.memberships.and_then(|l| {
+        l.with(|m| match m {
+            Some(Ok(list)) if list_first && !list.is_empty() => Some(Ok(list[..list.len().min(CATALOGUE_PAGE)].to_vec())),
+            Some(Err(error)) => Some(Err(error.clone())),
+            _ => None,
+        })
     });
     match shown {
         None if !failed => view! { <Loading label="loading.memberships" /> }.into_any(),
         None => crate::split::failure_notice(tr, retry).into_any(),
         Some(Err(error)) => {
             let memberships = first.memberships;
-            view! { <LoadError title="load_error.memberships" error retry=Callback::new(move |_| memberships.refetch()) /> }.into_any()
+            let retry = Callback::new(move |_| memberships.iter().for_each(Loaded::refetch));
+            view! { <LoadError title="load_error.memberships" error retry /> }.into_any()
         }
         Some(Ok(list)) => {
             let chosen = first.chosen;

@@ -24,7 +24,7 @@ use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
 use first::FirstScreen;
-use hooks::{use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
+use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -85,7 +85,7 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: Fi
     });
     let customer = use_customer(&api, sign_in, settings.customer_id);
     // The first screen asked for the catalogue: its answer (or the request on its way) is used.
-    let memberships = first.memberships;
+    let memberships = first.memberships.unwrap_or_else(|| use_catalogue(&api));
     if let Some(id) = first.chosen.get_untracked() {
         // Chosen on the first screen, before this was here (a choice restored after signing in wins).
         let needs_plan = memberships.with_untracked(|l| l.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).map(Membership::needs_plan));
