@@ -15,7 +15,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::refusals_reported;
+use send_wrapper::SendWrapper;
+
 use crate::backend::error::ApiError;
+use crate::backend::session::Session;
 use crate::backend::teamup::TeamUp;
 use crate::i18n::Tr;
 use crate::model::teamup::Membership;
@@ -30,7 +33,7 @@ use crate::ui::{widget_transport, Common, INSTANCES};
 pub const CATALOGUE_PAGE: usize = 20;
 
 /// What the first screen hands the checkout when its code has arrived.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct FirstScreen {
     /// The catalogue, asked for once by the first screen; the checkout reads (and reloads) it.
     /// `None` for a widget whose customers sign in: its checkout asks, with the customer's token.
@@ -40,6 +43,9 @@ pub(crate) struct FirstScreen {
     /// Unique per widget: element ids must not clash when a page holds two widgets, and stay the
     /// same when the checkout takes over (a screen reader's place in the list is kept).
     pub uid: usize,
+    /// The session of the host page's token (renewed through its `getFreshToken`), if it gave one:
+    /// one session for the first screen and the checkout, so a stale token is renewed once.
+    pub host_session: Option<SendWrapper<Session>>,
 }
 
 /// The first screen of a TeamUp widget, then its checkout.
@@ -51,11 +57,19 @@ pub(crate) fn first_screen(settings: TeamUpSettings, common: Common) -> AnyView 
     // early request asks, so its answer is used). A widget whose customers sign in leaves the
     // catalogue to its checkout, which asks with the signed-in customer's token.
     let signs_in = settings.client_id.is_some();
-    let api = TeamUp::new(&settings, transport);
+    let host_session = settings.token.clone().map(|token| {
+        let session = Session::with_token(token);
+        if let Some(renewal) = events.fresh_token_renewal() {
+            session.set_renewal(renewal);
+        }
+        session
+    });
+    let api = TeamUp::with_session(&settings, transport, host_session.clone().unwrap_or_default());
     let first = FirstScreen {
         memberships: (!signs_in).then(|| load(&api, |api| async move { api.memberships().await })),
         chosen: RwSignal::new(None),
         uid: INSTANCES.fetch_add(1, Ordering::Relaxed) + 1,
+        host_session: host_session.map(SendWrapper::new),
     };
     let offer_key = format!("{}:offer", crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id));
     let list_first = !signs_in && session_get(&offer_key).is_none();
@@ -67,7 +81,7 @@ pub(crate) fn first_screen(settings: TeamUpSettings, common: Common) -> AnyView 
         Some(Ok(render)) => {
             // (The first screen is still in the page here: where is the keyboard in it?)
             let focused = focused_card(root);
-            let view = render(settings.clone(), common.clone(), first);
+            let view = render(settings.clone(), common.clone(), first.clone());
             if let Some(focused) = focused {
                 refocus(focused, first.uid);
             }
@@ -75,9 +89,10 @@ pub(crate) fn first_screen(settings: TeamUpSettings, common: Common) -> AnyView 
         }
         failed => {
             let failed = matches!(failed, Some(Err(_)));
-            let list = move || first_list(first, list_first, failed, retry, tr);
+            let (memberships, chosen, uid) = (first.memberships, first.chosen, first.uid);
+            let list = move || first_list(memberships, chosen, uid, list_first, failed, retry, tr);
             view! {
-                <div class="mc" data-testid="checkout" data-state=move || floor_state(first, failed) aria-busy="false"
+                <div class="mc" data-testid="checkout" data-state=move || floor_state(memberships, failed) aria-busy="false"
                     lang=tr.locale dir=tr.dir() node_ref=root>
                     {list}
                 </div>
@@ -99,8 +114,8 @@ crate::split::lazy_fn!(form;
 
 /// The root's `data-state` before the checkout is here: `loading`, or `load-error` when the
 /// catalogue (or the checkout's code) could not be read. Never `browsing`: that is the checkout's.
-fn floor_state(first: FirstScreen, failed: bool) -> &'static str {
-    match first.memberships.and_then(|l| l.with(|m| m.as_ref().map(Result::is_ok))) {
+fn floor_state(memberships: Option<Loaded<Result<Vec<Membership>, ApiError>>>, failed: bool) -> &'static str {
+    match memberships.and_then(|l| l.with(|m| m.as_ref().map(Result::is_ok))) {
         Some(false) => "load-error",
         _ if failed => "load-error",
         _ => "loading",
@@ -110,14 +125,17 @@ fn floor_state(first: FirstScreen, failed: bool) -> &'static str {
 /// The list, or what stands in for it. Before it is here: the loading placeholders; if the
 /// checkout's code could not download, a notice with Try again under the list (what was chosen
 /// stays chosen).
+#[allow(clippy::too_many_arguments)]
 fn first_list(
-    first: FirstScreen,
+    memberships: Option<Loaded<Result<Vec<Membership>, ApiError>>>,
+    chosen: RwSignal<Option<u64>>,
+    uid: usize,
     list_first: bool,
     failed: bool,
     retry: Callback<()>,
     tr: Tr,
 ) -> AnyView {
-    let shown = first.memberships.and_then(|l| {
+    let shown = memberships.and_then(|l| {
         l.with(|m| match m {
             Some(Ok(list)) if list_first && !list.is_empty() => Some(Ok(list[..list.len().min(CATALOGUE_PAGE)].to_vec())),
             Some(Err(error)) => Some(Err(error.clone())),
@@ -128,13 +146,10 @@ fn first_list(
         None if !failed => view! { <Loading label="loading.memberships" /> }.into_any(),
         None => crate::split::failure_notice(tr, retry).into_any(),
         Some(Err(error)) => {
-            let memberships = first.memberships;
             let retry = Callback::new(move |_| memberships.iter().for_each(Loaded::refetch));
             view! { <LoadError title="load_error.memberships" error retry /> }.into_any()
         }
         Some(Ok(list)) => {
-            let chosen = first.chosen;
-            let uid = first.uid;
             let cards = list
                 .iter()
                 .map(|m| {

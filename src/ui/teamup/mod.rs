@@ -58,7 +58,7 @@ impl Shared {
 pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: FirstScreen) -> impl IntoView {
     let Common { return_url, tr, timeout_ms, payment_hosts } = common;
     let events = host_events();
-    let (session, sign_in) = signin::start(&settings, events.fresh_token_renewal());
+    let (session, sign_in) = signin::start(&settings, first.host_session.clone().map(|s| s.take()));
     let transport = widget_transport(timeout_ms).on_refused(refusals_reported(&events, tr));
     let api = TeamUp::with_session(&settings, transport, session.clone());
     if sign_in.enabled {
