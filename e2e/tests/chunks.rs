@@ -496,3 +496,156 @@ async fn a_sign_in_starts_from_its_chunk_and_a_failed_download_can_be_retried() 
     })
     .await;
 }
+
+/// The non-English catalogues' split points (embed/chunks.json `language:<code>`).
+const LOCALE_POINTS: [&str; 4] = ["locale_de", "locale_es", "locale_fr", "locale_ar"];
+
+/// The text of `key` in `locales/<lang>.txt`, as the widget shows it.
+fn catalogue_text(lang: &str, key: &str) -> Result<String> {
+    let path = workspace_dir().join(format!("locales/{lang}.txt"));
+    let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    source
+        .lines()
+        .find_map(|line| line.split_once(" = ").filter(|(k, _)| k.trim() == key).map(|(_, text)| text.trim().to_string()))
+        .ok_or_else(|| anyhow!("no `{key}` in {}", path.display()))
+}
+
+/// The widget root's `lang` and its continue button's words.
+async fn language_shown(widget: &CheckoutPage) -> Result<(String, String)> {
+    let root = widget.wait_root().await?;
+    let lang = root.attr("lang").await?.unwrap_or_default();
+    let button = widget.visible("continue").await?.text().await?;
+    Ok((lang, button.trim().to_string()))
+}
+
+/// A German widget paints German: its catalogue is the chunk `locale_de`, which the loader starts
+/// downloading beside the main module (here while the main module is still held back), and the
+/// widget then uses those very bytes: one request for it in all. No other catalogue is asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_german_widget_paints_german_from_its_catalogue_chunk_downloaded_once_beside_the_main_module() {
+    run("a_german_widget_paints_german_from_its_catalogue_chunk_downloaded_once_beside_the_main_module", |c| async move {
+        let site = Site::start().await?;
+        let german = site.own_chunk("locale_de")?;
+        let main = site.manifest["wasm"].as_str().unwrap_or_default().to_string();
+        site.page_with_element("deutsch.html", "api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"de-DE\"")?;
+        site.cdn.set(&main, Rule::Hold);
+        c.goto(&site.url("deutsch.html")).await?;
+        wait_request(&site.cdn, &main, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        // The catalogue arrives while the main module is still on its way.
+        wait_request(&site.cdn, &german, "downloaded beside the main module", |o| *o == Outcome::Answered(200)).await?;
+        ensure!(site.cdn.requests_for(&main) == vec![Outcome::Waiting], "the main module is still held: {:?}", site.cdn.requests_for(&main));
+        site.cdn.heal(&main);
+
+        let widget = CheckoutPage::on(&c);
+        widget.wait_state("browsing").await?;
+        let (lang, button) = language_shown(&widget).await?;
+        ensure!(lang == "de-DE", "the root speaks German: lang={lang:?}");
+        ensure!(button == catalogue_text("de", "continue")?, "the continue button is German: {button:?}");
+        // Wait for the idle-time downloads, so that nothing is still to come.
+        for chunk in site.purchase_chunks() {
+            wait_request(&site.cdn, &chunk, "downloaded", |o| *o == Outcome::Answered(200)).await?;
+        }
+        let counts = site.cdn.counts();
+        ensure!(counts.get(&format!("/{german}")) == Some(&1), "the German catalogue downloaded once: {counts:?}");
+        for point in LOCALE_POINTS.into_iter().filter(|p| *p != "locale_de") {
+            let other = site.own_chunk(point)?;
+            ensure!(site.cdn.requests_for(&other).is_empty(), "{point} was asked for by a German widget: {counts:?}");
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// An English widget (English is in the main module) never asks for a catalogue's chunk, neither
+/// before its first screen nor when it downloads its next chunks after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn an_english_widget_downloads_no_catalogue_chunk() {
+    run("an_english_widget_downloads_no_catalogue_chunk", |c| async move {
+        let site = Site::start().await?;
+        let widget = CheckoutPage::open(&c, &site.url("plain.html")).await?;
+        widget.wait_state("browsing").await?;
+        let (lang, button) = language_shown(&widget).await?;
+        ensure!(lang == "en-GB" && button == catalogue_text("en", "continue")?, "English: lang={lang:?}, {button:?}");
+        for chunk in site.purchase_chunks() {
+            wait_request(&site.cdn, &chunk, "downloaded", |o| *o == Outcome::Answered(200)).await?;
+        }
+        for point in LOCALE_POINTS {
+            let file = site.own_chunk(point)?;
+            ensure!(site.cdn.requests_for(&file).is_empty(), "an English widget asked for {point}: {:?}", site.cdn.counts());
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// A French widget whose catalogue cannot be downloaded speaks English instead, working (no
+/// failure notice: the customer can still read and buy), and its purchase goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_widget_whose_catalogue_fails_to_download_works_in_english() {
+    run("a_widget_whose_catalogue_fails_to_download_works_in_english", |c| async move {
+        let site = Site::start().await?;
+        let french = site.own_chunk("locale_fr")?;
+        site.cdn.set(&french, Rule::Status(404));
+        site.page_with_element("francais.html", "api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"fr-FR\"")?;
+        let widget = CheckoutPage::open(&c, &site.url("francais.html")).await?;
+        widget.wait_state("browsing").await?;
+        let (lang, button) = language_shown(&widget).await?;
+        ensure!(lang == "en" && button == catalogue_text("en", "continue")?, "English instead: lang={lang:?}, {button:?}");
+        ensure!(!widget.shows_now("chunk-failed").await? && !widget.shows_now("load-error").await?, "nothing alarming is shown");
+        ensure!(!site.cdn.requests_for(&french).is_empty(), "the French catalogue was asked for");
+        widget.choose_membership(PACK).await?;
+        widget.press_continue().await?;
+        PaymentPage::wait(&c).await?;
+        ensure!(site.studio.only_purchase()?["membership"] == json!(PACK), "bought in English");
+        Ok(())
+    })
+    .await;
+}
+
+/// Where the studio's content below the widget is (its top, in CSS pixels).
+async fn below_the_widget(c: &Client) -> Result<f64> {
+    let top = c.execute("return document.querySelector('footer').getBoundingClientRect().top;", vec![]).await?;
+    top.as_f64().ok_or_else(|| anyhow!("no footer: {top}"))
+}
+
+/// While an Arabic widget waits for its catalogue, it shows the loading skeleton at the height of
+/// the loader's (nothing below it moves), then paints Arabic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn a_widget_waiting_for_its_catalogue_holds_the_skeletons_height() {
+    run("a_widget_waiting_for_its_catalogue_holds_the_skeletons_height", |c| async move {
+        let site = Site::start().await?;
+        let arabic = site.own_chunk("locale_ar")?;
+        let main = site.manifest["wasm"].as_str().unwrap_or_default().to_string();
+        site.page_with_element("arabic.html", "api-base=\"/api/v2\" provider-id=\"100\" token=\"demo-customer-token\" locale=\"ar\"")?;
+        site.cdn.set(&main, Rule::Hold);
+        site.cdn.set(&arabic, Rule::Hold);
+        c.goto(&site.url("arabic.html")).await?;
+        wait_request(&site.cdn, &main, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        wait_request(&site.cdn, &arabic, "being downloaded", |o| *o == Outcome::Waiting).await?;
+        let with_loader_skeleton = below_the_widget(&c).await?;
+
+        // The main module runs; the catalogue is still on its way: the widget's own skeleton.
+        site.cdn.heal(&main);
+        let widget = CheckoutPage::on(&c);
+        widget.wait_state("loading").await?;
+        ensure!(!widget.find_all(".mc-skeleton").await?.is_empty(), "the widget's loading skeleton");
+        let waiting = below_the_widget(&c).await?;
+        ensure!(
+            (waiting - with_loader_skeleton).abs() < 1.0,
+            "the content below the widget moved from {with_loader_skeleton} to {waiting} px while the catalogue downloads"
+        );
+        ensure!(site.cdn.requests_for(&arabic) == vec![Outcome::Waiting], "one request for the catalogue: {:?}", site.cdn.requests_for(&arabic));
+
+        site.cdn.heal(&arabic);
+        widget.wait_state("browsing").await?;
+        let (lang, button) = language_shown(&widget).await?;
+        ensure!(lang == "ar" && button == catalogue_text("ar", "continue")?, "Arabic: lang={lang:?}, {button:?}");
+        ensure!(widget.wait_root().await?.attr("dir").await?.as_deref() == Some("rtl"), "right to left");
+        Ok(())
+    })
+    .await;
+}

@@ -99,8 +99,9 @@ impl Lang {
 }
 
 /// The catalogues as build.rs compacts them: `KEYS` (one per line) and, per language, its texts
-/// in the same order (an empty line where it has none).
-mod compiled {
+/// in the same order (an empty line where it has none). In the split build each non-English
+/// column is named only by its language's split point (ui/language.rs), so it lands in that chunk.
+pub(crate) mod compiled {
     include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
 }
 
@@ -112,16 +113,12 @@ pub struct Catalogue {
 impl Catalogue {
     /// The language's catalogue as compiled into the widget: the same entries [`Catalogue::parse`]
     /// reads from its `locales/` file (empty if that file doesn't parse).
-    pub fn compiled(lang: Lang) -> Catalogue {
-        let texts = match lang {
-            Lang::En => compiled::EN,
-            Lang::De => compiled::DE,
-            Lang::Es => compiled::ES,
-            Lang::Fr => compiled::FR,
-            Lang::Ar => compiled::AR,
-        };
+    /// In the split build a language other than English is here only once it has [`arrived`];
+    /// until then this is `None`.
+    pub fn compiled(lang: Lang) -> Option<Catalogue> {
+        let texts = compiled_texts(lang)?;
         let entries = compiled::KEYS.split('\n').zip(texts.split('\n')).filter(|(_, text)| !text.is_empty()).collect();
-        Catalogue { entries }
+        Some(Catalogue { entries })
     }
 
     /// Reads `key = text` lines; `#` starts a comment line. Malformed lines are reported, not
@@ -152,15 +149,66 @@ impl Catalogue {
     }
 }
 
+/// The language's compiled texts (build.rs's column), if they are here: all of them in the
+/// unsplit build (trunk's preview, the tests).
+#[cfg(not(feature = "split"))]
+fn compiled_texts(lang: Lang) -> Option<&'static str> {
+    Some(match lang {
+        Lang::En => compiled::EN,
+        Lang::De => compiled::DE,
+        Lang::Es => compiled::ES,
+        Lang::Fr => compiled::FR,
+        Lang::Ar => compiled::AR,
+    })
+}
+
+/// The language's compiled texts, if they are here. In the split build only English is in the
+/// main module; each other language is a chunk of its own (`locale_<code>`, ui/language.rs), here
+/// once it has [`arrived`].
+#[cfg(feature = "split")]
+fn compiled_texts(lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::En => Some(compiled::EN),
+        _ => FETCHED.with(|fetched| fetched.borrow().iter().find(|(l, _)| *l == lang).map(|(_, texts)| *texts)),
+    }
+}
+
+/// Whether `lang`'s catalogue is here: always in the unsplit build; in the split build English,
+/// and another language once its chunk has been downloaded (ui/language.rs) and [`arrived`].
+pub fn is_here(lang: Lang) -> bool {
+    compiled_texts(lang).is_some()
+}
+
+/// `texts` (build.rs's column for `lang`, from that language's chunk) are here: the language's
+/// catalogue is read from them from now on.
+#[cfg(feature = "split")]
+pub fn arrived(lang: Lang, texts: &'static str) {
+    FETCHED.with(|fetched| {
+        let mut fetched = fetched.borrow_mut();
+        if !fetched.iter().any(|(l, _)| *l == lang) {
+            fetched.push((lang, texts));
+        }
+    });
+}
+
 thread_local! {
+    /// The catalogue texts downloaded from their chunks (split build), see [`arrived`].
+    #[cfg(feature = "split")]
+    static FETCHED: RefCell<Vec<(Lang, &'static str)>> = const { RefCell::new(Vec::new()) };
     static CATALOGUES: RefCell<HashMap<Lang, &'static Catalogue>> = RefCell::default();
     static TAGS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The language's catalogue, read once per page. A catalogue that fails to parse (the tests
-/// prevent that) counts as empty, so its text falls back to English.
+/// prevent that) counts as empty, so its text falls back to English. One that is not here (split
+/// build, not downloaded: see [`is_here`]) is English's, without remembering that for the language.
 fn catalogue(lang: Lang) -> &'static Catalogue {
-    CATALOGUES.with(|all| *all.borrow_mut().entry(lang).or_insert_with(|| Box::leak(Box::new(Catalogue::compiled(lang)))))
+    let lang = if compiled_texts(lang).is_some() { lang } else { Lang::En };
+    CATALOGUES.with(|all| {
+        *all.borrow_mut()
+            .entry(lang)
+            .or_insert_with(|| Box::leak(Box::new(Catalogue::compiled(lang).unwrap_or_else(|| Catalogue { entries: HashMap::new() }))))
+    })
 }
 
 /// One copy of each locale tag seen, so [`Tr`] stays `Copy` (a page sees a handful).
@@ -456,7 +504,7 @@ mod tests {
     #[test]
     fn the_compiled_catalogues_are_the_locale_files() {
         for lang in Lang::ALL {
-            let compiled = Catalogue::compiled(lang);
+            let compiled = Catalogue::compiled(lang).expect("every catalogue is compiled in without `split`");
             let source = Catalogue::parse(lang.source()).unwrap();
             assert_eq!(compiled.entries, source.entries, "locales/{}.txt", lang.code());
             assert!(!compiled.entries.is_empty());

@@ -10,6 +10,7 @@ pub mod browser;
 pub mod common;
 mod dom;
 pub mod events;
+mod language;
 pub mod start;
 mod teamup;
 mod uelz;

@@ -39,6 +39,16 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    pub fn new(container: HtmlElement) -> Rc<Inner> {
+        Rc::new(Inner {
+            container,
+            controller: AbortController::new().ok(),
+            listeners: Listeners::default(),
+            checkout: RefCell::new(None),
+            gone: Cell::new(false),
+        })
+    }
+
     /// Whether the widget has been removed (a late answer or chunk then changes nothing).
     pub fn gone(&self) -> bool {
         self.gone.get()
@@ -87,34 +97,40 @@ impl Drop for Widget {
     }
 }
 
-/// Starts a widget in `container` (the host's shadow root's container), from its settings.
+/// Starts a widget in `container` (the host's shadow root's container), from its settings, in
+/// the customer's language (the `locale` setting, else the browser's languages, else English),
+/// once that language's texts are here (see [`super::language`]).
 pub fn start(container: HtmlElement, settings: Result<Settings, Vec<SettingError>>, events: HostEvents) -> Widget {
     let requested = settings.as_ref().ok().and_then(|s| s.locale.clone());
-    let tr = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
-    let inner = Rc::new(Inner {
-        container,
-        controller: AbortController::new().ok(),
-        listeners: Listeners::default(),
-        checkout: RefCell::new(None),
-        gone: Cell::new(false),
+    let wanted = Tr::negotiate(requested.as_deref(), &intl::browser_languages());
+    let inner = Inner::new(container);
+    let weak = Rc::downgrade(&inner);
+    super::language::in_language(&inner, wanted, move |tr| {
+        if let Some(inner) = weak.upgrade() {
+            begin(&inner, settings, events, tr);
+        }
     });
+    Widget(inner)
+}
+
+/// The widget in its language `tr`.
+fn begin(inner: &Rc<Inner>, settings: Result<Settings, Vec<SettingError>>, events: HostEvents, tr: Tr) {
     match settings {
         Ok(Settings { backend: Backend::TeamUp(settings), return_url, timeout_ms, payment_hosts, .. }) => {
             let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.api_base).into_iter().collect();
             allowed.extend(payment_hosts);
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            super::teamup::first::start(&inner, settings, common, events);
+            super::teamup::first::start(inner, settings, common, events);
         }
         Ok(Settings { backend: Backend::Uelz(settings), return_url, timeout_ms, payment_hosts, .. }) => {
             let mut allowed: Vec<String> = crate::redirect::allow_entry(&settings.gateway_url).into_iter().collect();
             allowed.push(UELZ_CHECKOUT_HOST.to_string());
             allowed.extend(payment_hosts);
             let common = Common { return_url, tr, timeout_ms, payment_hosts: allowed };
-            uelz(&inner, settings, common, events);
+            uelz(inner, settings, common, events);
         }
         Err(errors) => inner.paint(&config_error(&errors, tr)),
     }
-    Widget(inner)
 }
 
 /// `code` (a split point's future) if it is ready now: always in the unsplit build, and in the

@@ -21,6 +21,7 @@ use web_sys::{Element, HtmlElement};
 
 use super::refusals_reported;
 use crate::backend::error::ApiError;
+use crate::backend::session::Session;
 use crate::backend::teamup::TeamUp;
 use crate::i18n::Tr;
 use crate::model::teamup::Membership;
@@ -84,13 +85,17 @@ impl<T: Clone + 'static> Answer<T> {
 /// What the first screen hands the checkout when its code has arrived.
 pub(crate) struct FirstScreen {
     /// The catalogue, asked for once by the first screen (maybe still on its way); the checkout
-    /// reads it (and asks again on Try again).
-    pub memberships: Answer<Memberships>,
+    /// reads it (and asks again on Try again). `None` for a widget whose customers sign in: its
+    /// checkout asks, with the customer's token.
+    pub memberships: Option<Answer<Memberships>>,
     /// A membership chosen on the first screen, before the checkout was here.
     pub chosen: Option<u64>,
     /// Unique per widget: element ids must not clash when a page holds two widgets, and stay the
     /// same when the checkout takes over (a screen reader's place in the list is kept).
     pub uid: usize,
+    /// The session of the host page's token (renewed through its `getFreshToken`), if it gave one:
+    /// one session for the first screen and the checkout, so a stale token is renewed once.
+    pub host_session: Option<Session>,
 }
 
 /// The TeamUp checkout, mounted into a widget's container: what the `form` chunk holds.
@@ -109,9 +114,9 @@ crate::split::lazy_fn!(form;
     }
 );
 
-/// Asks for the catalogue. It is the same for every customer: it is asked for without anybody's
-/// token (the sign-in, with its tokens, is the checkout's), which is also what the loader's early
-/// request asks, so its answer is used.
+/// Asks for the catalogue, as the checkout would: with the host page's token if it gave one (as
+/// the loader's early request asks, so its answer is used). A widget whose customers sign in
+/// leaves the catalogue to its checkout, which asks with the signed-in customer's token.
 fn ask(api: &TeamUp) -> Answer<Memberships> {
     let answer = Answer::new();
     let (api, filled) = (api.clone(), answer.clone());
@@ -124,13 +129,21 @@ fn ask(api: &TeamUp) -> Answer<Memberships> {
 pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common, events: HostEvents) {
     let tr = common.tr;
     let transport = inner.transport(common.timeout_ms).on_refused(refusals_reported(&events, tr));
-    let api = TeamUp::new(&settings, transport);
+    let signs_in = settings.client_id.is_some();
+    let host_session = settings.token.clone().map(|token| {
+        let session = Session::with_token(token);
+        if let Some(renewal) = events.fresh_token_renewal() {
+            session.set_renewal(renewal);
+        }
+        session
+    });
+    let api = TeamUp::with_session(&settings, transport, host_session.clone().unwrap_or_default());
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
-    let memberships = ask(&api);
+    let memberships = (!signs_in).then(|| ask(&api));
     let mut code = Box::pin(teamup_form());
     let failed = match start::ready_now(&mut code) {
         Some(Ok(mount)) => {
-            let first = FirstScreen { memberships, chosen: None, uid };
+            let first = FirstScreen { memberships, chosen: None, uid, host_session };
             inner.took_over(mount(inner.container.clone(), settings, common, events, first));
             return;
         }
@@ -141,7 +154,7 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
         None => false,
     };
     let offer_key = format!("{}:offer", crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id));
-    let list_first = settings.client_id.is_none() && session_get(&offer_key).is_none();
+    let list_first = !signs_in && session_get(&offer_key).is_none();
     let screen = Rc::new(Screen {
         inner: Rc::downgrade(inner),
         settings,
@@ -149,6 +162,7 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
         events,
         api,
         memberships: RefCell::new(memberships),
+        host_session,
         chosen: Cell::new(None),
         failed: Cell::new(failed),
         done: Cell::new(false),
@@ -168,9 +182,11 @@ struct Screen {
     settings: TeamUpSettings,
     common: Common,
     events: HostEvents,
-    /// Token-less (see [`ask`]), aborted with the widget.
+    /// As the checkout asks (see [`ask`]), aborted with the widget.
     api: TeamUp,
-    memberships: RefCell<Answer<Memberships>>,
+    /// `None` in a widget whose customers sign in (see [`FirstScreen::memberships`]).
+    memberships: RefCell<Option<Answer<Memberships>>>,
+    host_session: Option<Session>,
     chosen: Cell<Option<u64>>,
     /// The checkout's code could not download.
     failed: Cell<bool>,
@@ -189,7 +205,9 @@ impl Screen {
     fn repaint_when_answered(self: &Rc<Self>) {
         let screen = self.clone();
         let answer = self.memberships.borrow().clone();
-        answer.when_ready(move |_| screen.paint());
+        if let Some(answer) = answer {
+            answer.when_ready(move |_| screen.paint());
+        }
     }
 
     fn fetch_code(self: &Rc<Self>, code: std::pin::Pin<Box<impl std::future::Future<Output = Result<TeamUpMount, crate::split::ChunkError>> + 'static>>) {
@@ -212,7 +230,12 @@ impl Screen {
     fn take_over(&self, inner: &Rc<Inner>, mount: TeamUpMount) {
         let focused = focused_card(&inner.container);
         self.done.set(true);
-        let first = FirstScreen { memberships: self.memberships.borrow().clone(), chosen: self.chosen.get(), uid: self.uid };
+        let first = FirstScreen {
+            memberships: self.memberships.borrow().clone(),
+            chosen: self.chosen.get(),
+            uid: self.uid,
+            host_session: self.host_session.clone(),
+        };
         inner.took_over(mount(inner.container.clone(), self.settings.clone(), self.common.clone(), self.events.clone(), first));
         if let Some(focused) = focused {
             refocus(focused, self.uid);
@@ -225,7 +248,7 @@ impl Screen {
     fn paint(self: &Rc<Self>) {
         let Some(inner) = self.widget() else { return };
         let tr = self.common.tr;
-        let answer = self.memberships.borrow().get();
+        let answer = self.memberships.borrow().as_ref().and_then(Answer::get);
         let failed = self.failed.get();
         let state = match &answer {
             Some(Err(_)) => "load-error",
@@ -307,7 +330,7 @@ impl Screen {
 
     /// Try again after the catalogue could not be read.
     fn reload(self: &Rc<Self>) {
-        *self.memberships.borrow_mut() = ask(&self.api);
+        *self.memberships.borrow_mut() = Some(ask(&self.api));
         self.paint();
         self.repaint_when_answered();
     }

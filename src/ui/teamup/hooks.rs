@@ -17,6 +17,12 @@ use crate::ui::browser::{console_error, focus_control_later, now_ms, page_url, s
 use crate::settings::TeamUpSettings;
 use crate::ui::common::{load, purchase_answered, AfterPurchase, Loaded};
 
+/// The memberships on sale, asked by the checkout itself: for a widget whose customers sign in
+/// (with the signed-in customer's token). Other widgets' first screen asked already.
+pub(crate) fn use_catalogue(api: &TeamUp) -> Loaded<Result<Vec<Membership>, ApiError>> {
+    load(api, |api| async move { api.memberships().await })
+}
+
 /// Who is buying: `None` while nobody is signed in (the catalogue shows, and continuing signs in
 /// first); the `customer-id` setting when it gives one; else the signed-in customer's profile at
 /// this studio.

@@ -24,7 +24,7 @@ use crate::i18n::Tr;
 use crate::model::teamup::{Membership, PaymentPlan};
 use crate::settings::TeamUpSettings;
 use first::FirstScreen;
-use hooks::{use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
+use hooks::{use_catalogue, use_customer, use_load_state, use_plans, use_purchase, use_schedule, use_selected, use_slots, use_start_again, use_studio_zone, use_submit};
 
 /// Plans are tagged with their membership so a slow answer for a previous choice is never shown.
 pub(crate) type PlansFor = Option<(u64, Result<Vec<PaymentPlan>, ApiError>)>;
@@ -58,10 +58,8 @@ impl Shared {
 pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: FirstScreen) -> impl IntoView {
     let Common { return_url, tr, timeout_ms, payment_hosts } = common;
     let events = host_events();
-    let (session, sign_in) = signin::start(&settings, events.fresh_token_renewal());
+    let (session, sign_in) = signin::start(&settings, first.host_session.clone());
     let transport = widget_transport(timeout_ms).on_refused(refusals_reported(&events, tr));
-    // The catalogue is asked for again (Try again) as the first screen asked for it: without a token.
-    let catalogue = TeamUp::new(&settings, transport.clone());
     let api = TeamUp::with_session(&settings, transport, session.clone());
     if sign_in.enabled {
         session.set_renewal(api.refresher());
@@ -87,7 +85,10 @@ pub(crate) fn TeamUpCheckout(settings: TeamUpSettings, common: Common, first: Fi
     });
     let customer = use_customer(&api, sign_in, settings.customer_id);
     // The first screen asked for the catalogue: its answer (or the request on its way) is used.
-    let memberships = load_after(Some(first.memberships), &catalogue, |api| async move { api.memberships().await });
+    let memberships = match first.memberships {
+        Some(answer) => load_after(Some(answer), &api, |api| async move { api.memberships().await }),
+        None => use_catalogue(&api),
+    };
     if let Some(id) = first.chosen {
         // Chosen on the first screen, before this was here (a choice restored after signing in wins).
         let needs_plan = memberships.with_untracked(|l| l.as_ref()?.as_ref().ok()?.iter().find(|m| m.id == id).map(Membership::needs_plan));

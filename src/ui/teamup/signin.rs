@@ -42,22 +42,15 @@ pub(crate) struct SignIn {
 /// The session for a TeamUp widget, and its sign-in state. With a host token: that token (renewed
 /// through the host's callback, if it gave one). With a client id: tokens from this tab's earlier
 /// sign-in, or those a code coming back now is exchanged for.
-pub(crate) fn start(
-    settings: &TeamUpSettings,
-    host_renewal: Option<crate::backend::session::Renewal>,
-) -> (Session, SignIn) {
+/// `host_session`: the session of the host page's token, if it gave one (made by the first screen,
+/// [`super::first`], which asks with it too).
+pub(crate) fn start(settings: &TeamUpSettings, host_session: Option<Session>) -> (Session, SignIn) {
     // Bound to the API, the client and the provider: another widget's sign-in is not this one's.
     let prefix = auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id);
     let keys = (format!("{prefix}:sign-in"), format!("{prefix}:tokens"));
     let enabled = settings.token.is_none() && settings.client_id.is_some();
-    let session = match &settings.token {
-        Some(token) => {
-            let session = Session::with_token(token.clone());
-            if let Some(renewal) = host_renewal {
-                session.set_renewal(renewal);
-            }
-            session
-        }
+    let session = match host_session {
+        Some(session) => session,
         None => Session::with_tokens(session_get(&keys.1).and_then(|t| serde_json::from_str::<Tokens>(&t).ok())),
     };
     let status = RwSignal::new(if session.is_signed_in() { Status::SignedIn } else { Status::Anonymous });
