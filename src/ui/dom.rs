@@ -102,7 +102,8 @@ pub(crate) fn notice(title: &str, body: &str, testid: &str, button: &str, tr: Tr
     let root = el("div", &[("class", "mc-notice mc-notice--error"), ("data-testid", testid), ("role", "alert")]);
     add_text(&root, "p", &[("class", "mc-notice__title")], title);
     add_text(&root, "p", &[], body);
-    let retry = add_text(&root, "button", &[("type", "button"), ("class", "mc-button mc-button--secondary"), ("data-testid", button)], tr.t("try_again"));
+    // `class` first, as Leptos sets it.
+    let retry = add_text(&root, "button", &[("class", "mc-button mc-button--secondary"), ("type", "button"), ("data-testid", button)], tr.t("try_again"));
     (root, retry)
 }
 
@@ -110,4 +111,70 @@ pub(crate) fn notice(title: &str, body: &str, testid: &str, button: &str, tr: Tr
 /// Try again button.
 pub(crate) fn failure_notice(tr: Tr) -> (Element, Element) {
     notice(tr.t("load.part_failed"), tr.t("load.failed_body"), "chunk-failed", "chunk-retry", tr)
+}
+
+/// The form's Continue button, at rest (twin: `ui::common::continue_button`).
+pub(crate) fn continue_button(tr: Tr) -> Element {
+    let attributes = [("class", "mc-button mc-button--primary"), ("type", "submit"), ("data-testid", "continue"), ("aria-disabled", "false"), ("aria-busy", "false")];
+    let button = el("button", &attributes);
+    text(&button, tr.t("continue"));
+    button
+}
+
+/// The plain writers and their Leptos twins write the same elements, attributes and text (Leptos'
+/// empty comments aside: the plain loading state and notices are replaced whole, only the cards
+/// must match byte for byte, see `teamup::first`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod web {
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    use super::*;
+    use crate::backend::error::ApiError;
+    use crate::i18n::Lang;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// `element`'s markup without comments.
+    fn markup(element: &Element) -> String {
+        let mut html = element.outer_html();
+        while let Some(at) = html.find("<!--") {
+            let end = html[at..].find("-->").map_or(html.len(), |e| at + e + 3);
+            html.replace_range(at..end, "");
+        }
+        html
+    }
+
+    /// What Leptos renders for `view`, in the widget's context (its language).
+    fn leptos_markup(tr: Tr, view: impl FnOnce() -> AnyView + 'static) -> String {
+        let host: web_sys::HtmlElement = el("div", &[]).unchecked_into();
+        let _handle = leptos::mount::mount_to(host.clone(), move || {
+            provide_context(tr);
+            view()
+        });
+        markup(&host.first_element_child().expect("rendered"))
+    }
+
+    #[wasm_bindgen_test]
+    fn the_plain_loading_state_and_notices_are_their_leptos_twins() {
+        for lang in [Lang::En, Lang::Ar] {
+            let tr = Tr::of(lang);
+            let leptos = leptos_markup(tr, || view! { <crate::ui::common::Loading label="loading.memberships" /> }.into_any());
+            assert_eq!(markup(&loading(tr, "loading.memberships")), leptos);
+
+            let error = ApiError::Timeout;
+            let body = tr.text(&error.user_message());
+            let leptos = leptos_markup(tr, move || {
+                view! { <crate::ui::common::LoadError title="load_error.memberships" error retry=Callback::new(|_| ()) /> }.into_any()
+            });
+            assert_eq!(markup(&notice(tr.t("load_error.memberships"), &body, "load-error", "reload", tr).0), leptos);
+
+            let leptos = leptos_markup(tr, move || crate::split::failure_notice(tr, Callback::new(|_| ())).into_any());
+            assert_eq!(markup(&failure_notice(tr).0), leptos);
+
+            let leptos = leptos_markup(tr, || crate::ui::common::continue_button(|| false, "continue.reserving").into_any());
+            assert_eq!(markup(&continue_button(tr)), leptos);
+        }
+    }
 }

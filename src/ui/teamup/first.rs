@@ -307,13 +307,7 @@ impl Screen {
         if failed {
             self.failure_notice(inner, &form);
         } else {
-            // The checkout's continue button, at rest (twin: `ui::common::continue_button`).
-            add_text(
-                &form,
-                "button",
-                &[("type", "submit"), ("class", "mc-button mc-button--primary"), ("data-testid", "continue"), ("aria-disabled", "false"), ("aria-busy", "false")],
-                tr.t("continue"),
-            );
+            add(&form, dom::continue_button(tr));
         }
     }
 
