@@ -34,15 +34,15 @@
 //! Functions given the same chunk name share one chunk. Code used by several chunks goes into
 //! shared chunks that load with them.
 //!
-//! Around the split points: [`fetched`] holds a chunk's code in a signal, [`on_demand`] shows a
-//! view from a chunk (a notice with Try again, [`failure_notice`], when the chunk fails), and [`prefetch_when_idle`] downloads a chunk the customer will probably need
+//! Around the split points: the plain first screen (`ui::start`, `ui::teamup::first`) waits for a
+//! chunk's code and shows the notice with Try again (`ui::dom::failure_notice`) when it fails, and
+//! [`prefetch_when_idle`] downloads a chunk the customer will probably need
 //! once the browser is idle after the first paint.
 
 use std::future::Future;
 
 use leptos::prelude::*;
 
-use crate::i18n::Tr;
 
 /// A chunk of the widget's code could not be downloaded (offline, 404, too slow, or its bytes are
 /// not the ones the build made: the browser's integrity check refused them). The details are in
@@ -106,93 +106,6 @@ macro_rules! lazy_fn {
 }
 
 pub(crate) use lazy_fn;
-
-/// Shows `show(code)` once `load` has the code: at once when it is already here (always in the
-/// unsplit build, and in the split build once the chunk has arrived, so nothing flickers), else
-/// `waiting` meanwhile, and a notice with **Try again** if the download fails. Whatever the customer
-/// chose elsewhere in the widget stays as it is: only this part waits or fails.
-pub fn on_demand<T, F, Fut>(
-    tr: Tr,
-    load: F,
-    waiting: impl Fn() -> AnyView + Send + Sync + 'static,
-    show: impl Fn(T) -> AnyView + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Copy + Send + Sync + 'static,
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ChunkError>> + 'static,
-{
-    on_demand_framed(tr, load, waiting, show, |notice| notice)
-}
-
-/// [`on_demand`] for a part that is the whole widget: `frame` puts the failure notice where the
-/// part would have been (the widget's root, so that it looks and reads like the widget's own).
-pub fn on_demand_framed<T, F, Fut>(
-    tr: Tr,
-    load: F,
-    waiting: impl Fn() -> AnyView + Send + Sync + 'static,
-    show: impl Fn(T) -> AnyView + Send + Sync + 'static,
-    frame: fn(AnyView) -> AnyView,
-) -> impl IntoView
-where
-    T: Copy + Send + Sync + 'static,
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ChunkError>> + 'static,
-{
-    let (state, retry) = fetched(load);
-    move || match state.get() {
-        None => waiting(),
-        Some(Ok(code)) => show(code),
-        Some(Err(_)) => frame(failure_notice(tr, retry).into_any()),
-    }
-}
-
-/// The code `load` brings, as a signal: `None` while it downloads, then its result. Asked for
-/// at once; the callback asks again (after a failure: "Try again"). Code already here (always in
-/// the unsplit build) is in the signal before this returns, so nothing flickers.
-pub fn fetched<T, F, Fut>(load: F) -> (RwSignal<Option<Result<T, ChunkError>>>, Callback<()>)
-where
-    T: Send + Sync + 'static,
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ChunkError>> + 'static,
-{
-    let state = RwSignal::new(None::<Result<T, ChunkError>>);
-    let fetch = move || {
-        let mut future = Box::pin(load());
-        match futures::FutureExt::now_or_never(&mut future) {
-            Some(ready) => state.set(Some(ready)),
-            None => leptos::task::spawn_local(async move {
-                let result = future.await;
-                if let Err(error) = &result {
-                    web_sys::console::error_1(&format!("membership-checkout: {error} (the browser console says why, above)").into());
-                }
-                // The widget may be gone by now.
-                state.try_set(Some(result));
-            }),
-        }
-    };
-    fetch();
-    (
-        state,
-        Callback::new(move |_: ()| {
-            state.set(None);
-            fetch();
-        }),
-    )
-}
-
-/// A part of the widget could not download: the notice, with Try again (`retry`).
-pub fn failure_notice(tr: Tr, retry: Callback<()>) -> impl IntoView {
-    view! {
-        <div class="mc-notice mc-notice--error" data-testid="chunk-failed" role="alert">
-            <p class="mc-notice__title">{tr.t("load.part_failed")}</p>
-            <p>{tr.t("load.failed_body")}</p>
-            <button type="button" class="mc-button mc-button--secondary" data-testid="chunk-retry" on:click=move |_| retry.run(())>
-                {tr.t("try_again")}
-            </button>
-        </div>
-    }
-}
 
 thread_local! {
     /// Chunks whose idle-time download has been started on this page (by any widget).
@@ -277,70 +190,5 @@ mod tests {
     #[test]
     fn a_chunk_error_says_what_failed() {
         assert_eq!(ChunkError.to_string(), "a part of the checkout's code could not be downloaded");
-    }
-}
-
-/// The failure notice in a browser: a part that fails shows the notice, and Try again loads again.
-#[cfg(all(test, target_arch = "wasm32"))]
-mod web {
-    use std::cell::Cell;
-
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_test::*;
-
-    use super::*;
-    use crate::i18n::{Lang, Tr};
-
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    thread_local! {
-        static CALLS: Cell<u32> = const { Cell::new(0) };
-    }
-
-    /// Fails the first time, works from then on.
-    async fn flaky() -> Result<u32, ChunkError> {
-        let call = CALLS.with(|c| {
-            c.set(c.get() + 1);
-            c.get()
-        });
-        if call == 1 {
-            Err(ChunkError)
-        } else {
-            Ok(7)
-        }
-    }
-
-    #[wasm_bindgen_test]
-    async fn a_part_that_fails_offers_try_again_and_then_shows() {
-        let document = web_sys::window().unwrap().document().unwrap();
-        let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-        document.body().unwrap().append_child(&host).unwrap();
-        let tr = Tr::of(Lang::En);
-        let _handle = leptos::mount::mount_to(host.clone(), move || {
-            on_demand(
-                tr,
-                flaky,
-                || view! { <p>"waiting"</p> }.into_any(),
-                |n: u32| view! { <p data-testid="shown">{format!("part {n}")}</p> }.into_any(),
-            )
-        });
-        let notice = host.query_selector("[data-testid=chunk-failed]").unwrap().expect("the failure notice");
-        let text = notice.text_content().unwrap_or_default();
-        assert!(text.contains(&*tr.t("load.part_failed")) && text.contains(&*tr.t("try_again")), "{text}");
-        let retry: web_sys::HtmlElement = host.query_selector("[data-testid=chunk-retry]").unwrap().unwrap().unchecked_into();
-        retry.click();
-        // The view follows the signal in a task of its own: give it a few turns.
-        let mut shown = None;
-        for _ in 0..50 {
-            shown = host.query_selector("[data-testid=shown]").unwrap();
-            if shown.is_some() {
-                break;
-            }
-            crate::backend::http::sleep(10).await;
-        }
-        let shown = shown.expect("the part after Try again");
-        assert_eq!(shown.text_content().as_deref(), Some("part 7"));
-        assert!(host.query_selector("[data-testid=chunk-failed]").unwrap().is_none());
-        host.remove();
     }
 }

@@ -96,7 +96,7 @@ pub(crate) fn loading(tr: Tr, label: &'static str) -> Element {
     root
 }
 
-/// A notice with Try again (twins: `ui::common::LoadError`, `split::failure_notice`); `button`
+/// A notice with Try again (twin: `ui::common::LoadError`); `button`
 /// is the Try again button's test id.
 pub(crate) fn notice(title: &str, body: &str, testid: &str, button: &str, tr: Tr) -> (Element, Element) {
     let root = el("div", &[("class", "mc-notice mc-notice--error"), ("data-testid", testid), ("role", "alert")]);
@@ -107,8 +107,8 @@ pub(crate) fn notice(title: &str, body: &str, testid: &str, button: &str, tr: Tr
     (root, retry)
 }
 
-/// A part of the widget could not download: the notice (twin: `split::failure_notice`) and its
-/// Try again button.
+/// A part of the widget could not download: the notice and its Try again button (a [`notice`],
+/// so the same markup as `LoadError`'s).
 pub(crate) fn failure_notice(tr: Tr) -> (Element, Element) {
     notice(tr.t("load.part_failed"), tr.t("load.failed_body"), "chunk-failed", "chunk-retry", tr)
 }
@@ -169,9 +169,6 @@ mod web {
                 view! { <crate::ui::common::LoadError title="load_error.memberships" error retry=Callback::new(|_| ()) /> }.into_any()
             });
             assert_eq!(markup(&notice(tr.t("load_error.memberships"), &body, "load-error", "reload", tr).0), leptos);
-
-            let leptos = leptos_markup(tr, move || crate::split::failure_notice(tr, Callback::new(|_| ())).into_any());
-            assert_eq!(markup(&failure_notice(tr).0), leptos);
 
             let leptos = leptos_markup(tr, || crate::ui::common::continue_button(|| false, "continue.reserving").into_any());
             assert_eq!(markup(&continue_button(tr)), leptos);
