@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use support::browser::{add_init_script, run, wait_for};
 use support::cdn::{Cdn, Outcome, Rule};
 use support::pages::{run_async_js, CheckoutPage, PaymentPage};
-use support::studio::Studio;
+use support::studio::{clear_faults, Studio};
 
 const PACK: u64 = 101;
 const UNLIMITED_MONTHLY: u64 = 103;
@@ -257,6 +257,40 @@ async fn the_first_list_paints_before_the_checkout_arrives_and_the_checkout_take
         ensure!(after["cards"] == before["cards"], "the same cards:\nbefore {}\nafter  {}", before["cards"], after["cards"]);
         ensure!(after["height"] == before["height"], "the widget keeps its height: {} then {}", before["height"], after["height"]);
         ensure!(after["checked"] == json!([]), "nothing is chosen by the swap: {after}");
+        Ok(())
+    })
+    .await;
+}
+
+/// The first screen's own load error, before the checkout's code is here: the notice with Try
+/// again, which asks again and paints the list; the checkout then takes over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and dist-embed/: run by scripts/test.sh"]
+async fn the_first_screens_load_error_offers_try_again_before_the_checkout_arrives() {
+    run("the_first_screens_load_error_offers_try_again_before_the_checkout_arrives", |c| async move {
+        let site = Site::start().await?;
+        let form = site.own_chunk("form")?;
+        site.cdn.set(&form, Rule::Hold);
+        // Every catalogue request fails until the faults are cleared (retries included).
+        site.studio.inject_fault("teamup.memberships", "status_500", 0)?;
+        let widget = CheckoutPage::open(&c, &site.url("plain.html")).await?;
+        let said = widget.visible("load-error").await?.text().await?;
+        ensure!(said.contains("Try again"), "the load error offers Try again: {said}");
+        ensure!(widget.state().await?.as_deref() == Some("load-error"), "{:?}", widget.state().await?);
+        ensure!(!widget.shows_now("memberships").await?, "no list without the catalogue");
+
+        clear_faults(&c).await?;
+        widget.click("reload").await?;
+        widget.visible("memberships").await?;
+        ensure!(!widget.shows_now("load-error").await?, "the error is gone");
+        ensure!(widget.state().await?.as_deref() == Some("loading"), "the checkout isn't here yet: {:?}", widget.state().await?);
+
+        site.cdn.heal(&form);
+        widget.wait_state("browsing").await?;
+        widget.choose_membership(PACK).await?;
+        widget.press_continue().await?;
+        PaymentPage::wait(&c).await?;
+        ensure!(site.studio.only_purchase()?["membership"] == json!(PACK), "bought after the retry");
         Ok(())
     })
     .await;
