@@ -14,6 +14,7 @@
   const now = () => performance.now();
   const B = (window.__bench = {
     list: null, // {dom: rAF time the list was first seen, paint: after that frame, count}
+    ready: null, // after the frame in which the page's root stopped saying data-state="loading" (the widget's checkout is here)
     quietAt: null, // after the frame following the last load-time API answer being read
     api: [], // {url, start, headers, done, status}
     inflight: 0,
@@ -59,6 +60,21 @@
     requestAnimationFrame(watchList);
   };
   requestAnimationFrame(watchList);
+
+  // ---- ready: the widget's root no longer says it is loading (its first screen is painted by the
+  // main module; its checkout comes in a chunk, and says data-state="browsing" once it is here).
+  // A root without data-state (the baseline) is ready with its list. ----
+  const watchReady = () => {
+    if (B.ready != null) return;
+    const root = B.$('[data-testid=checkout]');
+    const state = root ? root.getAttribute('data-state') : null;
+    if (B.list && (state === null || state !== 'loading')) {
+      afterPaint((t) => (B.ready = t));
+      return;
+    }
+    requestAnimationFrame(watchReady);
+  };
+  requestAnimationFrame(watchReady);
 
   // ---- load-time API requests: in flight until their body has been read ----
   const isApi = (url) => /\/api\/v2\//.test(url) || /\/uelz\//.test(url) || /\/v1\//.test(url);

@@ -218,7 +218,7 @@ async function load(page, url, timeout) {
   await page.waitForFunction(
     (quiet) => {
       const B = window.__bench;
-      return B && B.list && B.list.paint != null && B.inflight === 0 && B.quietAt != null && performance.now() - B.lastDone > quiet;
+      return B && B.list && B.list.paint != null && B.ready != null && B.inflight === 0 && B.quietAt != null && performance.now() - B.lastDone > quiet;
     },
     QUIET_MS,
     { timeout, polling: 100 },
@@ -233,7 +233,7 @@ async function load(page, url, timeout) {
       firstList: B.list.paint,
       firstListDom: B.list.dom,
       listItems: B.list.count,
-      interactive: Math.max(B.list.paint, B.quietAt),
+      interactive: Math.max(B.list.paint, B.quietAt, B.ready),
       state: B.$('[data-testid=checkout]')?.getAttribute('data-state') ?? null,
       api: B.api.map((a) => ({ url: a.url, start: a.start, done: a.done, status: a.status })),
       wasm: B.wasm.map((w) => ({ how: w.how, start: w.start, end: w.end })),
@@ -749,7 +749,7 @@ const METHOD = {
   first_list:
     'first list = the membership list painted: bench/probe.js checks in every requestAnimationFrame callback whether the list ([data-testid=memberships] with its membership radios, in the host\'s shadow root or light DOM) is in the DOM; the first frame that finds it is the frame that paints it, and the time is taken when a MessageChannel message posted from that rAF callback runs, i.e. after that frame has been rendered. Element Timing is not used: Chromium reports no entries for elements in shadow trees (checked with Chromium 156). On a light-DOM copy of the baseline this mark came 24 ms (median, 10-47) before Element Timing renderTime (frame presentation); the offset applies to both pages and makes the ratio slightly stricter.',
   interactive:
-    'interactive = the later of first list and the moment loading is over: every API request made during load has been answered and its body read (fetch is wrapped), no new one has started, and the frame after the last one has been rendered (rAF, then a MessageChannel message: the main thread was free to run a task). Measured identically on both pages.',
+    'interactive = the later of first list, the widget being ready (its root no longer says data-state="loading": the checkout, which comes in a chunk after the first list, is here) and the moment loading is over: every API request made during load has been answered and its body read (fetch is wrapped), no new one has started, and the frame after the last one has been rendered (rAF, then a MessageChannel message: the main thread was free to run a task). Measured identically on both pages.',
   interactions:
     'interactions (scale sandbox, no added latency, desktop): "membership -> plans" (one page load, "Show more" pressed until enough recurring memberships are shown, then every choice) clicks a recurring membership\'s radio (Playwright mouse click, real input through DevTools) and measures from the click event\'s timeStamp to the rendered frame in which that membership is checked and its first plan radio is shown (both pages ask for the plans of the recurring memberships a page of the catalogue shows once it is painted, so a choice normally finds them; if not, the request is part of the figure); "event chosen" presses ArrowDown on the focused class select (real key press; from 40 classes both pages list one day\'s classes in it, after a day select) and measures from the keydown timeStamp to the rendered frame whose summary shows "Class: <that class>". *_next_paint is the first frame rendered after the input (INP-like). *_work (the budget) is the renderer main thread\'s busy time from the input\'s timeStamp to that rendered frame, from a Chromium trace (categories toplevel + blink.user_timing; every top-level task on the page\'s main thread overlapping the span, whatever scheduled it: handlers, microtasks, timers, style, layout, paint, GC); what it leaves out is idle time, chiefly the wait for the next frame, which headless Chromium renders at 60 Hz. The floor page (a bare select whose change writes the summary) shows what the wait alone costs: its latency p95 is ~16-20 ms on an empty page. "event chosen" runs on a freshly loaded page with one membership chosen (the one with the longest class list); event_chosen_after_membership_choices_ms is 5 class choices made on the first page after all its membership choices (not budgeted: it shows whether earlier choices slow later ones down).',
   memory:

@@ -140,8 +140,14 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
     let api = TeamUp::with_session(&settings, transport, host_session.clone().unwrap_or_default());
     let uid = INSTANCES.fetch_add(1, Ordering::Relaxed) + 1;
     let memberships = (!signs_in).then(|| ask(&api));
+    let offer_key = format!("{}:offer", crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id));
+    let list_first = !signs_in && session_get(&offer_key).is_none();
+    // In the split build, a widget that paints its list first starts downloading the checkout's
+    // code once the list (or its load error) has been painted, so the first paint has the network
+    // to itself; one that shows only its loading state needs the code to paint anything, at once.
+    let after_paint = cfg!(feature = "split") && list_first;
     let mut code = Box::pin(teamup_form());
-    let failed = match start::ready_now(&mut code) {
+    let failed = match (!after_paint).then(|| start::ready_now(&mut code)).flatten() {
         Some(Ok(mount)) => {
             let first = FirstScreen { memberships, chosen: None, uid, host_session };
             inner.took_over(mount(inner.container.clone(), settings, common, events, first));
@@ -153,8 +159,6 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
         }
         None => false,
     };
-    let offer_key = format!("{}:offer", crate::auth::storage_prefix(&settings.api_origin(), settings.client_id.as_deref(), settings.provider_id));
-    let list_first = !signs_in && session_get(&offer_key).is_none();
     let screen = Rc::new(Screen {
         inner: Rc::downgrade(inner),
         settings,
@@ -170,10 +174,27 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
         uid,
     });
     screen.paint();
-    screen.repaint_when_answered();
-    if !failed {
-        screen.fetch_code(code);
+    if after_paint {
+        screen.fetch_code_after_the_list(code);
+    } else {
+        screen.repaint_when_answered();
+        if !failed {
+            screen.fetch_code(code);
+        }
     }
+}
+
+/// Runs `run` once the next frame has been rendered (a task queued from requestAnimationFrame).
+fn after_next_paint(run: impl FnOnce() + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else { return run() };
+    let queue = Closure::once_into_js(move || match web_sys::window() {
+        Some(window) => {
+            let _ = window.set_timeout_with_callback(Closure::once_into_js(run).unchecked_ref());
+        }
+        None => run(),
+    });
+    let _ = window.request_animation_frame(queue.unchecked_ref());
 }
 
 /// The first screen of one widget.
@@ -208,6 +229,17 @@ impl Screen {
         if let Some(answer) = answer {
             answer.when_ready(move |_| screen.paint());
         }
+    }
+
+    /// Paints the answer when it comes, then, once that frame is on screen, fetches the checkout.
+    fn fetch_code_after_the_list(self: &Rc<Self>, code: std::pin::Pin<Box<impl std::future::Future<Output = Result<TeamUpMount, crate::split::ChunkError>> + 'static>>) {
+        let screen = self.clone();
+        let answer = self.memberships.borrow().clone();
+        let Some(answer) = answer else { return self.fetch_code(code) };
+        answer.when_ready(move |_| {
+            screen.paint();
+            after_next_paint(move || screen.fetch_code(code));
+        });
     }
 
     fn fetch_code(self: &Rc<Self>, code: std::pin::Pin<Box<impl std::future::Future<Output = Result<TeamUpMount, crate::split::ChunkError>> + 'static>>) {
