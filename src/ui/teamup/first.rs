@@ -1,7 +1,8 @@
 //! A TeamUp widget's first screen, in plain DOM (no Leptos: this is the part of its checkout in
 //! the main module of the embed build). It asks for the memberships and paints the catalogue list
-//! from the answer while the rest of the checkout (the `form` chunk: plans, classes, summary,
-//! sign-in, the purchase, coming back from paying) downloads beside it. Once that code is here,
+//! from the answer; once that frame is on screen, the rest of the checkout (the `form` chunk:
+//! plans, classes, summary, sign-in, the purchase, coming back from paying) downloads, so the
+//! first paint has the network to itself. Once that code is here,
 //! [`super::TeamUpCheckout`] replaces it in the same container with the same answer (not asked
 //! again: a request still on its way is waited for), the same markup and ids, and whatever the
 //! customer chose or focused meanwhile: the swap is not seen. Where the code is here at once (the
@@ -102,8 +103,9 @@ pub(crate) struct FirstScreen {
 pub(crate) type TeamUpMount = fn(HtmlElement, TeamUpSettings, Common, HostEvents, FirstScreen) -> Mounted;
 
 // SPLIT POINT `form`: everything of a TeamUp checkout but its first list (plans, classes, summary,
-// sign-in, the purchase, coming back from paying), downloaded as soon as the widget starts and
-// needed at the first choice.
+// sign-in, the purchase, coming back from paying), downloaded once the first list is painted (at
+// once by a widget that shows only its loading state until the checkout is here) and needed at the
+// first choice.
 crate::split::lazy_fn!(form;
     fn teamup_form() -> TeamUpMount {
         |container, settings, common, events, first| {
