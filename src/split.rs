@@ -41,7 +41,6 @@
 
 use std::future::Future;
 
-use leptos::prelude::*;
 
 
 /// A chunk of the widget's code could not be downloaded (offline, 404, too slow, or its bytes are
@@ -142,7 +141,20 @@ where
     };
     // After the frame being prepared (a task queued from requestAnimationFrame runs once it is
     // rendered), then when the main thread has nothing else to do (within a second at the latest).
-    request_animation_frame(move || set_timeout(move || when_idle(run), std::time::Duration::ZERO));
+    after_next_paint(move || when_idle(run));
+}
+
+/// Runs `run` once the next frame has been rendered (a task queued from requestAnimationFrame).
+pub fn after_next_paint(run: impl FnOnce() + 'static) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Some(window) = web_sys::window() else { return run() };
+    let queue = Closure::once_into_js(move || match web_sys::window() {
+        Some(window) => {
+            let _ = window.set_timeout_with_callback(Closure::once_into_js(run).unchecked_ref());
+        }
+        None => run(),
+    });
+    let _ = window.request_animation_frame(queue.unchecked_ref());
 }
 
 /// `run` in an idle period (`requestIdleCallback`, at the latest after a second), or at once where

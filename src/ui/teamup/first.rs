@@ -186,18 +186,6 @@ pub(crate) fn start(inner: &Rc<Inner>, settings: TeamUpSettings, common: Common,
     }
 }
 
-/// Runs `run` once the next frame has been rendered (a task queued from requestAnimationFrame).
-fn after_next_paint(run: impl FnOnce() + 'static) {
-    use wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else { return run() };
-    let queue = Closure::once_into_js(move || match web_sys::window() {
-        Some(window) => {
-            let _ = window.set_timeout_with_callback(Closure::once_into_js(run).unchecked_ref());
-        }
-        None => run(),
-    });
-    let _ = window.request_animation_frame(queue.unchecked_ref());
-}
 
 /// The first screen of one widget.
 struct Screen {
@@ -240,7 +228,7 @@ impl Screen {
         let Some(answer) = answer else { return self.fetch_code(code) };
         answer.when_ready(move |_| {
             screen.paint();
-            after_next_paint(move || screen.fetch_code(code));
+            crate::split::after_next_paint(move || screen.fetch_code(code));
         });
     }
 
